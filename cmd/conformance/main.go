@@ -1,0 +1,23 @@
+// Command conformance runs contract tests and conformance suites against identity-verification and
+// onboarding APIs. See 'conformance help'.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/latam-conformance/conformance/internal/cli"
+)
+
+func main() {
+	// Pact's libraries may report usage unless told not to; nothing here may reach the internet.
+	if os.Getenv("PACT_DO_NOT_TRACK") == "" {
+		_ = os.Setenv("PACT_DO_NOT_TRACK", "true")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/schemas"
+)
+
+func providerList() string { return strings.Join(providers.Names(), ", ") }
+
+// loadSchemas compiles the embedded schemas; a broken one is a configuration error.
+func loadSchemas() (*schema.Registry, error) {
+	reg, err := schema.Load(schemas.FS)
+	if err != nil {
+		return nil, exit.Usagef("schemas: %v", err)
+	}
+	return reg, nil
+}
+
+func loadCatalogue() (*catalogue.Catalogue, error) {
+	c, err := catalogue.Load()
+	if err != nil {
+		return nil, exit.Usagef("%v", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/providers"
+)
+
+const mockHelp = `Usage: conformance mock [flags]
+
+Serves every mock provider over HTTP until interrupted (Ctrl-C or SIGTERM), then shuts down gracefully,
+letting requests in flight finish. Each provider gets a random port on 127.0.0.1 unless --listen names
+an address; the URLs are printed, one line per provider, as "PROVIDER URL". Point a run at them with
+'conformance run --base-url PROVIDER=URL'. The control API (provider states) is under /__control.
+
+Examples:
+  conformance mock
+  conformance mock --listen baas=127.0.0.1:8081
+`
+
+// MockOptions are the flags of 'conformance mock'.
+type MockOptions struct {
+	Listen   multiFlag
+	TokenTTL time.Duration
+}
+
+func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
+	var o MockOptions
+	flags := newFlags("mock", mockHelp, stdout)
+	flags.Var(&o.Listen, "listen", "serve `PROVIDER=HOST:PORT` there instead of a random loopback port (repeatable)")
+	flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
+	if err := parse(flags, args); err != nil {
+		return err
+	}
+	addrs := map[string]string{}
+	for _, l := range o.Listen {
+		name, addr, ok := strings.Cut(l, "=")
+		if !ok || name == "" || addr == "" {
+			return exit.Usagef("mock: --listen %q: want PROVIDER=HOST:PORT, e.g. baas=127.0.0.1:8081", l)
+		}
+		if _, err := providers.Lookup(name); err != nil {
+			return exit.Usagef("mock: --listen %q: %v", l, err)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return exit.Usagef("mock: --listen %q: %v", l, err)
+		}
+		if _, dup := addrs[name]; dup {
+			return exit.Usagef("mock: --listen: %s given twice", name)
+		}
+		addrs[name] = addr
+	}
+	reg, err := loadSchemas()
+	if err != nil {
+		return err
+	}
+	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL}
+	var servers []*mock.Server
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, s := range servers {
+			_ = s.Close(sctx)
+		}
+	}
+	names := providers.Names()
+	sort.Strings(names)
+	for _, name := range names {
+		p, _ := providers.Lookup(name)
+		h, err := p.NewMock(cfg)
+		if err != nil {
+			stop()
+			return fmt.Errorf("mock %s: %w", name, err)
+		}
+		addr := addrs[name]
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		srv, err := mock.Start(addr, h)
+		if err != nil {
+			stop()
+			return exit.Unavailablef("mock %s: %v", name, err)
+		}
+		servers = append(servers, srv)
+		fmt.Fprintf(stdout, "%s %s\n", name, srv.URL)
+	}
+	fmt.Fprintln(stderr, "conformance mock: serving; Ctrl-C to stop")
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "conformance mock: shutting down")
+	stop()
+	return nil
+}

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/latam-conformance/conformance/features"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/runner"
+	"github.com/latam-conformance/conformance/internal/targets"
+)
+
+const runHelp = `Usage: conformance run [flags]
+
+Runs the Gherkin suite. Every provider whose features are in the suite gets a target: an embedded mock
+on 127.0.0.1 with a random port, unless --base-url names another server (a 'conformance mock' in
+another process, or a sandbox). Every request and response is checked against schemas/. Scenarios
+tagged @control need the mock's control API and are skipped, with the reason, against a target without
+one. Undefined or pending steps fail the run (exit 2). At the end it prints failures with their
+catalogue IDs, coverage of the catalogue per provider, and the documentation findings.
+
+Examples:
+  conformance run
+  conformance run --tags '@BAAS-12,@BAAS-13' --format pretty
+  conformance run --base-url baas=http://127.0.0.1:8081 --junit reports/junit.xml
+`
+
+// RunOptions are the flags of 'conformance run'.
+type RunOptions struct {
+	Features     string
+	BaseURLs     multiFlag
+	Tags         string
+	Format       string
+	JUnit        string
+	CucumberJSON string
+	Concurrency  int
+	Random       int64
+	Timeout      time.Duration
+	TokenTTL     time.Duration
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
+	var o RunOptions
+	flags := newFlags("run", runHelp, stdout)
+	flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
+	flags.Var(&o.BaseURLs, "base-url", "send `PROVIDER=URL`'s requests to URL instead of an embedded mock (repeatable)")
+	flags.StringVar(&o.Tags, "tags", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
+	flags.StringVar(&o.Format, "format", "progress", "console output: `pretty` or progress")
+	flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
+	flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
+	flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
+	flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT`")
+	flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
+	if err := parse(flags, args); err != nil {
+		return err
+	}
+	if o.Concurrency < 1 {
+		return exit.Usagef("run: --concurrency %d: want 1 or more", o.Concurrency)
+	}
+	if o.Timeout <= 0 {
+		return exit.Usagef("run: --timeout %s: want a positive duration", o.Timeout)
+	}
+	baseURLs, err := targets.ParseBaseURLs(o.BaseURLs)
+	if err != nil {
+		return err
+	}
+	reg, err := loadSchemas()
+	if err != nil {
+		return err
+	}
+	cat, err := loadCatalogue()
+	if err != nil {
+		return err
+	}
+	var fsys fs.FS = features.FS
+	name := "the embedded suite"
+	if o.Features != "" {
+		st, err := os.Stat(o.Features)
+		if err != nil || !st.IsDir() {
+			return exit.Usagef("run: --features %s: not a directory", o.Features)
+		}
+		fsys, name = os.DirFS(o.Features), o.Features
+	}
+	res, err := runner.Run(ctx, runner.Options{
+		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: baseURLs,
+		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
+		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
+	})
+	if err != nil {
+		return err
+	}
+	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed}
+	for _, p := range res.Providers() {
+		t := res.Targets[p]
+		sum.Targets = append(sum.Targets, report.TargetLine{Provider: p, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
+	}
+	sum.Write(stdout)
+	return finished(res.ExitCode())
+}

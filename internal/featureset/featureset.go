@@ -1,0 +1,130 @@
+// Package featureset parses Gherkin feature files into the scenarios godog will run (outline rows
+// expanded), with their tags and the catalogue IDs those tags name. The runner parses first so that a
+// malformed feature is a one-line usage error rather than a run that half happens.
+package featureset
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	gherkin "github.com/cucumber/gherkin/go/v26"
+	messages "github.com/cucumber/messages/go/v21"
+)
+
+// IDTag matches a tag that names a catalogue entry or a documentation finding: @BAAS-12, @DOC-13.
+var IDTag = regexp.MustCompile(`^@((?:BAAS|KYC|KYB|GU1|PI|DOC)-[0-9]{2})$`)
+
+// Scenario is one runnable scenario (an outline contributes one per example row).
+type Scenario struct {
+	Name     string
+	URI      string // path of the feature file within the feature set
+	Line     int    // line of the scenario (or of the example row)
+	Tags     []string
+	IDs      []string // catalogue IDs named by tags, sorted
+	Provider string   // the first path element of URI: features/<provider>/x.feature
+}
+
+// Where is "uri:line".
+func (s Scenario) Where() string { return s.URI + ":" + strconv.Itoa(s.Line) }
+
+// Parse reads every *.feature below root in fsys. A file that does not parse is an error naming the file
+// and the line.
+func Parse(fsys fs.FS, root string) ([]Scenario, error) {
+	var files []string
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".feature") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read features: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no .feature files under %s", root)
+	}
+	sort.Strings(files)
+	var out []Scenario
+	for _, f := range files {
+		sc, err := parseFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sc...)
+	}
+	return out, nil
+}
+
+func parseFile(fsys fs.FS, f string) ([]Scenario, error) {
+	raw, err := fs.ReadFile(fsys, f)
+	if err != nil {
+		return nil, fmt.Errorf("read feature %s: %w", f, err)
+	}
+	ids := &messages.Incrementing{}
+	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(raw), ids.NewId)
+	if err != nil {
+		// gherkin's message is "Parser errors:\n(12:3): expected: ..., got '...'"; keep it on one line.
+		msg := strings.TrimPrefix(strings.TrimSpace(err.Error()), "Parser errors:")
+		msg = strings.Join(strings.Fields(msg), " ")
+		return nil, fmt.Errorf("malformed feature file %s: %s", f, msg)
+	}
+	if doc.Feature == nil {
+		return nil, fmt.Errorf("malformed feature file %s: no Feature", f)
+	}
+	lines := map[string]int{}
+	indexLines(doc.Feature.Children, lines)
+	var out []Scenario
+	for _, p := range gherkin.Pickles(*doc, f, ids.NewId) {
+		s := Scenario{Name: p.Name, URI: f}
+		for _, id := range p.AstNodeIds {
+			if l, ok := lines[id]; ok {
+				s.Line = l // the last node id of an outline pickle is its example row
+			}
+		}
+		seen := map[string]bool{}
+		for _, t := range p.Tags {
+			if seen[t.Name] {
+				continue
+			}
+			seen[t.Name] = true
+			s.Tags = append(s.Tags, t.Name)
+			if m := IDTag.FindStringSubmatch(t.Name); m != nil {
+				s.IDs = append(s.IDs, m[1])
+			}
+		}
+		sort.Strings(s.IDs)
+		if parts := strings.Split(path.Clean(f), "/"); len(parts) > 1 {
+			s.Provider = parts[len(parts)-2]
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func indexLines(children []*messages.FeatureChild, lines map[string]int) {
+	for _, c := range children {
+		if c.Rule != nil {
+			for _, rc := range c.Rule.Children {
+				indexLines([]*messages.FeatureChild{{Scenario: rc.Scenario}}, lines)
+			}
+		}
+		if c.Scenario == nil {
+			continue
+		}
+		lines[c.Scenario.Id] = int(c.Scenario.Location.Line)
+		for _, ex := range c.Scenario.Examples {
+			for _, row := range ex.TableBody {
+				lines[row.Id] = int(row.Location.Line)
+			}
+		}
+	}
+}

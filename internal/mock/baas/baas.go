@@ -1,0 +1,435 @@
+// Package baas is the embedded, stateful mock of QI Tech's BaaS person creation (seed 004).
+//
+// It keeps known contacts (account administrators), acts as the SMS gateway (every token it "sends" is
+// kept in an outbox the control API can read), issues six-digit tokens that expire after a configurable
+// TTL, and creates the person on a valid movement validation. Error answers use the documented shape
+// (BAAS-14); where the seed documents no code, a HARNESS_ code says so.
+package baas
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"sync"
+	"time"
+
+	client "github.com/latam-conformance/conformance/clients/baas"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/schema"
+)
+
+// Fixture administrators (seed 004's examples use both CPFs as agent_document_number).
+var fixtureContacts = []string{"99988877765", "99977766654"}
+
+// DefaultTokenTTL is how long an SMS token stays valid when the config does not say.
+const DefaultTokenTTL = 5 * time.Minute
+
+type token struct {
+	Value   string
+	Agent   string
+	Expires time.Time
+}
+
+// SMS is one message the mock's SMS gateway delivered.
+type SMS struct {
+	To                  string    `json:"to"`
+	Token               string    `json:"token"`
+	DocumentNumber      string    `json:"document_number"`
+	AgentDocumentNumber string    `json:"agent_document_number,omitempty"`
+	SentAt              time.Time `json:"sent_at"`
+}
+
+// Mock is the BaaS mock provider. Build it with New.
+type Mock struct {
+	schemas *schema.Registry
+	now     func() time.Time
+	ttl     time.Duration
+	router  *mock.Router
+
+	mu       sync.Mutex
+	contacts map[string]bool   // administrator CPF -> known
+	tokens   map[string]*token // person document_number -> latest token
+	outbox   []SMS             // every SMS sent, oldest first
+	extra    map[string]any    // fields added to every answer (control: extra-fields)
+}
+
+// New builds the mock. cfg.Schemas must hold the baas schemas.
+func New(cfg mock.Config) (*Mock, error) {
+	if cfg.Schemas == nil {
+		return nil, fmt.Errorf("baas mock: no schema registry")
+	}
+	for _, id := range []string{"token_request", "movement_validation"} {
+		if !hasOp(cfg.Schemas, id) {
+			return nil, fmt.Errorf("baas mock: schema index has no operation %q", id)
+		}
+	}
+	m := &Mock{schemas: cfg.Schemas, now: cfg.Clock(), ttl: cfg.TokenTTL}
+	if m.ttl <= 0 {
+		m.ttl = DefaultTokenTTL
+	}
+	m.reset()
+	rt := mock.NewRouter(writeProblem(m))
+	rt.Handle(http.MethodPost, client.PathTokenRequest, m.tokenRequest)
+	rt.Handle(http.MethodPost, client.PathMovementValidation, m.movementValidation)
+	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/reset", m.ctlReset)
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/contacts", m.ctlAddContact)
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/contacts/remove", m.ctlRemoveContact)
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/tokens", m.ctlIssueToken)
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/tokens/expire", m.ctlExpireToken)
+	rt.Handle(http.MethodGet, mock.ControlPrefix+"/sms", m.ctlLastSMS)
+	m.router = rt
+	return m, nil
+}
+
+func hasOp(r *schema.Registry, id string) bool {
+	for _, op := range r.Operations("baas") {
+		if op.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Mock) op(method, path string) *schema.Operation {
+	op, _ := m.schemas.Match("baas", method, path)
+	return op
+}
+
+// ServeHTTP implements http.Handler.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.ServeHTTP(w, r) }
+
+func (m *Mock) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.contacts = map[string]bool{}
+	for _, c := range fixtureContacts {
+		m.contacts[c] = true
+	}
+	m.tokens = map[string]*token{}
+	m.outbox = nil
+}
+
+// writeProblem renders the documented error body (BAAS-14) for the router's own answers.
+func writeProblem(m *Mock) mock.ErrorWriter {
+	return func(w http.ResponseWriter, r *http.Request, p mock.Problem) { m.fail(w, &p) }
+}
+
+// documented errors of seed 004, exactly as written there.
+func errContactType(ct string) *mock.Problem {
+	return &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactTypeNotAllowed, Title: "Bad Request",
+		Message: fmt.Sprintf("Contact type %s not allowed", ct), Translation: fmt.Sprintf("Forma de contato por %s não permitida", ct)}
+}
+
+var (
+	errContact = &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactDoesNotExist, Title: "Bad Request",
+		Message: "Contact does not exist", Translation: "Contato nao existe"}
+	errExpired = &mock.Problem{Status: http.StatusUnauthorized, Code: client.CodeExpiredToken, Title: "Unauthorized",
+		Message: "Expired token", Translation: "Token Expirado"}
+	errInvalid = &mock.Problem{Status: http.StatusUnauthorized, Code: client.CodeInvalidToken, Title: "Unauthorized",
+		Message: "Invalid token", Translation: "Token Inválido"}
+)
+
+// fail writes p in the documented error shape (BAAS-14): additional_data is {} unless the problem carries
+// data; a harness code, which has no Portuguese wording, repeats the description as its translation.
+func (m *Mock) fail(w http.ResponseWriter, p *mock.Problem) {
+	tr := p.Translation
+	if tr == "" {
+		tr = p.Message
+	}
+	data := p.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	m.respond(w, p.Status, map[string]any{"title": p.Title, "description": p.Message, "translation": tr,
+		"code": p.Code, "additional_data": data})
+}
+
+func (m *Mock) respond(w http.ResponseWriter, status int, body map[string]any) {
+	w.Header().Set("X-Request-Id", newUUID())
+	mock.WriteJSON(w, status, body)
+}
+
+// readValid decodes the body and checks it against the operation's request schema.
+func (m *Mock) readValid(r *http.Request, check func(map[string]any) *mock.Problem) (map[string]any, []byte, *mock.Problem) {
+	obj, raw, p := mock.DecodeObject(r)
+	if p != nil {
+		return nil, nil, p
+	}
+	if check != nil {
+		if p := check(obj); p != nil {
+			return nil, nil, p
+		}
+	}
+	op := m.op(r.Method, r.URL.Path)
+	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
+		return nil, nil, mock.SchemaProblem(op, vs)
+	}
+	return obj, raw, nil
+}
+
+// tokenRequest: BAAS-01..06.
+func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
+	_, raw, p := m.readValid(r, func(obj map[string]any) *mock.Problem {
+		// BAAS-03 comes before the schema check: any contact_type other than sms is ACC000152.
+		if ct, present := obj["contact_type"]; present && ct != client.ContactTypeSMS {
+			s, ok := ct.(string)
+			if !ok {
+				b, _ := json.Marshal(ct)
+				s = string(b)
+			}
+			return errContactType(s)
+		}
+		return nil
+	})
+	if p != nil {
+		m.fail(w, p)
+		return
+	}
+	var body client.TokenRequestBody
+	_ = json.Unmarshal(raw, &body) // the schema accepted it, so it fits the type
+	person := body.PersonCreation.Person
+
+	m.mu.Lock()
+	known := body.AgentDocumentNumber == "" || m.contacts[body.AgentDocumentNumber]
+	m.mu.Unlock()
+	// BAAS-04: an unknown administrator; BAAS-06: SMS reaches Brazilian numbers (+55) only.
+	if !known || person.PhoneNumber.CountryCode != "55" {
+		m.fail(w, errContact)
+		return
+	}
+	tok := sixDigits()
+	now := m.now()
+	m.mu.Lock()
+	m.tokens[person.DocumentNumber] = &token{Value: tok, Agent: body.AgentDocumentNumber, Expires: now.Add(m.ttl)}
+	m.outbox = append(m.outbox, SMS{
+		To:    "+" + person.PhoneNumber.CountryCode + " " + person.PhoneNumber.AreaCode + " " + person.PhoneNumber.Number,
+		Token: tok, DocumentNumber: person.DocumentNumber, AgentDocumentNumber: body.AgentDocumentNumber, SentAt: now})
+	m.mu.Unlock()
+	m.respond(w, http.StatusOK, map[string]any{})
+}
+
+// movementValidation: BAAS-11..13, BAAS-15. A token is single-use.
+func (m *Mock) movementValidation(w http.ResponseWriter, r *http.Request) {
+	_, raw, p := m.readValid(r, nil)
+	if p != nil {
+		m.fail(w, p)
+		return
+	}
+	var body client.MovementValidationBody
+	_ = json.Unmarshal(raw, &body)
+	person := body.PersonCreation.Person
+	now := m.now()
+
+	m.mu.Lock()
+	tok := m.tokens[person.DocumentNumber]
+	switch {
+	case tok == nil || tok.Value != body.Token:
+		m.mu.Unlock()
+		m.fail(w, errInvalid)
+		return
+	case !now.Before(tok.Expires):
+		m.mu.Unlock()
+		m.fail(w, errExpired)
+		return
+	}
+	delete(m.tokens, person.DocumentNumber)
+	created := buildPerson(person, now)
+	m.mu.Unlock()
+
+	b, _ := json.Marshal(created)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	m.respond(w, http.StatusOK, out)
+}
+
+const localTime = "2006-01-02T15:04:05"
+
+// buildPerson answers BAAS-15: the sent person echoed, with a fresh person_key.
+func buildPerson(p client.Person, now time.Time) client.MovementValidation {
+	key := newUUID()
+	created := now.UTC().Format(localTime)
+	str := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	sum := md5.Sum([]byte(key + p.DocumentNumber))
+	rp := client.RegisteredPerson{
+		PersonKey: key, Name: p.Name, DocumentNumber: p.DocumentNumber, CreatedAt: created,
+		RegistrationDate: now.UTC().Format("2006-01-02"), Address: p.Address,
+		Phone:        []client.Phone{p.PhoneNumber},
+		PersonStatus: client.Enumerated{Enumerator: "pending", TranslationPath: "onboarding.PersonStatus.pending"},
+		PersonType:   client.Enumerated{Enumerator: p.PersonType, TranslationPath: "onboarding.PersonType." + p.PersonType},
+	}
+	return client.MovementValidation{
+		Hash:       hex.EncodeToString(sum[:]),
+		Validation: true,
+		ReturnResponse: client.ReturnResponse{
+			BirthPlace: p.BirthPlace, CreatedAt: created, DateOfBirth: p.DateOfBirth + "T00:00:00",
+			DocumentIdentificationNumber: p.DocumentIdentificationNumber, Email: p.Email,
+			FatherName: str(p.FatherName), Gender: p.Gender, IsPEP: p.IsPEP, KCKey: key,
+			MaritalStatus: p.MaritalStatus, MotherName: p.MotherName, Nationality: p.Nationality,
+			Profession: str(p.Profession),
+			// The seed's example answers spouse_name null although the request sent one (DOC-16).
+			SpouseName: nil,
+			Person:     rp,
+		},
+	}
+}
+
+func sixDigits() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// ---- control API (provider states; not part of the provider's API) ----
+
+func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
+	mock.WriteJSON(w, http.StatusOK, map[string]any{"provider": "baas", "control": true})
+}
+
+func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
+	m.reset()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type ctlDoc struct {
+	DocumentNumber string `json:"document_number"`
+	Token          string `json:"token"`
+	Expired        bool   `json:"expired"`
+}
+
+func (m *Mock) readCtl(w http.ResponseWriter, r *http.Request, needDoc bool) (*ctlDoc, bool) {
+	raw, p := mock.ReadBody(r)
+	if p != nil {
+		m.fail(w, p)
+		return nil, false
+	}
+	var d ctlDoc
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		m.fail(w, &mock.Problem{Status: http.StatusBadRequest, Code: mock.CodeMalformedJSON, Title: "Bad Request",
+			Message: "conformance mock control API: " + err.Error()})
+		return nil, false
+	}
+	if needDoc && !elevenDigits(d.DocumentNumber) {
+		m.fail(w, &mock.Problem{Status: http.StatusBadRequest, Code: mock.CodeSchemaViolation, Title: "Bad Request",
+			Message: "conformance mock control API: document_number must be 11 digits"})
+		return nil, false
+	}
+	return &d, true
+}
+
+func (m *Mock) ctlAddContact(w http.ResponseWriter, r *http.Request) {
+	d, ok := m.readCtl(w, r, true)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	m.contacts[d.DocumentNumber] = true
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, map[string]any{"document_number": d.DocumentNumber})
+}
+
+func (m *Mock) ctlRemoveContact(w http.ResponseWriter, r *http.Request) {
+	d, ok := m.readCtl(w, r, true)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	delete(m.contacts, d.DocumentNumber)
+	m.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ctlIssueToken puts a known token in place, as if an SMS had been sent (Pact provider states need a
+// token the pact can name).
+func (m *Mock) ctlIssueToken(w http.ResponseWriter, r *http.Request) {
+	d, ok := m.readCtl(w, r, true)
+	if !ok {
+		return
+	}
+	if d.Token == "" {
+		d.Token = sixDigits()
+	}
+	exp := m.now().Add(m.ttl)
+	if d.Expired {
+		exp = m.now().Add(-time.Second)
+	}
+	m.mu.Lock()
+	m.tokens[d.DocumentNumber] = &token{Value: d.Token, Expires: exp}
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, map[string]any{"document_number": d.DocumentNumber, "token": d.Token})
+}
+
+func (m *Mock) ctlExpireToken(w http.ResponseWriter, r *http.Request) {
+	d, ok := m.readCtl(w, r, true)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	tok := m.tokens[d.DocumentNumber]
+	if tok != nil {
+		tok.Expires = m.now().Add(-time.Second)
+	}
+	m.mu.Unlock()
+	if tok == nil {
+		m.fail(w, &mock.Problem{Status: http.StatusNotFound, Code: mock.CodeNotFound, Title: "Not Found",
+			Message: "conformance mock control API: no token issued for " + d.DocumentNumber})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ctlLastSMS returns the last SMS sent for ?document_number= (the mock is the SMS gateway).
+func (m *Mock) ctlLastSMS(w http.ResponseWriter, r *http.Request) {
+	doc := r.URL.Query().Get("document_number")
+	m.mu.Lock()
+	var found *SMS
+	for i := len(m.outbox) - 1; i >= 0; i-- {
+		if m.outbox[i].DocumentNumber == doc {
+			s := m.outbox[i]
+			found = &s
+			break
+		}
+	}
+	m.mu.Unlock()
+	if found == nil {
+		m.fail(w, &mock.Problem{Status: http.StatusNotFound, Code: mock.CodeNotFound, Title: "Not Found",
+			Message: "conformance mock control API: no SMS sent for document_number " + doc})
+		return
+	}
+	mock.WriteJSON(w, http.StatusOK, found)
+}
+
+func elevenDigits(s string) bool {
+	if len(s) != 11 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

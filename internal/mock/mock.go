@@ -1,0 +1,207 @@
+// Package mock holds what every embedded mock provider shares: the reserved control-API prefix, body
+// reading with a size limit, a small method-aware router that answers unknown routes in the provider's
+// own error shape, panic containment, and serving a handler on loopback.
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/latam-conformance/conformance/internal/schema"
+)
+
+// ControlPrefix is the reserved path prefix of the control API that sets provider states (reset, expire
+// a token, read the SMS the mock "sent"). Real sandboxes do not have it.
+const ControlPrefix = "/__control"
+
+// HealthPath answers 200 on every mock; a target without it has no control API.
+const HealthPath = ControlPrefix + "/health"
+
+// MaxBody is the largest request body a mock reads.
+const MaxBody = 1 << 20
+
+// Harness error codes: answers of the mocks for which the provider documents no code. They are named so
+// that nobody mistakes them for a provider's own.
+const (
+	CodeMalformedJSON    = "HARNESS_MALFORMED_JSON"
+	CodeSchemaViolation  = "HARNESS_SCHEMA_VIOLATION"
+	CodeNotFound         = "HARNESS_NOT_FOUND"
+	CodeMethodNotAllowed = "HARNESS_METHOD_NOT_ALLOWED"
+	CodeBodyTooLarge     = "HARNESS_BODY_TOO_LARGE"
+	CodeInternal         = "HARNESS_INTERNAL_ERROR"
+)
+
+// Config is what the runner hands every mock constructor.
+type Config struct {
+	Schemas  *schema.Registry
+	Now      func() time.Time // nil: time.Now
+	TokenTTL time.Duration    // lifetime of provider-issued tokens (BaaS SMS tokens); 0: the mock's default
+}
+
+// Clock returns cfg.Now or time.Now.
+func (cfg Config) Clock() func() time.Time {
+	if cfg.Now != nil {
+		return cfg.Now
+	}
+	return time.Now
+}
+
+// Problem is an answer in a provider's error shape; each mock renders it its own way.
+type Problem struct {
+	Status      int
+	Code        string
+	Title       string
+	Message     string
+	Translation string // the provider's second-language wording, where it has one
+	Data        map[string]any
+}
+
+// ErrorWriter writes a Problem in a provider's documented error shape.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, p Problem)
+
+// Router maps "METHOD /exact/path" to handlers and answers everything else through the provider's
+// ErrorWriter: 404 for an unknown path, 405 (with Allow) for a known path and another method.
+type Router struct {
+	routes map[string]map[string]http.HandlerFunc
+	errw   ErrorWriter
+}
+
+// NewRouter returns an empty router that reports unknown routes with errw.
+func NewRouter(errw ErrorWriter) *Router {
+	return &Router{routes: map[string]map[string]http.HandlerFunc{}, errw: errw}
+}
+
+// Handle registers h for method and path.
+func (rt *Router) Handle(method, path string, h http.HandlerFunc) {
+	if rt.routes[path] == nil {
+		rt.routes[path] = map[string]http.HandlerFunc{}
+	}
+	rt.routes[path][method] = h
+}
+
+// ServeHTTP dispatches, containing any panic as a 500 in the provider's shape.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			rt.errw(w, r, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,
+				Title: "Internal Server Error", Message: fmt.Sprintf("conformance mock: internal error: %v", v)})
+		}
+	}()
+	methods, ok := rt.routes[r.URL.Path]
+	if !ok {
+		rt.errw(w, r, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Title: "Not Found",
+			Message: fmt.Sprintf("conformance mock: no route %s", r.URL.Path)})
+		return
+	}
+	h, ok := methods[r.Method]
+	if !ok {
+		allow := make([]string, 0, len(methods))
+		for m := range methods {
+			allow = append(allow, m)
+		}
+		sort.Strings(allow)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		rt.errw(w, r, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Title: "Method Not Allowed",
+			Message: fmt.Sprintf("conformance mock: %s does not take %s (allowed: %s)", r.URL.Path, r.Method, strings.Join(allow, ", "))})
+		return
+	}
+	h(w, r)
+}
+
+// ReadBody reads at most MaxBody bytes; a larger body is a Problem (413), as is a read failure (400).
+func ReadBody(r *http.Request) ([]byte, *Problem) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
+			Message: "conformance mock: could not read the request body: " + err.Error()}
+	}
+	if len(b) > MaxBody {
+		return nil, &Problem{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Title: "Payload Too Large",
+			Message: fmt.Sprintf("conformance mock: request body over %d bytes", MaxBody)}
+	}
+	return b, nil
+}
+
+// DecodeObject reads the body as one JSON object into a generic map (to inspect fields before the schema
+// check) and returns the raw bytes too.
+func DecodeObject(r *http.Request) (map[string]any, []byte, *Problem) {
+	raw, p := ReadBody(r)
+	if p != nil {
+		return nil, nil, p
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		msg := "body is not a JSON object"
+		if err != nil {
+			msg = "body is not valid JSON: " + err.Error()
+		}
+		return nil, nil, &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
+			Message: "conformance mock: " + msg}
+	}
+	if dec.More() {
+		return nil, nil, &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
+			Message: "conformance mock: body has data after the JSON object"}
+	}
+	return obj, raw, nil
+}
+
+// SchemaProblem turns violations into a 400 Problem that lists each one with its JSON pointer and rule.
+func SchemaProblem(op *schema.Operation, vs []schema.Violation) *Problem {
+	list := make([]any, 0, len(vs))
+	msgs := make([]string, 0, len(vs))
+	for _, v := range vs {
+		list = append(list, map[string]any{"pointer": v.Pointer, "rule": v.Rule, "message": v.Message})
+		msgs = append(msgs, v.String())
+	}
+	return &Problem{Status: http.StatusBadRequest, Code: CodeSchemaViolation, Title: "Bad Request",
+		Message: fmt.Sprintf("conformance mock: %s body breaks the documented schema: %s", op.Name(), strings.Join(msgs, "; ")),
+		Data:    map[string]any{"violations": list}}
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Server is a handler served on a loopback listener.
+type Server struct {
+	URL string
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Start serves h on addr ("127.0.0.1:0" for a random port) and returns once it is accepting.
+func Start(addr string, h http.Handler) (*Server, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln,
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops the server, letting requests in flight finish for up to the context's deadline.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return s.srv.Close()
+	}
+	return err
+}

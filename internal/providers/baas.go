@@ -1,0 +1,62 @@
+package providers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/latam-conformance/conformance/internal/mock"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+)
+
+// Pact provider states of the BaaS contract (exact texts of the consumer tests' Given).
+const (
+	StateBaaSKnownAdmin   = "an administrator is a known contact"
+	StateBaaSUnknownAdmin = "an administrator is not a known contact"
+	StateBaaSToken        = "a person holds an SMS token"
+	StateBaaSExpiredToken = "a person holds an expired SMS token"
+)
+
+func baas() Provider {
+	ctl := func(hc *http.Client, base string) *mockbaas.Control { return mockbaas.NewControl(base, hc) }
+	return Provider{
+		Name:         "baas",
+		Title:        "QI Tech BaaS person creation",
+		PactConsumer: "conformance-baas-client",
+		PactProvider: "qitech-baas",
+		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockbaas.New(cfg) },
+		States: map[string]StateFunc{
+			StateBaaSKnownAdmin: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
+				cpf, err := param(p, "document_number")
+				if err != nil {
+					return err
+				}
+				return ctl(hc, base).AddContact(ctx, cpf)
+			},
+			StateBaaSUnknownAdmin: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
+				cpf, err := param(p, "document_number")
+				if err != nil {
+					return err
+				}
+				return ctl(hc, base).RemoveContact(ctx, cpf)
+			},
+			StateBaaSToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
+				return issue(ctx, ctl(hc, base), p, false)
+			},
+			StateBaaSExpiredToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
+				return issue(ctx, ctl(hc, base), p, true)
+			},
+		},
+	}
+}
+
+func issue(ctx context.Context, c *mockbaas.Control, p map[string]any, expired bool) error {
+	doc, err := param(p, "document_number")
+	if err != nil {
+		return err
+	}
+	tok, err := param(p, "token")
+	if err != nil {
+		return err
+	}
+	return c.IssueToken(ctx, doc, tok, expired)
+}

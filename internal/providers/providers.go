@@ -1,0 +1,63 @@
+// Package providers lists the providers the harness knows. Each provider is one file here that ties its
+// name (as used on the command line and as the features/ and schemas/ folder) to its embedded mock and
+// to the Pact provider states that the mock's control API sets up. Adding a provider adds a file and a
+// line to All; the runner, the CLI and the verifier do not change.
+package providers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/latam-conformance/conformance/internal/mock"
+)
+
+// StateFunc puts the target at baseURL into a Pact provider state, through its control API.
+type StateFunc func(ctx context.Context, hc *http.Client, baseURL string, params map[string]any) error
+
+// Provider describes one provider.
+type Provider struct {
+	Name         string // command-line name and folder under features/ and schemas/
+	Title        string
+	PactConsumer string // consumer name in the pacts this harness writes
+	PactProvider string // provider name in the pacts
+	NewMock      func(mock.Config) (http.Handler, error)
+	States       map[string]StateFunc // Pact provider state -> setup
+}
+
+// All lists every provider, sorted by name.
+func All() []Provider {
+	all := []Provider{baas()}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all
+}
+
+// Lookup finds a provider by name.
+func Lookup(name string) (Provider, error) {
+	for _, p := range All() {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Provider{}, fmt.Errorf("unknown provider %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the provider names.
+func Names() []string {
+	var out []string
+	for _, p := range All() {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// param reads a string parameter of a provider state.
+func param(params map[string]any, name string) (string, error) {
+	v, ok := params[name].(string)
+	if !ok || v == "" {
+		return "", fmt.Errorf("provider state needs the string parameter %q", name)
+	}
+	return v, nil
+}

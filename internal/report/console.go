@@ -1,0 +1,116 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/latam-conformance/conformance/internal/featureset"
+)
+
+// TargetLine describes where a provider's requests went, for the summary.
+type TargetLine struct {
+	Provider string
+	BaseURL  string
+	Embedded bool
+	Control  bool
+}
+
+// Summary is what the console report prints after godog's own output.
+type Summary struct {
+	Scenarios []Scenario
+	Coverage  []ProviderCoverage
+	Targets   []TargetLine
+	Elapsed   time.Duration
+}
+
+func idsOf(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		if m := featureset.IDTag.FindStringSubmatch(t); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+func label(s Scenario) string {
+	ids := idsOf(s.Tags)
+	where := s.Feature
+	if s.Line > 0 {
+		where = fmt.Sprintf("%s:%d", s.Feature, s.Line)
+	}
+	if len(ids) == 0 {
+		return fmt.Sprintf("%s (%s)", s.Name, where)
+	}
+	return fmt.Sprintf("[%s] %s (%s)", strings.Join(ids, " "), s.Name, where)
+}
+
+// Write prints the summary: counts, targets, failures with their catalogue IDs and messages, skipped
+// scenarios with their reasons, coverage per provider and the documentation findings.
+func (s Summary) Write(w io.Writer) {
+	counts := map[Status]int{}
+	for _, sc := range s.Scenarios {
+		counts[sc.Status]++
+	}
+	fmt.Fprintf(w, "\n== conformance: %d scenarios: %d passed, %d failed, %d skipped, %d undefined (%s)\n",
+		len(s.Scenarios), counts[Passed], counts[Failed], counts[Skipped], counts[Undefined], s.Elapsed.Round(time.Millisecond))
+	fmt.Fprintln(w, "Targets:")
+	for _, t := range s.Targets {
+		kind, ctl := "embedded mock", "control API"
+		if !t.Embedded {
+			kind = "external"
+		}
+		if !t.Control {
+			ctl = "no control API"
+		}
+		fmt.Fprintf(w, "  %-8s %s (%s, %s)\n", t.Provider, t.BaseURL, kind, ctl)
+	}
+	section := func(title string, st Status) {
+		first := true
+		for _, sc := range s.Scenarios {
+			if sc.Status != st {
+				continue
+			}
+			if first {
+				fmt.Fprintf(w, "%s:\n", title)
+				first = false
+			}
+			fmt.Fprintf(w, "  - %s\n", label(sc))
+			if sc.Message != "" {
+				fmt.Fprintf(w, "      %s\n", sc.Message)
+			}
+		}
+	}
+	section("Failed", Failed)
+	section("Undefined steps (the suite is broken, not the provider)", Undefined)
+	section("Skipped", Skipped)
+	fmt.Fprintln(w, "Coverage of the catalogue:")
+	for _, pc := range s.Coverage {
+		fmt.Fprintf(w, "  %-8s %d/%d IDs proven (%s)\n", pc.Provider, pc.Proven, pc.Required, pc.Title)
+		byState := map[string][]string{}
+		for _, c := range pc.IDs {
+			id := c.ID
+			if c.State == Planned {
+				id = fmt.Sprintf("%s (issue %d)", c.ID, c.Issue)
+			}
+			byState[c.State] = append(byState[c.State], id)
+		}
+		for _, st := range []string{Broken, Missing, NotRun, Planned} {
+			if ids := byState[st]; len(ids) > 0 {
+				fmt.Fprintf(w, "           %s: %s\n", st, strings.Join(ids, ", "))
+			}
+		}
+	}
+	first := true
+	for _, pc := range s.Coverage {
+		for _, f := range pc.Findings {
+			if first {
+				fmt.Fprintln(w, "Documentation findings (contradictions in the provider's documents; the harness follows the seed):")
+				first = false
+			}
+			fmt.Fprintf(w, "  %-6s %s\n", f.ID, f.Text)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package report
+
+import (
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/featureset"
+)
+
+// ID states in a coverage report.
+const (
+	Proven  = "proven"  // at least one scenario ran and every scenario that ran passed
+	Broken  = "failed"  // a scenario tagged with it failed
+	NotRun  = "skipped" // its scenarios were skipped or filtered out by --tags
+	Missing = "missing" // required, but no scenario names it
+	Planned = "planned" // owned by a later issue
+)
+
+// IDCoverage is one catalogue entry's state in a run.
+type IDCoverage struct {
+	ID    string
+	State string
+	Issue int // for planned entries
+}
+
+// ProviderCoverage is the coverage of one provider.
+type ProviderCoverage struct {
+	Provider string
+	Title    string
+	Required int // entries in scope
+	Proven   int
+	IDs      []IDCoverage
+	Findings []catalogue.Finding
+}
+
+// Coverage computes, per provider of the run, the state of each catalogue entry from the scenarios that
+// exist (parsed) and those that ran (results).
+func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []Scenario, providers []string) []ProviderCoverage {
+	exists := map[string]bool{}
+	for _, s := range parsed {
+		for _, id := range s.IDs {
+			exists[id] = true
+		}
+	}
+	type tally struct{ passed, failed int }
+	ran := map[string]*tally{}
+	for _, r := range results {
+		for _, t := range r.Tags {
+			m := featureset.IDTag.FindStringSubmatch(t)
+			if m == nil {
+				continue
+			}
+			if ran[m[1]] == nil {
+				ran[m[1]] = &tally{}
+			}
+			switch r.Status {
+			case Passed:
+				ran[m[1]].passed++
+			case Failed, Undefined:
+				ran[m[1]].failed++
+			}
+		}
+	}
+	var out []ProviderCoverage
+	for _, p := range providers {
+		pc := ProviderCoverage{Provider: p, Title: cat.Providers[p].Title, Findings: cat.FindingsFor(p)}
+		for _, e := range cat.ForProvider(p) {
+			c := IDCoverage{ID: e.ID}
+			t := ran[e.ID]
+			switch {
+			case e.Scope == "planned" && !exists[e.ID]:
+				c.State, c.Issue = Planned, e.Issue
+			case !exists[e.ID]:
+				c.State = Missing
+			case t != nil && t.failed > 0:
+				c.State = Broken
+			case t != nil && t.passed > 0:
+				c.State = Proven
+			default:
+				c.State = NotRun
+			}
+			if e.Scope == "required" {
+				pc.Required++
+				if c.State == Proven {
+					pc.Proven++
+				}
+			}
+			pc.IDs = append(pc.IDs, c)
+		}
+		out = append(out, pc)
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name       string        `xml:"name,attr"`
+	Classname  string        `xml:"classname,attr"`
+	Time       string        `xml:"time,attr"`
+	Properties *junitProps   `xml:"properties,omitempty"`
+	Failure    *junitFailure `xml:"failure,omitempty"`
+	Error      *junitFailure `xml:"error,omitempty"`
+	Skipped    *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitProps struct {
+	Props []junitProp `xml:"property"`
+}
+
+type junitProp struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnitFile writes results as JUnit XML, one testsuite per feature file (or per group), each
+// testcase named with its catalogue IDs, skip reasons included. The file is written beside and renamed,
+// so a reader never sees half of it.
+func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration) error {
+	doc := junitSuites{Name: name, Time: secs(elapsed)}
+	bySuite := map[string]*junitSuite{}
+	var order []string
+	for _, r := range results {
+		key := r.Feature
+		if key == "" {
+			key = r.Provider
+		}
+		s, ok := bySuite[key]
+		if !ok {
+			s = &junitSuite{Name: key}
+			bySuite[key] = s
+			order = append(order, key)
+		}
+		c := junitCase{Name: label(r), Classname: strings.TrimSuffix(key, ".feature"), Time: secs(r.Duration)}
+		if ids := idsOf(r.Tags); len(ids) > 0 {
+			c.Properties = &junitProps{Props: []junitProp{{Name: "catalogue_ids", Value: strings.Join(ids, ",")}}}
+		}
+		s.Tests++
+		doc.Tests++
+		switch r.Status {
+		case Failed:
+			c.Failure = &junitFailure{Message: firstLine(r.Message), Type: "conformance", Text: r.Message}
+			s.Failures++
+			doc.Failures++
+		case Undefined:
+			c.Error = &junitFailure{Message: firstLine(r.Message), Type: "undefined-step", Text: r.Message}
+			s.Errors++
+			doc.Errors++
+		case Skipped:
+			c.Skipped = &junitSkipped{Message: r.Message}
+			s.Skipped++
+			doc.Skipped++
+		}
+		s.Time = addSecs(s.Time, r.Duration)
+		s.Cases = append(s.Cases, c)
+	}
+	sort.Strings(order)
+	for _, k := range order {
+		doc.Suites = append(doc.Suites, *bySuite[k])
+	}
+	out, err := xml.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, append([]byte(xml.Header), append(out, '\n')...))
+}
+
+func addSecs(cur string, d time.Duration) string {
+	var f float64
+	_, _ = fmt.Sscanf(cur, "%f", &f)
+	return fmt.Sprintf("%.3f", f+d.Seconds())
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// writeAtomic writes data to a temporary file in path's folder and renames it over path.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}

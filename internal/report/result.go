@@ -1,0 +1,65 @@
+// Package report holds the results of a run and writes them for people (console summary with catalogue
+// coverage and documentation findings) and for CI (JUnit XML).
+package report
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Status of a scenario or a verified interaction.
+type Status string
+
+// Statuses.
+const (
+	Passed    Status = "passed"
+	Failed    Status = "failed"
+	Skipped   Status = "skipped"
+	Undefined Status = "undefined" // a step without a definition, or pending: a broken suite, not a broken provider
+)
+
+// Scenario is the outcome of one scenario.
+type Scenario struct {
+	Name        string
+	Feature     string // feature file, relative to the feature root
+	Line        int
+	Provider    string
+	Tags        []string
+	IDs         []string // catalogue IDs the scenario proves
+	Status      Status
+	Message     string // why it failed, or why it was skipped
+	Duration    time.Duration
+	Unreachable bool // the failure was a target that could not be reached
+}
+
+// Collector gathers scenario results from concurrent scenarios.
+type Collector struct {
+	mu  sync.Mutex
+	all []Scenario
+}
+
+// Add records one result.
+func (c *Collector) Add(s Scenario) {
+	c.mu.Lock()
+	c.all = append(c.all, s)
+	c.mu.Unlock()
+}
+
+// Results returns every result, ordered by feature and line so reports are stable under --concurrency
+// and --random.
+func (c *Collector) Results() []Scenario {
+	c.mu.Lock()
+	out := append([]Scenario(nil), c.all...)
+	c.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Feature != out[j].Feature {
+			return out[i].Feature < out[j].Feature
+		}
+		if out[i].Line != out[j].Line {
+			return out[i].Line < out[j].Line
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}

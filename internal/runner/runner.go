@@ -1,0 +1,224 @@
+// Package runner runs the Gherkin suite against the targets and turns the outcome into reports.
+package runner
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/featureset"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/internal/targets"
+	"github.com/latam-conformance/conformance/steps"
+)
+
+// Options configure one run.
+type Options struct {
+	Features     fs.FS            // the feature set: <provider>/*.feature at its root
+	FeaturesName string           // how to name the feature set in messages ("embedded", a directory)
+	Schemas      *schema.Registry // compiled schemas
+	Catalogue    *catalogue.Catalogue
+	BaseURLs     map[string]string // provider -> URL; others get an embedded mock
+	Tags         string            // godog tag expression
+	Format       string            // pretty | progress
+	JUnit        string            // write JUnit XML here when not empty
+	CucumberJSON string            // write cucumber JSON here when not empty
+	Concurrency  int
+	Random       int64 // 0: file order; otherwise the seed of a random order
+	Timeout      time.Duration
+	TokenTTL     time.Duration
+	Out          io.Writer
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Scenarios []report.Scenario
+	Coverage  []report.ProviderCoverage
+	Targets   map[string]*targets.Target
+	Elapsed   time.Duration
+}
+
+// Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
+// The error is an *exit.Error for usage problems and unreachable targets; conformance failures are in
+// the Result (see ExitCode).
+func Run(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	scenarios, err := featureset.Parse(o.Features, ".")
+	if err != nil {
+		return nil, exit.Usagef("%v", err)
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, s := range scenarios {
+		if _, err := providers.Lookup(s.Provider); err != nil {
+			return nil, exit.Usagef("%s: features must sit in a folder named after their provider: %v", s.URI, err)
+		}
+		if !seen[s.Provider] {
+			seen[s.Provider] = true
+			names = append(names, s.Provider)
+		}
+	}
+	for name := range o.BaseURLs {
+		if !seen[name] {
+			return nil, exit.Usagef("--base-url %s: the feature set (%s) has no %s scenarios", name, o.FeaturesName, name)
+		}
+	}
+	switch o.Format {
+	case "":
+		o.Format = "progress"
+	case "pretty", "progress":
+	default:
+		return nil, exit.Usagef("--format %q: want pretty or progress", o.Format)
+	}
+	if o.Concurrency < 1 {
+		o.Concurrency = 1
+	}
+
+	set, err := targets.Start(ctx, names, o.BaseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL})
+	if err != nil {
+		return nil, err
+	}
+	defer set.Close()
+
+	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout, Results: &report.Collector{}}
+	for name, t := range set.ByName {
+		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control}
+	}
+
+	format := o.Format
+	var cucumberTmp string
+	if o.CucumberJSON != "" {
+		f, err := os.CreateTemp(filepath.Dir(o.CucumberJSON), ".cucumber-*.json")
+		if err != nil {
+			return nil, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
+		cucumberTmp = f.Name()
+		_ = f.Close()
+		defer os.Remove(cucumberTmp)
+		format += ",cucumber:" + cucumberTmp
+	}
+	suite := godog.TestSuite{
+		Name:                "conformance",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Initialize(sc, deps) },
+		Options: &godog.Options{
+			Format:      format,
+			Paths:       []string{"."},
+			FS:          o.Features,
+			Tags:        o.Tags,
+			Concurrency: o.Concurrency,
+			Randomize:   o.Random,
+			Strict:      true,
+			NoColors:    true,
+			Output:      o.Out,
+		},
+	}
+	status := suite.Run()
+
+	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start)}
+	if len(res.Scenarios) == 0 {
+		if o.Tags != "" {
+			return nil, exit.Usagef("no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
+		}
+		return nil, exit.Usagef("godog ran no scenario of %s (status %d); see the output above", o.FeaturesName, status)
+	}
+	placeLines(res.Scenarios, scenarios)
+	if status != 0 && res.failures() == 0 {
+		// godog saw a failure our hooks did not (a hook error before the World existed): never a false green.
+		res.Scenarios = append(res.Scenarios, report.Scenario{Name: "(suite)", Status: report.Failed,
+			Message: "godog reported a failure that no scenario result explains; see the output above"})
+	}
+	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
+
+	if cucumberTmp != "" {
+		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
+			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
+	}
+	if o.JUnit != "" {
+		if err := report.WriteJUnitFile(o.JUnit, "conformance", res.Scenarios, res.Elapsed); err != nil {
+			return res, exit.Usagef("--junit %s: %v", o.JUnit, err)
+		}
+	}
+	return res, nil
+}
+
+// placeLines gives each result the line of its scenario (godog's hooks do not carry it), matching by
+// feature file and scenario name; outline rows have distinct names once their values are substituted.
+func placeLines(results []report.Scenario, parsed []featureset.Scenario) {
+	lines := map[string][]int{}
+	for _, s := range parsed {
+		k := s.URI + "\x00" + s.Name
+		lines[k] = append(lines[k], s.Line)
+	}
+	for i := range results {
+		results[i].Feature = path.Clean(results[i].Feature)
+		k := results[i].Feature + "\x00" + results[i].Name
+		if ls := lines[k]; len(ls) > 0 {
+			results[i].Line, lines[k] = ls[0], ls[1:]
+		}
+	}
+	sort.SliceStable(results, func(i, j int) bool {
+		if results[i].Feature != results[j].Feature {
+			return results[i].Feature < results[j].Feature
+		}
+		return results[i].Line < results[j].Line
+	})
+}
+
+func (r *Result) failures() int {
+	n := 0
+	for _, s := range r.Scenarios {
+		if s.Status == report.Failed || s.Status == report.Undefined {
+			n++
+		}
+	}
+	return n
+}
+
+// ExitCode is the code the run ends with: 2 when a step is undefined (the suite is broken, not the
+// provider), 3 when a failure was a target that stopped answering, 1 for any other failure, else 0.
+func (r *Result) ExitCode() int {
+	code := exit.OK
+	for _, s := range r.Scenarios {
+		switch {
+		case s.Status == report.Undefined:
+			return exit.Usage
+		case s.Status == report.Failed && s.Unreachable && code == exit.OK:
+			code = exit.Unavailable
+		case s.Status == report.Failed:
+			code = exit.Failed
+		}
+	}
+	return code
+}
+
+// Counts returns how many scenarios ended in each status.
+func (r *Result) Counts() map[report.Status]int {
+	out := map[report.Status]int{}
+	for _, s := range r.Scenarios {
+		out[s.Status]++
+	}
+	return out
+}
+
+// Providers lists the providers of the run, sorted.
+func (r *Result) Providers() []string {
+	var out []string
+	for n := range r.Targets {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

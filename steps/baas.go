@@ -1,0 +1,360 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"github.com/latam-conformance/conformance/clients/baas"
+	"github.com/latam-conformance/conformance/internal/fixtures"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+)
+
+// baasWorld is the BaaS part of a scenario's state.
+type baasWorld struct {
+	client  *baas.Client
+	control *mockbaas.Control // nil against a target without the control API
+	body    jsonDoc           // the token request body; its person_creation is reused for the validation
+	altered bool              // body differs from the documented example on purpose
+	created *baas.MovementValidation
+}
+
+const personPath = "person_creation.person"
+
+func (w *World) baasState() (*baasWorld, error) {
+	if w.baas != nil {
+		return w.baas, nil
+	}
+	t := w.deps.Targets["baas"]
+	c, err := baas.NewClient(t.BaseURL, baas.WithHTTPClient(w.httpClient("baas")))
+	if err != nil {
+		return nil, err
+	}
+	b := &baasWorld{client: c}
+	if t.Control {
+		b.control = mockbaas.NewControl(t.BaseURL, nil)
+	}
+	w.baas = b
+	return b, nil
+}
+
+func baasOf(ctx context.Context) (*World, *baasWorld, error) {
+	w := worldOf(ctx)
+	b, err := w.baasState()
+	if err != nil {
+		return nil, nil, err
+	}
+	if b.body == nil {
+		return nil, nil, errors.New(`no person yet: start with "a person to register, built from the seed's example"`)
+	}
+	return w, b, nil
+}
+
+func registerBaaS(sc *godog.ScenarioContext) {
+	sc.Step(`^a person to register, built from the seed's example$`, aPersonToRegister)
+	sc.Step(`^the administrator "([^"]*)" asks for the token$`, func(ctx context.Context, cpf string) error {
+		return alterBody(ctx, func(d jsonDoc) error { return d.set("agent_document_number", cpf) })
+	})
+	sc.Step(`^the person field "([^"]+)" is "([^"]*)"$`, func(ctx context.Context, field, v string) error {
+		return alterBody(ctx, func(d jsonDoc) error { return d.set(personPath+"."+field, v) })
+	})
+	sc.Step(`^the person field "([^"]+)" is a string of (\d+) characters?$`, func(ctx context.Context, field string, n int) error {
+		return alterBody(ctx, func(d jsonDoc) error { return d.set(personPath+"."+field, textOf(n)) })
+	})
+	sc.Step(`^the person field "([^"]+)" is (null|true|false)$`, func(ctx context.Context, field, lit string) error {
+		var v any
+		_ = json.Unmarshal([]byte(lit), &v)
+		return alterBody(ctx, func(d jsonDoc) error { return d.set(personPath+"."+field, v) })
+	})
+	sc.Step(`^the person field "([^"]+)" is removed$`, func(ctx context.Context, field string) error {
+		return alterBody(ctx, func(d jsonDoc) error { return d.remove(personPath + "." + field) })
+	})
+	sc.Step(`^the request field "([^"]+)" is removed$`, func(ctx context.Context, field string) error {
+		return alterBody(ctx, func(d jsonDoc) error { return d.remove(field) })
+	})
+	sc.Step(`^I request an SMS token$`, func(ctx context.Context) error { return requestToken(ctx, "") })
+	sc.Step(`^I request an SMS token by "([^"]*)"$`, requestToken)
+	sc.Step(`^an SMS token was requested for the person$`, anSMSTokenWasRequested)
+	sc.Step(`^an SMS with a six-digit token was sent to "([^"]+)"$`, anSMSWasSentTo)
+	sc.Step(`^the token has expired$`, theTokenHasExpired)
+	sc.Step(`^I validate the movement with the token from the SMS$`, func(ctx context.Context) error {
+		return validateWith(ctx, func(sms string) string { return sms }, false)
+	})
+	sc.Step(`^I validate the movement with a wrong token$`, func(ctx context.Context) error {
+		return validateWith(ctx, wrongToken, false)
+	})
+	sc.Step(`^I validate the movement with the token "([^"]*)"$`, func(ctx context.Context, tok string) error {
+		return validateWith(ctx, func(string) string { return tok }, true)
+	})
+	sc.Step(`^the movement is validated$`, theMovementIsValidated)
+	sc.Step(`^the created person has status "([^"]*)" and type "([^"]*)"$`, theCreatedPersonHas)
+	sc.Step(`^the created person echoes the name, document number, mother's name, address and phone that were sent$`, theCreatedPersonEchoes)
+	sc.Step(`^the created person has a person_key that is a UUID$`, theCreatedPersonHasAKey)
+}
+
+func aPersonToRegister(ctx context.Context) error {
+	w := worldOf(ctx)
+	b, err := w.baasState()
+	if err != nil {
+		return err
+	}
+	doc, err := toDoc(fixtures.BaaSTokenRequest(fixtures.BaaSPerson(fixtures.RandomCPF())))
+	if err != nil {
+		return err
+	}
+	// The administrator is optional; scenarios that need one say so.
+	delete(doc, "agent_document_number")
+	b.body = doc
+	return nil
+}
+
+func alterBody(ctx context.Context, fn func(jsonDoc) error) error {
+	_, b, err := baasOf(ctx)
+	if err != nil {
+		return err
+	}
+	b.altered = true
+	return fn(b.body)
+}
+
+// textOf returns n characters of readable text.
+func textOf(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz"
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		sb.WriteByte(alphabet[i%len(alphabet)])
+	}
+	return sb.String()
+}
+
+func (b *baasWorld) documentNumber() string {
+	v, _ := b.body.get(personPath + ".document_number")
+	s, _ := v.(string)
+	return s
+}
+
+// requestToken sends the token request; contactType "" keeps the body's own.
+func requestToken(ctx context.Context, contactType string) error {
+	w, b, err := baasOf(ctx)
+	if err != nil {
+		return err
+	}
+	if contactType != "" {
+		b.altered = true
+		if err := b.body.set("contact_type", contactType); err != nil {
+			return err
+		}
+	}
+	if b.altered {
+		w.alter()
+		_, err = b.client.Post(ctx, baas.PathTokenRequest, b.body.raw(), nil)
+	} else {
+		var typed baas.TokenRequestBody
+		if err := json.Unmarshal(b.body.raw(), &typed); err != nil {
+			return err
+		}
+		_, _, err = b.client.TokenRequest(ctx, &typed)
+	}
+	return transportOnly(err)
+}
+
+// transportOnly keeps errors that mean no answer arrived; an API error is an answer, judged by Then steps.
+func transportOnly(err error) error {
+	var apiErr *baas.APIError
+	if err == nil || errors.As(err, &apiErr) {
+		return nil
+	}
+	return err
+}
+
+func anSMSTokenWasRequested(ctx context.Context) error {
+	if err := requestToken(ctx, ""); err != nil {
+		return err
+	}
+	return theProviderAnswers(ctx, 200)
+}
+
+func anSMSWasSentTo(ctx context.Context, to string) error {
+	_, b, err := baasOf(ctx)
+	if err != nil {
+		return err
+	}
+	if b.control == nil {
+		return errors.New("reading the SMS needs the mock control API")
+	}
+	sms, err := b.control.LastSMS(ctx, b.documentNumber())
+	if err != nil {
+		return err
+	}
+	if sms.To != to {
+		return fmt.Errorf("SMS sent to %q, want %q", sms.To, to)
+	}
+	if !regexp.MustCompile(`^[0-9]{6}$`).MatchString(sms.Token) {
+		return fmt.Errorf("SMS token = %q, want six digits", sms.Token)
+	}
+	return nil
+}
+
+func theTokenHasExpired(ctx context.Context) error {
+	_, b, err := baasOf(ctx)
+	if err != nil {
+		return err
+	}
+	if b.control == nil {
+		return errors.New("expiring a token needs the mock control API")
+	}
+	return b.control.ExpireToken(ctx, b.documentNumber())
+}
+
+func wrongToken(tok string) string {
+	out := []byte(tok)
+	for i, c := range out {
+		if c >= '0' && c <= '9' {
+			out[i] = '0' + (c-'0'+1)%10
+		}
+	}
+	return string(out)
+}
+
+// validateWith sends the movement validation with token pick(token of the last SMS). Tokens from the
+// SMS need the control API (the mock is the SMS gateway); a literal token does not read it.
+func validateWith(ctx context.Context, pick func(sms string) string, literal bool) error {
+	w, b, err := baasOf(ctx)
+	if err != nil {
+		return err
+	}
+	sms := ""
+	if !literal {
+		if b.control == nil {
+			return errors.New("reading the SMS token needs the mock control API")
+		}
+		s, err := b.control.LastSMS(ctx, b.documentNumber())
+		if err != nil {
+			return err
+		}
+		sms = s.Token
+	}
+	tok := pick(sms)
+	pc, _ := b.body.get("person_creation")
+	b.created = nil
+	if b.altered || literal {
+		w.alter()
+		body := jsonDoc{"token": tok, "person_creation": pc}
+		var out baas.MovementValidation
+		_, err = b.client.Post(ctx, baas.PathMovementValidation, body.raw(), &out)
+		if err == nil {
+			b.created = &out
+		}
+		return transportOnly(err)
+	}
+	var typed baas.PersonCreation
+	raw, _ := json.Marshal(pc)
+	if err := json.Unmarshal(raw, &typed); err != nil {
+		return err
+	}
+	created, _, err := b.client.ValidateMovement(ctx, &baas.MovementValidationBody{Token: tok, PersonCreation: typed})
+	b.created = created
+	return transportOnly(err)
+}
+
+func theMovementIsValidated(ctx context.Context) error {
+	if err := theProviderAnswers(ctx, 200); err != nil {
+		return err
+	}
+	_, b, _ := baasOf(ctx)
+	if b.created == nil {
+		return errors.New("POST /baas/movement_validation: no body decoded")
+	}
+	if !b.created.Validation {
+		return errors.New("POST /baas/movement_validation: validation = false, want true")
+	}
+	if b.created.Hash == "" {
+		return errors.New("POST /baas/movement_validation: hash is empty")
+	}
+	return nil
+}
+
+func created(ctx context.Context) (*baasWorld, *baas.MovementValidation, error) {
+	_, b, err := baasOf(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b.created == nil {
+		return nil, nil, errors.New("no person was created in this scenario")
+	}
+	return b, b.created, nil
+}
+
+func theCreatedPersonHas(ctx context.Context, status, typ string) error {
+	_, c, err := created(ctx)
+	if err != nil {
+		return err
+	}
+	p := c.ReturnResponse.Person
+	var problems []string
+	if p.PersonStatus.Enumerator != status {
+		problems = append(problems, fmt.Sprintf("person_status.enumerator = %q, want %q", p.PersonStatus.Enumerator, status))
+	}
+	if p.PersonType.Enumerator != typ {
+		problems = append(problems, fmt.Sprintf("person_type.enumerator = %q, want %q", p.PersonType.Enumerator, typ))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("POST /baas/movement_validation: return_response.person: %s", strings.Join(problems, ", "))
+	}
+	return nil
+}
+
+// theCreatedPersonEchoes checks BAAS-15 against what was really sent.
+func theCreatedPersonEchoes(ctx context.Context) error {
+	b, c, err := created(ctx)
+	if err != nil {
+		return err
+	}
+	var sent baas.Person
+	pv, _ := b.body.get(personPath)
+	raw, _ := json.Marshal(pv)
+	if err := json.Unmarshal(raw, &sent); err != nil {
+		return err
+	}
+	rr, p := c.ReturnResponse, c.ReturnResponse.Person
+	var problems []string
+	check := func(what string, got, want any) {
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			problems = append(problems, fmt.Sprintf("%s = %s, want %s", what, g, wj))
+		}
+	}
+	check("person.name", p.Name, sent.Name)
+	check("person.document_number", p.DocumentNumber, sent.DocumentNumber)
+	check("mother_name", rr.MotherName, sent.MotherName)
+	check("person.address", p.Address, sent.Address)
+	var phone *baas.Phone
+	if len(p.Phone) > 0 {
+		phone = &p.Phone[0]
+	}
+	check("person.phone[0]", phone, &sent.PhoneNumber)
+	if len(problems) > 0 {
+		return fmt.Errorf("POST /baas/movement_validation: return_response: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func theCreatedPersonHasAKey(ctx context.Context) error {
+	_, c, err := created(ctx)
+	if err != nil {
+		return err
+	}
+	if k := c.ReturnResponse.Person.PersonKey; !uuidRE.MatchString(k) {
+		return fmt.Errorf("POST /baas/movement_validation: return_response.person.person_key = %q, want a UUID", k)
+	}
+	return nil
+}

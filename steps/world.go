@@ -1,0 +1,293 @@
+// Package steps holds the godog step definitions. State lives in a per-scenario World reached through a
+// context key, so scenarios can run concurrently. Every HTTP exchange a step makes through a provider
+// client is recorded and checked against the provider's JSON Schemas after the step, with no step asking.
+package steps
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/schema"
+)
+
+// ControlTag marks a scenario that sets provider states through the mock's control API. Against a
+// target without one (a real sandbox) such a scenario is skipped, with the reason in the report.
+const ControlTag = "@control"
+
+// Target is where one provider's requests go.
+type Target struct {
+	BaseURL string
+	Control bool // the target offers the mock control API
+}
+
+// Deps is what the runner hands every scenario.
+type Deps struct {
+	Targets map[string]Target // provider name -> target
+	Schemas *schema.Registry
+	Timeout time.Duration // per request
+	Results *report.Collector
+}
+
+// Exchange is one recorded request and its answer.
+type Exchange struct {
+	Provider string
+	Method   string
+	Path     string // relative to the target's base URL
+	Query    string
+	ReqBody  []byte
+	Altered  bool // the scenario changed the request on purpose, away from a documented valid one
+	Status   int
+	Header   http.Header
+	RespBody []byte
+	Err      error
+}
+
+// Name is "METHOD /path".
+func (e *Exchange) Name() string { return e.Method + " " + e.Path }
+
+type worldKey struct{}
+
+// World is the state of one scenario.
+type World struct {
+	deps       *Deps
+	provider   string
+	skipReason string
+	started    time.Time
+
+	mu        sync.Mutex
+	exchanges []*Exchange
+	checked   int
+	altered   bool // the next request is altered on purpose
+
+	baas *baasWorld
+}
+
+func worldOf(ctx context.Context) *World {
+	w, _ := ctx.Value(worldKey{}).(*World)
+	return w
+}
+
+// ProviderOf names the provider a feature file belongs to: the folder that holds it.
+func ProviderOf(uri string) string { return path.Base(path.Dir(path.Clean(uri))) }
+
+// Initialize registers hooks and every step definition on sc. deps is shared by all scenarios and is
+// only read.
+func Initialize(sc *godog.ScenarioContext, deps *Deps) {
+	sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
+		w := &World{deps: deps, provider: ProviderOf(s.Uri), started: time.Now()}
+		ctx = context.WithValue(ctx, worldKey{}, w)
+		t, ok := deps.Targets[w.provider]
+		if !ok {
+			return ctx, fmt.Errorf("no target for provider %q (the folder of %s)", w.provider, s.Uri)
+		}
+		for _, tag := range s.Tags {
+			if tag.Name == ControlTag && !t.Control {
+				w.skipReason = fmt.Sprintf("needs the mock control API (%s), which %s does not offer", ControlTag, t.BaseURL)
+				return ctx, godog.ErrSkip
+			}
+		}
+		return ctx, nil
+	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		w := worldOf(ctx)
+		if w == nil || err != nil {
+			return ctx, nil
+		}
+		return ctx, w.checkExchanges()
+	})
+	sc.After(func(ctx context.Context, s *godog.Scenario, err error) (context.Context, error) {
+		w := worldOf(ctx)
+		if w == nil || deps.Results == nil {
+			return ctx, nil
+		}
+		deps.Results.Add(w.result(s, err))
+		return ctx, nil
+	})
+	registerCommon(sc)
+	registerBaaS(sc)
+}
+
+func (w *World) result(s *godog.Scenario, err error) report.Scenario {
+	r := report.Scenario{Name: s.Name, Feature: s.Uri, Provider: w.provider, Duration: time.Since(w.started)}
+	for _, t := range s.Tags {
+		r.Tags = append(r.Tags, t.Name)
+	}
+	switch {
+	case w.skipReason != "":
+		r.Status, r.Message = report.Skipped, w.skipReason
+	case err == nil:
+		r.Status = report.Passed
+	case errors.Is(err, godog.ErrUndefined), errors.Is(err, godog.ErrPending), errors.Is(err, godog.ErrAmbiguous):
+		r.Status, r.Message = report.Undefined, err.Error()
+	default:
+		r.Status, r.Message = report.Failed, err.Error()
+		var ne interface{ Timeout() bool }
+		r.Unreachable = errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
+	}
+	return r
+}
+
+// httpClient returns an http.Client whose transport records every exchange with provider into w.
+func (w *World) httpClient(provider string) *http.Client {
+	base, _ := url.Parse(w.deps.Targets[provider].BaseURL)
+	prefix := ""
+	if base != nil {
+		prefix = strings.TrimSuffix(base.Path, "/")
+	}
+	timeout := w.deps.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, prefix: prefix, next: http.DefaultTransport}}
+}
+
+// alter marks the next request as deliberately changed from a documented valid one.
+func (w *World) alter() {
+	w.mu.Lock()
+	w.altered = true
+	w.mu.Unlock()
+}
+
+type recorder struct {
+	w        *World
+	provider string
+	prefix   string
+	next     http.RoundTripper
+}
+
+const maxRecordedBody = 8 << 20
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		reqBody = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	r.w.mu.Lock()
+	altered := r.w.altered
+	r.w.mu.Unlock()
+	ex := &Exchange{Provider: r.provider, Method: req.Method, Path: strings.TrimPrefix(req.URL.Path, r.prefix),
+		Query: req.URL.RawQuery, ReqBody: reqBody, Altered: altered}
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		ex.Err = err
+		r.w.record(ex)
+		return nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRecordedBody))
+	_ = resp.Body.Close()
+	if err != nil {
+		ex.Err = err
+		r.w.record(ex)
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	ex.Status, ex.Header, ex.RespBody = resp.StatusCode, resp.Header.Clone(), body
+	r.w.record(ex)
+	return resp, nil
+}
+
+func (w *World) record(ex *Exchange) {
+	w.mu.Lock()
+	w.exchanges = append(w.exchanges, ex)
+	w.mu.Unlock()
+}
+
+// last returns the most recent exchange, or an error naming what was expected.
+func (w *World) last() (*Exchange, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.exchanges) == 0 {
+		return nil, errors.New("no request has been sent in this scenario")
+	}
+	ex := w.exchanges[len(w.exchanges)-1]
+	if ex.Err != nil {
+		return nil, fmt.Errorf("%s: %w", ex.Name(), ex.Err)
+	}
+	return ex, nil
+}
+
+// checkExchanges validates every exchange recorded since the last check against the schemas:
+//   - the operation must be documented;
+//   - a request the scenario did not alter must satisfy the request schema (the client sends what the
+//     documentation asks);
+//   - an altered request that the provider accepted (2xx) must satisfy it too: otherwise the schema is
+//     stricter than the provider, and one of them is wrong;
+//   - the response must have a documented status and satisfy that status's schema.
+func (w *World) checkExchanges() error {
+	w.mu.Lock()
+	pending := w.exchanges[w.checked:]
+	w.checked = len(w.exchanges)
+	w.mu.Unlock()
+	var problems []string
+	for _, ex := range pending {
+		if ex.Err != nil {
+			continue // the step that sent it reports the transport error
+		}
+		op, ok := w.deps.Schemas.Match(ex.Provider, ex.Method, ex.Path)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s is not a documented operation of %s (no entry in schemas/%s/index.json)", ex.Name(), ex.Provider, ex.Provider))
+			continue
+		}
+		accepted := ex.Status >= 200 && ex.Status < 300
+		if !ex.Altered || accepted {
+			if vs := w.deps.Schemas.ValidateRequest(op, ex.ReqBody); len(vs) > 0 {
+				what := "request body breaks schemas/" + ex.Provider + "/" + op.Request
+				if ex.Altered {
+					what = fmt.Sprintf("the provider accepted (%d) a request body that schemas/%s/%s rejects", ex.Status, ex.Provider, op.Request)
+				}
+				problems = append(problems, fmt.Sprintf("%s: %s: %s", ex.Name(), what, joinViolations(vs)))
+			}
+		}
+		vs, err := w.deps.Schemas.ValidateResponse(op, ex.Status, ex.RespBody)
+		if err != nil {
+			problems = append(problems, err.Error()+": "+snippet(ex.RespBody))
+			continue
+		}
+		if len(vs) > 0 {
+			problems = append(problems, fmt.Sprintf("%s: response %d breaks schemas/%s/%s: %s", ex.Name(), ex.Status,
+				ex.Provider, op.Responses[fmt.Sprint(ex.Status)], joinViolations(vs)))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func joinViolations(vs []schema.Violation) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = v.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+// snippet shortens a body for a failure message.
+func snippet(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	if s == "" {
+		return "(empty body)"
+	}
+	return s
+}
