@@ -64,7 +64,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL}
 	var servers []*mock.Server
 	stop := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		for _, s := range servers {
 			_ = s.Close(sctx)

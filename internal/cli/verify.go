@@ -2,11 +2,185 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/targets"
+	"github.com/latam-conformance/conformance/internal/verify"
+	"github.com/latam-conformance/conformance/pacts"
 )
 
+const verifyHelp = `Usage: conformance verify [flags]
+
+Verifies the Pact contracts that the consumer tests wrote (pacts/, embedded in the binary) against each
+provider's target: an embedded mock by default, or --base-url. Provider states are set through the
+target's control API; against a target without one, interactions that need a state are skipped and say
+so. Prints a verdict per interaction, with the mismatches of each failure. Uses the Pact FFI
+(libpact_ffi) verifier.
+
+Exit codes: 0 every interaction holds, 1 an interaction does not (contract mismatch), 2 bad flags or
+pact files, 3 a target is unreachable or the verifier could not run.
+
+Examples:
+  conformance verify
+  conformance verify --base-url baas=http://127.0.0.1:8081 --junit reports/pact-verify.xml
+`
+
+// VerifyOptions are the flags of 'conformance verify'.
+type VerifyOptions struct {
+	Pacts    string
+	BaseURLs multiFlag
+	JUnit    string
+	Verbose  bool
+}
+
 func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
-	return exit.Unavailablef("verify: not built yet")
+	var o VerifyOptions
+	flags := newFlags("verify", verifyHelp, stdout)
+	flags.StringVar(&o.Pacts, "pacts", "", "verify the pact files (*.json) in `DIR` instead of the embedded ones")
+	flags.Var(&o.BaseURLs, "base-url", "verify `PROVIDER=URL` instead of an embedded mock (repeatable)")
+	flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	flags.BoolVar(&o.Verbose, "verbose", false, "also print the Pact verifier's own output")
+	if err := parse(flags, args); err != nil {
+		return err
+	}
+	baseURLs, err := targets.ParseBaseURLs(o.BaseURLs)
+	if err != nil {
+		return err
+	}
+	dir := o.Pacts
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "conformance-pacts-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if err := copyFS(pacts.FS, tmp); err != nil {
+			return err
+		}
+		dir = tmp
+	}
+	list, err := pactfile.ReadDir(dir)
+	if err != nil {
+		return exit.Usagef("verify: %v", err)
+	}
+	var names []string
+	for _, p := range list {
+		prov, err := verify.ProviderFor(p.Provider.Name)
+		if err != nil {
+			return exit.Usagef("verify: %s: %v", filepath.Base(p.Path), err)
+		}
+		names = append(names, prov.Name)
+	}
+	reg, err := loadSchemas()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	set, err := targets.Start(ctx, dedupe(names), baseURLs, mock.Config{Schemas: reg})
+	if err != nil {
+		return err
+	}
+	defer set.Close()
+	res, err := verify.Run(ctx, list, set)
+	if err != nil {
+		return err
+	}
+	if o.Verbose {
+		for _, out := range res.Output {
+			fmt.Fprintln(stdout, out)
+		}
+	}
+	var results []report.Scenario
+	counts := map[report.Status]int{}
+	current := ""
+	for _, in := range res.Interactions {
+		if in.Pact != current {
+			current = in.Pact
+			t := set.ByName[in.Provider]
+			fmt.Fprintf(stdout, "%s against %s at %s\n", in.Pact, in.Provider, t.BaseURL)
+		}
+		mark := map[report.Status]string{report.Passed: "ok  ", report.Failed: "FAIL", report.Skipped: "skip"}[in.Status]
+		given := ""
+		if len(in.States) > 0 {
+			given = " [given " + strings.Join(in.States, "; ") + "]"
+		}
+		fmt.Fprintf(stdout, "  %s %s%s\n", mark, in.Description, given)
+		for _, m := range in.Mismatches {
+			fmt.Fprintf(stdout, "         %s\n", m)
+		}
+		if in.Reason != "" {
+			fmt.Fprintf(stdout, "         %s\n", in.Reason)
+		}
+		counts[in.Status]++
+		msg := in.Reason
+		if len(in.Mismatches) > 0 {
+			msg = strings.Join(in.Mismatches, "\n")
+		}
+		results = append(results, report.Scenario{Name: in.Description, Feature: in.Pact, Provider: in.Provider,
+			Tags: idTags(in.Description), Status: in.Status, Message: msg})
+	}
+	fmt.Fprintf(stdout, "== verify: %d interactions: %d passed, %d failed, %d skipped (%s)\n", len(res.Interactions),
+		counts[report.Passed], counts[report.Failed], counts[report.Skipped], time.Since(start).Round(time.Millisecond))
+	if o.JUnit != "" {
+		if err := report.WriteJUnitFile(o.JUnit, "pact-verify", results, time.Since(start)); err != nil {
+			return exit.Usagef("verify: --junit %s: %v", o.JUnit, err)
+		}
+	}
+	if res.Failed() > 0 {
+		return finished(exit.Failed)
+	}
+	return nil
+}
+
+// idTags turns the catalogue IDs that lead an interaction description ("BAAS-12: ...") into tags.
+func idTags(desc string) []string {
+	head, _, ok := strings.Cut(desc, ":")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, f := range strings.Fields(head) {
+		out = append(out, "@"+f)
+	}
+	return out
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// copyFS writes the embedded pact files to dir: the FFI reads pacts from paths.
+func copyFS(src fs.FS, dir string) error {
+	files, err := fs.Glob(src, "*.json")
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		b, err := fs.ReadFile(src, f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

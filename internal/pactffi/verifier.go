@@ -27,6 +27,8 @@ int pactffi_verifier_set_verification_options(VerifierHandle *handle, unsigned c
 int pactffi_verifier_set_coloured_output(VerifierHandle *handle, unsigned char coloured_output);
 int pactffi_verifier_set_no_pacts_is_error(VerifierHandle *handle, unsigned char is_error);
 void pactffi_verifier_add_file_source(VerifierHandle *handle, const char *file);
+void pactffi_verifier_set_filter_info(VerifierHandle *handle, const char *filter_description,
+                                      const char *filter_state, unsigned char filter_no_state);
 int pactffi_verifier_execute(VerifierHandle *handle);
 const char *pactffi_verifier_json(const VerifierHandle *handle);
 const char *pactffi_verifier_output(const VerifierHandle *handle, unsigned char strip_ansi);
@@ -62,6 +64,7 @@ type Request struct {
 	Path           string   // base path of the provider, "/" when none
 	PactFiles      []string // pact files to verify
 	StateChangeURL string   // where provider-state setup requests are POSTed (JSON body); empty for none
+	FilterNoState  bool     // verify only interactions without a provider state
 	TimeoutMillis  uint64   // per-request timeout
 }
 
@@ -126,6 +129,11 @@ func Verify(req Request) (*Report, error) {
 	C.pactffi_verifier_set_verification_options(h, 0, C.ulong(timeout))
 	C.pactffi_verifier_set_coloured_output(h, 0)
 	C.pactffi_verifier_set_no_pacts_is_error(h, 1)
+	if req.FilterNoState {
+		empty := cs("")
+		defer C.free(unsafe.Pointer(empty))
+		C.pactffi_verifier_set_filter_info(h, empty, empty, 1)
+	}
 	for _, f := range req.PactFiles {
 		cf := cs(f)
 		C.pactffi_verifier_add_file_source(h, cf)

@@ -6,9 +6,12 @@ package providers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/latam-conformance/conformance/internal/mock"
@@ -53,11 +56,21 @@ func Names() []string {
 	return out
 }
 
-// param reads a string parameter of a provider state.
+// param reads a string parameter of a provider state. The Pact FFI stores each parameter value as JSON
+// when it parses as JSON, so a CPF written as the string "99988877765" arrives as the number
+// 99988877765 (while "076244", not a valid JSON number, stays a string): both forms are accepted.
 func param(params map[string]any, name string) (string, error) {
-	v, ok := params[name].(string)
-	if !ok || v == "" {
-		return "", fmt.Errorf("provider state needs the string parameter %q", name)
+	switch v := params[name].(type) {
+	case string:
+		if v != "" {
+			return v, nil
+		}
+	case float64:
+		if v >= 0 && v == math.Trunc(v) && v < 1e15 {
+			return strconv.FormatFloat(v, 'f', 0, 64), nil
+		}
+	case json.Number:
+		return v.String(), nil
 	}
-	return v, nil
+	return "", fmt.Errorf("provider state needs the parameter %q as a string of digits, got %v", name, params[name])
 }

@@ -1,0 +1,50 @@
+# Every target installs what it needs: libpact_ffi comes from the npm registry through
+# scripts/install-pact-ffi.sh (idempotent), Go modules from the Go module proxy.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+GO ?= go
+BIN := bin/conformance
+export PACT_DO_NOT_TRACK := true
+
+# Resolves the Pact FFI directory (installing the library when needed) and exports the cgo and loader
+# paths for the rest of the recipe line.
+PACT_ENV = D="$$(scripts/install-pact-ffi.sh)" && export CGO_LDFLAGS="-L$$D -Wl,-rpath,$$D" LD_LIBRARY_PATH="$$D$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"
+
+.PHONY: all build conformance verify test lint pacts pact-drift bench clean
+
+all: test
+
+build:
+	$(PACT_ENV) && $(GO) build -o $(BIN) ./cmd/conformance
+
+## conformance: the whole suite against the embedded mock providers
+conformance: build
+	./$(BIN) run
+
+## verify: the committed Pact contracts against the embedded mocks
+verify: build
+	./$(BIN) verify
+
+## test: formatting, vet, every test with the race detector (includes the pact drift check)
+test: lint
+	$(PACT_ENV) && $(GO) test -race -count=1 ./...
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.pact/*'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(PACT_ENV) && $(GO) vet ./...
+
+## pacts: regenerate pacts/ from the consumer tests (review the diff, then commit)
+pacts:
+	$(PACT_ENV) && PACT_UPDATE=1 $(GO) test -count=1 -run 'TestPact' ./clients/...
+
+## pact-drift: fail when regenerating the pacts would change the committed ones
+pact-drift:
+	$(PACT_ENV) && $(GO) test -count=1 -run 'TestPact' ./clients/...
+
+## bench: schema validation per exchange and a whole suite run, with allocations
+bench:
+	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./internal/runner
+
+clean:
+	rm -rf bin reports

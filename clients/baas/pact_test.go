@@ -1,0 +1,250 @@
+package baas_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pact-foundation/pact-go/v2/consumer"
+	"github.com/pact-foundation/pact-go/v2/log"
+	"github.com/pact-foundation/pact-go/v2/matchers"
+	"github.com/pact-foundation/pact-go/v2/models"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/clients/baas"
+	"github.com/latam-conformance/conformance/internal/fixtures"
+	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/providers"
+)
+
+// The consumer tests write into a fresh folder; TestMain then compares the result with the committed
+// pacts/ file (PACT_UPDATE=1 copies it there instead). Pact merges interactions on write, so writing
+// straight into pacts/ would keep interactions that no test defines any more.
+var pactDir string
+
+// obj is a JSON object whose values may be Pact matchers.
+type obj = map[string]any
+
+const pactName = "conformance-baas-client-qitech-baas.json"
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pacts-baas-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pactDir = dir
+	code := m.Run()
+	if code == 0 && !testing.Short() && pactRan {
+		diff, err := pactfile.Sync(dir, filepath.Join("..", "..", "pacts"), pactName, os.Getenv("PACT_UPDATE") == "1")
+		switch {
+		case err != nil:
+			fmt.Fprintln(os.Stderr, "pact drift check:", err)
+			code = 1
+		case diff != "":
+			fmt.Fprintln(os.Stderr, "pact drift check:", diff)
+			code = 1
+		}
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// pactRan is set when every consumer interaction ran, so a -run filter does not trip the drift check.
+var pactRan bool
+
+const (
+	examplePerson = "68346734500" // seed 004's CPF
+	exampleToken  = "076244"      // seed 004's token
+	unknownAdmin  = "11122233344"
+)
+
+func newPact(t *testing.T) *consumer.V4HTTPMockProvider {
+	t.Helper()
+	_ = log.SetLogLevel("ERROR")
+	p, err := consumer.NewV4Pact(consumer.MockHTTPProviderConfig{
+		Consumer: "conformance-baas-client", Provider: "qitech-baas",
+		Host: "127.0.0.1", PactDir: pactDir, LogDir: pactDir,
+	})
+	require.NoError(t, err)
+	return p
+}
+
+func client(t *testing.T, cfg consumer.MockServerConfig) *baas.Client {
+	t.Helper()
+	c, err := baas.NewClient(fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port))
+	require.NoError(t, err)
+	return c
+}
+
+func errorBody(title, description, translation, code string) obj {
+	return obj{"title": title, "description": description, "translation": translation, "code": code,
+		"additional_data": obj{}}
+}
+
+func jsonHeader(b *consumer.V4ResponseBuilder) {
+	b.Header("Content-Type", matchers.Regex("application/json", `^application/json(;.*)?$`))
+}
+
+func wantCode(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	var apiErr *baas.APIError
+	require.True(t, errors.As(err, &apiErr), "want *baas.APIError, got %v", err)
+	assert.Equal(t, status, apiErr.StatusCode)
+	assert.Equal(t, code, apiErr.Code)
+}
+
+func TestPactTokenRequest(t *testing.T) {
+	person := fixtures.BaaSPerson(examplePerson)
+	cases := []struct {
+		id, description string
+		state           *models.ProviderState
+		body            *baas.TokenRequestBody
+		status          int
+		response        any
+		wantCode        string
+	}{
+		{
+			id: "BAAS-01", description: "BAAS-01: a token request by SMS for a valid person",
+			state:  &models.ProviderState{Name: providers.StateBaaSKnownAdmin, Parameters: map[string]any{"document_number": fixtures.BaaSAgent}},
+			body:   fixtures.BaaSTokenRequest(person),
+			status: 200, response: obj{},
+		},
+		{
+			id: "BAAS-03", description: "BAAS-03: a token request by email, a contact type that is not allowed",
+			body:   &baas.TokenRequestBody{ContactType: "email", PersonCreation: baas.PersonCreation{Person: person}},
+			status: 400, wantCode: baas.CodeContactTypeNotAllowed,
+			response: errorBody("Bad Request", "Contact type email not allowed", "Forma de contato por email não permitida", "ACC000152"),
+		},
+		{
+			id: "BAAS-04", description: "BAAS-04: a token request by an administrator who is not a known contact",
+			state: &models.ProviderState{Name: providers.StateBaaSUnknownAdmin, Parameters: map[string]any{"document_number": unknownAdmin}},
+			body: func() *baas.TokenRequestBody {
+				b := fixtures.BaaSTokenRequest(person)
+				b.AgentDocumentNumber = unknownAdmin
+				return b
+			}(),
+			status: 400, wantCode: baas.CodeContactDoesNotExist,
+			response: errorBody("Bad Request", "Contact does not exist", "Contato nao existe", "ACC000135"),
+		},
+		{
+			id: "BAAS-06", description: "BAAS-06: a token request for a phone outside Brazil",
+			body: func() *baas.TokenRequestBody {
+				p := person
+				p.PhoneNumber.CountryCode = "54"
+				return &baas.TokenRequestBody{ContactType: baas.ContactTypeSMS, PersonCreation: baas.PersonCreation{Person: p}}
+			}(),
+			status: 400, wantCode: baas.CodeContactDoesNotExist,
+			response: errorBody("Bad Request", "Contact does not exist", "Contato nao existe", "ACC000135"),
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			p := newPact(t)
+			i := p.AddInteraction()
+			if tc.state != nil {
+				i = i.GivenWithParameter(*tc.state)
+			}
+			err := i.UponReceiving(tc.description).
+				WithRequest("POST", baas.PathTokenRequest, func(b *consumer.V4RequestBuilder) {
+					b.Header("Content-Type", matchers.S("application/json")).JSONBody(tc.body)
+				}).
+				WillRespondWith(tc.status, func(b *consumer.V4ResponseBuilder) {
+					jsonHeader(b)
+					b.JSONBody(tc.response)
+				}).
+				ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+					res, _, err := client(t, cfg).TokenRequest(context.Background(), tc.body)
+					if tc.wantCode == "" {
+						require.NoError(t, err)
+						assert.NotNil(t, res)
+						return nil
+					}
+					wantCode(t, err, tc.status, tc.wantCode)
+					return nil
+				})
+			require.NoError(t, err)
+		})
+	}
+}
+
+func TestPactMovementValidation(t *testing.T) {
+	person := fixtures.BaaSPerson(examplePerson)
+	tokenState := func(name string) *models.ProviderState {
+		return &models.ProviderState{Name: name, Parameters: map[string]any{"document_number": examplePerson, "token": exampleToken}}
+	}
+	created := obj{
+		"hash":       matchers.Like("bd707fdcb3f78abcab8b5c5b7459f9aa"),
+		"validation": true,
+		"return_response": obj{
+			"mother_name": person.MotherName,
+			"email":       person.Email,
+			"person": obj{
+				"person_key":      matchers.UUID(),
+				"name":            person.Name,
+				"document_number": person.DocumentNumber,
+				"person_status":   obj{"enumerator": "pending"},
+				"person_type":     obj{"enumerator": "natural"},
+				"phone": matchers.EachLike(obj{
+					"country_code": person.PhoneNumber.CountryCode, "area_code": person.PhoneNumber.AreaCode,
+					"number": person.PhoneNumber.Number,
+				}, 1),
+			},
+		},
+	}
+	cases := []struct {
+		id, description string
+		state           *models.ProviderState
+		token           string
+		status          int
+		response        any
+		wantCode        string
+	}{
+		{
+			id: "BAAS-11", description: "BAAS-11 BAAS-15: a movement validation with the token from the SMS",
+			state: tokenState(providers.StateBaaSToken), token: exampleToken, status: 200, response: created,
+		},
+		{
+			id: "BAAS-12", description: "BAAS-12: a movement validation with an expired token",
+			state: tokenState(providers.StateBaaSExpiredToken), token: exampleToken, status: 401, wantCode: baas.CodeExpiredToken,
+			response: errorBody("Unauthorized", "Expired token", "Token Expirado", "ACC000134"),
+		},
+		{
+			id: "BAAS-13", description: "BAAS-13: a movement validation with a wrong token",
+			state: tokenState(providers.StateBaaSToken), token: "111111", status: 401, wantCode: baas.CodeInvalidToken,
+			response: errorBody("Unauthorized", "Invalid token", "Token Inválido", "ACC000133"),
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			body := &baas.MovementValidationBody{Token: tc.token, PersonCreation: baas.PersonCreation{Person: person}}
+			err := newPact(t).AddInteraction().GivenWithParameter(*tc.state).
+				UponReceiving(tc.description).
+				WithRequest("POST", baas.PathMovementValidation, func(b *consumer.V4RequestBuilder) {
+					b.Header("Content-Type", matchers.S("application/json")).JSONBody(body)
+				}).
+				WillRespondWith(tc.status, func(b *consumer.V4ResponseBuilder) {
+					jsonHeader(b)
+					b.JSONBody(tc.response)
+				}).
+				ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+					res, _, err := client(t, cfg).ValidateMovement(context.Background(), body)
+					if tc.wantCode == "" {
+						require.NoError(t, err)
+						assert.True(t, res.Validation)
+						assert.Equal(t, "pending", res.ReturnResponse.Person.PersonStatus.Enumerator)
+						assert.Equal(t, person.Name, res.ReturnResponse.Person.Name)
+						return nil
+					}
+					wantCode(t, err, tc.status, tc.wantCode)
+					return nil
+				})
+			require.NoError(t, err)
+		})
+	}
+	pactRan = !t.Failed()
+}

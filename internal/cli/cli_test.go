@@ -1,0 +1,392 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/mock"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/schemas"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, &out, &errb, func(string) string { return "" })
+	return code, out.String(), errb.String()
+}
+
+// baasMock serves a fresh BaaS mock; wrap may rewrite its answers (a mutant provider).
+func baasMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	reg, err := schema.Load(schemas.FS)
+	require.NoError(t, err)
+	m, err := mockbaas.New(mock.Config{Schemas: reg})
+	require.NoError(t, err)
+	var h http.Handler = m
+	if wrap != nil {
+		h = wrap(m)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// rewriting answers every request through next, replacing old with new in response bodies.
+func rewriting(old, new string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			body := strings.ReplaceAll(rec.Body.String(), old, new)
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			_, _ = io.WriteString(w, body)
+		})
+	}
+}
+
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return "http://" + addr
+}
+
+func TestRunEmbeddedPassesAndReports(t *testing.T) {
+	dir := t.TempDir()
+	junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
+	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")
+	require.Equal(t, exit.OK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "0 failed")
+	assert.Contains(t, out, "baas     15/15 IDs proven")
+	assert.Contains(t, out, "planned: BAAS-16 (issue 5)")
+	assert.Contains(t, out, "DOC-13")
+
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	require.NoError(t, xml.Unmarshal(raw, &doc))
+	assert.Greater(t, doc.Tests, 90)
+	assert.Zero(t, doc.Failures)
+	assert.Contains(t, string(raw), "[BAAS-12] an expired token is refused")
+
+	var features []map[string]any
+	raw, err = os.ReadFile(cucumber)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &features))
+	assert.Len(t, features, 5, "one cucumber feature per .feature file")
+}
+
+func TestRunFailsNamingIDAndCodesWhenProviderAnswersWrongCode(t *testing.T) {
+	// A provider that answers ACC000133 (invalid) where ACC000134 (expired) is documented.
+	url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))
+	code, out, _ := run(t, "run", "--base-url", "baas="+url)
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "[BAAS-12] an expired token is refused")
+	assert.Contains(t, out, `POST /baas/movement_validation: code = "ACC000133", want "ACC000134"`)
+	assert.Contains(t, out, "failed: BAAS-12")
+	assert.Contains(t, out, "14/15 IDs proven")
+}
+
+func TestRunFailsWhenResponseBreaksSchema(t *testing.T) {
+	// A provider whose created person carries a person_key that is not a UUID.
+	url := baasMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			body := rec.Body.Bytes()
+			if r.URL.Path == "/baas/movement_validation" && rec.Code == 200 {
+				var doc map[string]any
+				require.NoError(t, json.Unmarshal(body, &doc))
+				doc["return_response"].(map[string]any)["person"].(map[string]any)["person_key"] = "not-a-uuid"
+				body, _ = json.Marshal(doc)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(body)
+		})
+	})
+	code, out, _ := run(t, "run", "--base-url", "baas="+url, "--tags", "@BAAS-15")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "response 200 breaks schemas/baas/movement_validation.200.json: /return_response/person/person_key: format")
+}
+
+func TestRunFailsWhenProviderAcceptsWhatTheSchemaRejects(t *testing.T) {
+	// A lenient provider: it accepts any person_type. The harness must say the schema and the provider
+	// disagree rather than pass.
+	url := baasMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/baas/token_request" {
+				raw, _ := io.ReadAll(r.Body)
+				if strings.Contains(string(raw), `"person_type":"company"`) {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = io.WriteString(w, `{}`)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(raw))
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	code, out, _ := run(t, "run", "--base-url", "baas="+url, "--tags", "@BAAS-07")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "the provider accepted (200) a request body that schemas/baas/token_request.request.json rejects: /person_creation/person/person_type: enum")
+}
+
+func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
+	url := closedPort(t)
+	code, out, errOut := run(t, "run", "--base-url", "baas="+url)
+	require.Equal(t, exit.Unavailable, code, out+errOut)
+	assert.Contains(t, errOut, "target baas at "+url+" is unreachable")
+	assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %q", errOut)
+}
+
+func TestRunAgainstTargetWithoutControlSkipsWithReason(t *testing.T) {
+	// A target that hides the control API, as a sandbox would.
+	url := baasMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+				http.NotFound(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	code, out, _ := run(t, "run", "--base-url", "baas="+url)
+	require.Equal(t, exit.OK, code, out)
+	assert.Contains(t, out, "Skipped:")
+	assert.Contains(t, out, "needs the mock control API (@control), which "+url+" does not offer")
+	assert.Contains(t, out, "(external, no control API)")
+	assert.Regexp(t, `skipped: .*BAAS-12`, out)
+}
+
+func writeFeature(t *testing.T, dir, provider, name, text string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, provider), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, provider, name), []byte(text), 0o644))
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	malformed := t.TempDir()
+	writeFeature(t, malformed, "baas", "broken.feature", "Feature: x\n  Scenario: y\n    Given a step\n  Examples oops\n    | a |\n")
+	wrongFolder := t.TempDir()
+	writeFeature(t, wrongFolder, "acme", "x.feature", "Feature: x\n  Scenario: y\n    Given a person to register, built from the seed's example\n")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"run", "--colour"}, "flag provided but not defined: -colour"},
+		{"bad base-url", []string{"run", "--base-url", "baas"}, "want PROVIDER=URL"},
+		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas)`},
+		{"not http", []string{"run", "--base-url", "baas=ftp://x"}, "is not an http(s) URL"},
+		{"bad format", []string{"run", "--format", "html"}, `--format "html": want pretty or progress`},
+		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
+		{"malformed feature", []string{"run", "--features", malformed}, "malformed feature file baas/broken.feature: (4:3)"},
+		{"feature folder not a provider", []string{"run", "--features", wrongFolder}, `acme/x.feature: features must sit in a folder named after their provider`},
+		{"features not a dir", []string{"run", "--features", filepath.Join(malformed, "nope")}, "not a directory"},
+		{"no scenario matches tags", []string{"run", "--tags", "@NOPE-99"}, `no scenario of the embedded suite matches --tags "@NOPE-99"`},
+		{"unknown command", []string{"launch"}, `unknown command "launch"`},
+		{"stray argument", []string{"run", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, tc.args...)
+			assert.Equal(t, exit.Usage, code, "stdout: %s\nstderr: %s", out, errOut)
+			assert.Contains(t, errOut, tc.want)
+			assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line, no stack trace: %q", errOut)
+			assert.NotContains(t, errOut, "goroutine")
+		})
+	}
+}
+
+func TestRunUndefinedStepExits2(t *testing.T) {
+	dir := t.TempDir()
+	writeFeature(t, dir, "baas", "x.feature", "Feature: x\n  @BAAS-01\n  Scenario: y\n    Given a step nobody wrote\n")
+	code, out, _ := run(t, "run", "--features", dir)
+	assert.Equal(t, exit.Usage, code, out)
+	assert.Contains(t, out, "Undefined steps (the suite is broken, not the provider)")
+	assert.Contains(t, out, "step is undefined: a step nobody wrote")
+}
+
+func TestHelpListsExitCodes(t *testing.T) {
+	code, out, _ := run(t, "help")
+	assert.Equal(t, exit.OK, code)
+	for _, want := range []string{"0  everything passed", "1  a conformance failure", "2  usage or configuration error", "3  a target could not be reached"} {
+		assert.Contains(t, out, want)
+	}
+	for _, cmd := range []string{"run", "mock", "verify"} {
+		code, out, _ := run(t, cmd, "--help")
+		assert.Equal(t, exit.OK, code)
+		assert.Contains(t, out, "Usage: conformance "+cmd)
+		assert.Contains(t, out, "Flags:")
+	}
+	code, _, errOut := run(t)
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "Exit codes:")
+}
+
+// syncBuffer is a goroutine-safe writer that signals each line.
+type syncBuffer struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines chan string
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf.Write(p)
+	sc := bufio.NewScanner(bytes.NewReader(p))
+	for sc.Scan() {
+		select {
+		case s.lines <- sc.Text():
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+func TestMockInOneProcessRunInAnother(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{lines: make(chan string, 16)}
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
+	var baseURL string
+	select {
+	case line := <-out.lines:
+		name, u, ok := strings.Cut(line, " ")
+		require.True(t, ok, line)
+		require.Equal(t, "baas", name)
+		baseURL = u
+	case <-time.After(10 * time.Second):
+		t.Fatal("conformance mock printed no URL")
+	}
+	_, err := url.Parse(baseURL)
+	require.NoError(t, err)
+
+	code, runOut, errOut := run(t, "run", "--base-url", "baas="+baseURL)
+	assert.Equal(t, exit.OK, code, runOut+errOut)
+	assert.Contains(t, runOut, "(external, control API)")
+	assert.Contains(t, runOut, "15/15 IDs proven")
+
+	code, verOut, errOut := run(t, "verify", "--base-url", "baas="+baseURL)
+	assert.Equal(t, exit.OK, code, verOut+errOut)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exit.OK, code)
+	case <-time.After(15 * time.Second):
+		t.Fatal("conformance mock did not shut down")
+	}
+	_, err = http.Get(baseURL + mock.HealthPath)
+	assert.Error(t, err, "the mock still answers after shutdown")
+}
+
+func TestMockUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"mock", "--listen", "baas"}, "want PROVIDER=HOST:PORT"},
+		{[]string{"mock", "--listen", "acme=127.0.0.1:0"}, `unknown provider "acme"`},
+		{[]string{"mock", "--listen", "baas=nohost"}, "missing port in address"},
+	} {
+		code, _, errOut := run(t, tc.args...)
+		assert.Equal(t, exit.Usage, code)
+		assert.Contains(t, errOut, tc.want)
+	}
+	// A port in use is a target that cannot start: exit 3.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	code, _, errOut := run(t, "mock", "--listen", "baas="+ln.Addr().String())
+	assert.Equal(t, exit.Unavailable, code)
+	assert.Contains(t, errOut, "address already in use")
+}
+
+func TestVerify(t *testing.T) {
+	t.Run("embedded mock holds every interaction", func(t *testing.T) {
+		junit := filepath.Join(t.TempDir(), "verify.xml")
+		code, out, errOut := run(t, "verify", "--junit", junit)
+		require.Equal(t, exit.OK, code, out+errOut)
+		assert.Contains(t, out, "ok   BAAS-12: a movement validation with an expired token [given a person holds an expired SMS token]")
+		assert.Contains(t, out, "7 passed, 0 failed")
+		raw, err := os.ReadFile(junit)
+		require.NoError(t, err)
+		assert.Contains(t, string(raw), `tests="7"`)
+	})
+	t.Run("a provider that answers the wrong code fails that interaction", func(t *testing.T) {
+		url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))
+		code, out, _ := run(t, "verify", "--base-url", "baas="+url)
+		require.Equal(t, exit.Failed, code, out)
+		assert.Contains(t, out, "FAIL BAAS-12: a movement validation with an expired token")
+		assert.Contains(t, out, `$.code`)
+		assert.Contains(t, out, "6 passed, 1 failed")
+	})
+	t.Run("a target without control API skips stateful interactions", func(t *testing.T) {
+		url := baasMock(t, func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+					http.NotFound(w, r)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		})
+		code, out, _ := run(t, "verify", "--base-url", "baas="+url)
+		require.Equal(t, exit.OK, code, out)
+		assert.Contains(t, out, "2 passed, 0 failed, 5 skipped")
+		assert.Contains(t, out, "has no control API")
+	})
+	t.Run("closed port exits 3", func(t *testing.T) {
+		url := closedPort(t)
+		code, _, errOut := run(t, "verify", "--base-url", "baas="+url)
+		assert.Equal(t, exit.Unavailable, code)
+		assert.Contains(t, errOut, url)
+	})
+	t.Run("bad pact dir exits 2", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "x.json"), []byte(`{"consumer":{}}`), 0o644))
+		code, _, errOut := run(t, "verify", "--pacts", dir)
+		assert.Equal(t, exit.Usage, code)
+		assert.Contains(t, errOut, "is not a pact file")
+		code, _, errOut = run(t, "verify", "--pacts", t.TempDir())
+		assert.Equal(t, exit.Usage, code)
+		assert.Contains(t, errOut, "no pact files")
+	})
+}

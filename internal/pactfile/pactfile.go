@@ -1,0 +1,119 @@
+// Package pactfile reads the pact files the consumer tests write, and keeps the committed copies in
+// pacts/ honest: regenerate into a clean folder, then compare or update.
+package pactfile
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+)
+
+// Interaction is what the harness reads of one pact interaction.
+type Interaction struct {
+	Description    string `json:"description"`
+	ProviderStates []struct {
+		Name string `json:"name"`
+	} `json:"providerStates"`
+	ProviderState string `json:"providerState"` // pact spec v2
+}
+
+// States lists the interaction's provider state names.
+func (i Interaction) States() []string {
+	var out []string
+	for _, s := range i.ProviderStates {
+		out = append(out, s.Name)
+	}
+	if i.ProviderState != "" {
+		out = append(out, i.ProviderState)
+	}
+	return out
+}
+
+// Pact is what the harness reads of one pact file.
+type Pact struct {
+	Path     string
+	Consumer struct {
+		Name string `json:"name"`
+	} `json:"consumer"`
+	Provider struct {
+		Name string `json:"name"`
+	} `json:"provider"`
+	Interactions []Interaction `json:"interactions"`
+}
+
+// Read parses one pact file.
+func Read(path string) (*Pact, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var p Pact
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("%s is not a pact file: %w", path, err)
+	}
+	if p.Provider.Name == "" || p.Consumer.Name == "" {
+		return nil, fmt.Errorf("%s is not a pact file: no consumer or provider name", path)
+	}
+	if len(p.Interactions) == 0 {
+		return nil, fmt.Errorf("%s has no interactions", path)
+	}
+	p.Path = path
+	return &p, nil
+}
+
+// ReadDir parses every *.json in dir.
+func ReadDir(dir string) ([]*Pact, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no pact files (*.json) in %s", dir)
+	}
+	sort.Strings(files)
+	var out []*Pact
+	for _, f := range files {
+		p, err := Read(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Sync compares the pact file name freshly written in genDir with the committed one in committedDir.
+// With update, it copies the fresh file over the committed one instead. It returns a description of the
+// difference, or "" when they are the same JSON document.
+func Sync(genDir, committedDir, name string, update bool) (string, error) {
+	fresh, err := os.ReadFile(filepath.Join(genDir, name))
+	if err != nil {
+		return "", fmt.Errorf("the consumer tests wrote no %s: %w", name, err)
+	}
+	target := filepath.Join(committedDir, name)
+	if update {
+		tmp := target + ".part"
+		if err := os.WriteFile(tmp, fresh, 0o644); err != nil {
+			return "", err
+		}
+		return "", os.Rename(tmp, target)
+	}
+	old, err := os.ReadFile(target)
+	if err != nil {
+		return fmt.Sprintf("%s is not committed (run 'make pacts' and commit it)", target), nil
+	}
+	var a, b any
+	if err := json.Unmarshal(fresh, &a); err != nil {
+		return "", fmt.Errorf("fresh %s: %w", name, err)
+	}
+	if err := json.Unmarshal(old, &b); err != nil {
+		return fmt.Sprintf("%s is not valid JSON: %v (run 'make pacts')", target, err), nil
+	}
+	if !reflect.DeepEqual(a, b) {
+		return fmt.Sprintf("%s differs from what the consumer tests generate: run 'make pacts', review the diff and commit it", target), nil
+	}
+	return "", nil
+}

@@ -1,0 +1,294 @@
+// Package verify runs Pact provider verification of the committed contracts against the targets and
+// reports each interaction. Provider states are set through the target's control API: the FFI posts
+// each state to a small HTTP server here, which calls the provider's StateFunc.
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/pactffi"
+	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/targets"
+)
+
+// Interaction is the verdict on one interaction.
+type Interaction struct {
+	Pact        string // pact file name
+	Provider    string // harness provider name
+	Description string
+	States      []string
+	Status      report.Status
+	Mismatches  []string // one line each
+	Reason      string   // why it was skipped
+}
+
+// Result is every interaction of every pact verified.
+type Result struct {
+	Interactions []Interaction
+	Output       []string // the FFI's own report, per pact
+}
+
+// Failed counts failed interactions.
+func (r *Result) Failed() int {
+	n := 0
+	for _, i := range r.Interactions {
+		if i.Status == report.Failed {
+			n++
+		}
+	}
+	return n
+}
+
+// Run verifies every pact against the target of its provider (set.ByName by the harness name whose
+// PactProvider matches the pact's provider). Pacts for other providers are a usage error.
+func Run(ctx context.Context, pacts []*pactfile.Pact, set *targets.Set) (*Result, error) {
+	res := &Result{}
+	for _, p := range pacts {
+		t := targetFor(set, p.Provider.Name)
+		if t == nil {
+			return nil, exit.Usagef("%s: no target for pact provider %q", filepath.Base(p.Path), p.Provider.Name)
+		}
+		if err := verifyOne(ctx, p, t, res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func targetFor(set *targets.Set, pactProvider string) *targets.Target {
+	for _, t := range set.ByName {
+		if t.Provider.PactProvider == pactProvider {
+			return t
+		}
+	}
+	return nil
+}
+
+// ProviderFor maps a pact's provider name to the harness provider.
+func ProviderFor(pactProvider string) (providers.Provider, error) {
+	for _, p := range providers.All() {
+		if p.PactProvider == pactProvider {
+			return p, nil
+		}
+	}
+	return providers.Provider{}, fmt.Errorf("no provider of this harness is called %q in pacts", pactProvider)
+}
+
+func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, res *Result) error {
+	u, err := url.Parse(t.BaseURL)
+	if err != nil {
+		return exit.Usagef("target %s: %v", t.BaseURL, err)
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	portN, err := strconv.Atoi(port)
+	if err != nil {
+		return exit.Usagef("target %s: bad port %q", t.BaseURL, port)
+	}
+	name := filepath.Base(p.Path)
+	req := pactffi.Request{Provider: p.Provider.Name, Scheme: u.Scheme, Host: u.Hostname(), Port: uint16(portN),
+		Path: pathOr(u.Path), PactFiles: []string{p.Path}, TimeoutMillis: 10000}
+
+	var skipped map[string]bool
+	if t.Control {
+		states, err := serveStates(ctx, t)
+		if err != nil {
+			return exit.Unavailablef("provider states for %s: %v", t.Provider.Name, err)
+		}
+		defer states.close()
+		req.StateChangeURL = states.url
+	} else {
+		// Without a control API no provider state can be set: verify only the stateless interactions.
+		req.FilterNoState = true
+		skipped = map[string]bool{}
+		for _, in := range p.Interactions {
+			if len(in.States()) > 0 {
+				skipped[in.Description] = true
+			}
+		}
+	}
+
+	rep, err := pactffi.Verify(req)
+	if rep != nil {
+		res.Output = append(res.Output, strings.Join(rep.Output, "\n"))
+	}
+	if err != nil && !errors.Is(err, pactffi.ErrMismatch) {
+		return exit.Unavailablef("verify %s: %v", name, err)
+	}
+	failures := map[string][]string{}
+	if rep != nil {
+		for _, e := range rep.Errors {
+			desc := matchDescription(p, e.Interaction)
+			failures[desc] = append(failures[desc], mismatchLines(e.Mismatch)...)
+		}
+	}
+	for _, in := range p.Interactions {
+		v := Interaction{Pact: name, Provider: t.Provider.Name, Description: in.Description, States: in.States(), Status: report.Passed}
+		switch {
+		case skipped[in.Description]:
+			v.Status, v.Reason = report.Skipped, fmt.Sprintf("needs provider states (%s), and %s has no control API", strings.Join(in.States(), "; "), t.BaseURL)
+		case failures[in.Description] != nil:
+			v.Status, v.Mismatches = report.Failed, failures[in.Description]
+		}
+		res.Interactions = append(res.Interactions, v)
+	}
+	// A failure the FFI reports that names no interaction we know still fails the run.
+	for desc, lines := range failures {
+		if !hasInteraction(p, desc) {
+			res.Interactions = append(res.Interactions, Interaction{Pact: name, Provider: t.Provider.Name, Description: desc,
+				Status: report.Failed, Mismatches: lines})
+		}
+	}
+	return nil
+}
+
+func pathOr(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func hasInteraction(p *pactfile.Pact, desc string) bool {
+	for _, in := range p.Interactions {
+		if in.Description == desc {
+			return true
+		}
+	}
+	return false
+}
+
+// matchDescription finds which interaction an FFI error names ("Verifying a pact between C and P - DESC"
+// or "... Given STATE - DESC"): the longest description that ends the text.
+func matchDescription(p *pactfile.Pact, text string) string {
+	best := ""
+	for _, in := range p.Interactions {
+		if strings.HasSuffix(text, in.Description) && len(in.Description) > len(best) {
+			best = in.Description
+		}
+	}
+	if best == "" {
+		return text
+	}
+	return best
+}
+
+// mismatchLines renders the FFI's mismatch JSON: {"type":"mismatches","mismatches":[{path, mismatch}]}
+// or {"type":"error","message":...}.
+func mismatchLines(raw json.RawMessage) []string {
+	var m struct {
+		Type       string `json:"type"`
+		Message    string `json:"message"`
+		Mismatches []struct {
+			Type     string `json:"type"`
+			Path     string `json:"path"`
+			Mismatch string `json:"mismatch"`
+			Expected any    `json:"expected"`
+			Actual   any    `json:"actual"`
+		} `json:"mismatches"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return []string{string(raw)}
+	}
+	var out []string
+	if m.Message != "" {
+		out = append(out, m.Message)
+	}
+	for _, mm := range m.Mismatches {
+		line := mm.Mismatch
+		if mm.Path != "" {
+			line = mm.Path + ": " + line
+		}
+		if mm.Type != "" {
+			line = mm.Type + " " + line
+		}
+		out = append(out, strings.Join(strings.Fields(line), " "))
+	}
+	if len(out) == 0 {
+		out = append(out, string(raw))
+	}
+	return out
+}
+
+type stateServer struct {
+	url string
+	srv *http.Server
+}
+
+func (s *stateServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.srv.Shutdown(ctx)
+}
+
+// serveStates answers the FFI's state-change requests for target t on a loopback port.
+func serveStates(ctx context.Context, t *targets.Target) (*stateServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	var mu sync.Mutex // state changes run one at a time
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var body map[string]any
+		if err := json.Unmarshal(raw, &body); err != nil {
+			http.Error(w, "state change body is not JSON: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		state, _ := body["state"].(string)
+		action, _ := body["action"].(string)
+		if state == "" || action != "setup" {
+			w.WriteHeader(http.StatusOK) // no state, or a teardown: nothing to undo on the mocks
+			return
+		}
+		params, _ := body["params"].(map[string]any)
+		if params == nil {
+			params = map[string]any{}
+			for k, v := range body {
+				if k != "state" && k != "action" {
+					params[k] = v
+				}
+			}
+		}
+		fn, ok := t.Provider.States[state]
+		if !ok {
+			known := make([]string, 0, len(t.Provider.States))
+			for k := range t.Provider.States {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			http.Error(w, fmt.Sprintf("no provider state %q for %s (known: %s)", state, t.Provider.Name, strings.Join(known, "; ")), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		err := fn(r.Context(), hc, t.BaseURL, params)
+		mu.Unlock()
+		if err != nil {
+			http.Error(w, fmt.Sprintf("provider state %q: %v", state, err), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	s := &stateServer{url: "http://" + ln.Addr().String() + "/", srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
