@@ -38,7 +38,7 @@ func (w *World) baasState() (*baasWorld, error) {
 	}
 	b := &baasWorld{client: c}
 	if t.Control {
-		b.control = mockbaas.NewControl(t.BaseURL, nil)
+		b.control = mockbaas.NewControl(t.BaseURL, w.controlClient())
 	}
 	w.baas = b
 	return b, nil

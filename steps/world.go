@@ -34,10 +34,18 @@ type Target struct {
 
 // Deps is what the runner hands every scenario.
 type Deps struct {
-	Targets map[string]Target // provider name -> target
-	Schemas *schema.Registry
-	Timeout time.Duration // per request
-	Results *report.Collector
+	Targets   map[string]Target // provider name -> target
+	Schemas   *schema.Registry
+	Timeout   time.Duration // per request
+	Results   *report.Collector
+	Transport http.RoundTripper // shared by every scenario's clients; nil: http.DefaultTransport
+}
+
+func (d *Deps) transport() http.RoundTripper {
+	if d.Transport != nil {
+		return d.Transport
+	}
+	return http.DefaultTransport
 }
 
 // Exchange is one recorded request and its answer.
@@ -150,7 +158,12 @@ func (w *World) httpClient(provider string) *http.Client {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, prefix: prefix, next: http.DefaultTransport}}
+	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, prefix: prefix, next: w.deps.transport()}}
+}
+
+// controlClient is the http.Client for control-API calls: not recorded, not schema-checked.
+func (w *World) controlClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: w.deps.transport()}
 }
 
 // alter marks the next request as deliberately changed from a documented valid one.

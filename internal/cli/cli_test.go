@@ -79,7 +79,7 @@ func closedPort(t *testing.T) string {
 
 func TestRunEmbeddedPassesAndReports(t *testing.T) {
 	dir := t.TempDir()
-	junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
+	junit, cucumber := filepath.Join(dir, "reports", "junit.xml"), filepath.Join(dir, "more", "cucumber.json")
 	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")
 	require.Equal(t, exit.OK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "0 failed")

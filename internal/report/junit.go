@@ -129,6 +129,9 @@ func firstLine(s string) string {
 
 // writeAtomic writes data to a temporary file in path's folder and renames it over path.
 func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

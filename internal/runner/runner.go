@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -92,7 +93,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer set.Close()
 
-	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout, Results: &report.Collector{}}
+	// One transport for the run, its idle connections closed before the mocks stop: net/http's graceful
+	// shutdown waits five seconds for a connection the client dialed and never used.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	defer transport.CloseIdleConnections()
+	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
+		Results: &report.Collector{}, Transport: transport}
 	for name, t := range set.ByName {
 		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control}
 	}
@@ -100,6 +106,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	format := o.Format
 	var cucumberTmp string
 	if o.CucumberJSON != "" {
+		if err := os.MkdirAll(filepath.Dir(o.CucumberJSON), 0o755); err != nil {
+			return nil, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
 		f, err := os.CreateTemp(filepath.Dir(o.CucumberJSON), ".cucumber-*.json")
 		if err != nil {
 			return nil, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)

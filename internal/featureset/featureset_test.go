@@ -1,0 +1,55 @@
+package featureset
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseExpandsOutlinesWithTagsAndLines(t *testing.T) {
+	fsys := fstest.MapFS{"baas/a.feature": {Data: []byte(`@baas
+Feature: f
+
+  @BAAS-01 @control
+  Scenario: plain
+    Given x
+
+  @BAAS-07
+  Scenario Outline: limit <n>
+    Given <n>
+
+    Examples:
+      | n |
+      | 1 |
+
+    @DOC-12
+    Examples:
+      | n |
+      | 2 |
+`)}}
+	got, err := Parse(fsys, ".")
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	assert.Equal(t, Scenario{Name: "plain", URI: "baas/a.feature", Line: 5, Tags: []string{"@baas", "@BAAS-01", "@control"},
+		IDs: []string{"BAAS-01"}, Provider: "baas"}, got[0])
+	assert.Equal(t, "limit 1", got[1].Name)
+	assert.Equal(t, 14, got[1].Line)
+	assert.Equal(t, []string{"BAAS-07"}, got[1].IDs)
+	assert.Equal(t, []string{"BAAS-07", "DOC-12"}, got[2].IDs)
+	assert.Equal(t, "baas/a.feature:19", got[2].Where())
+}
+
+func TestParseErrors(t *testing.T) {
+	_, err := Parse(fstest.MapFS{"baas/a.feature": {Data: []byte("Feature: f\n  Scenario: s\n    Given x\n  Examples oops\n")}}, ".")
+	require.Error(t, err)
+	assert.Regexp(t, `^malformed feature file baas/a.feature: \(4:3\): `, err.Error())
+	assert.NotContains(t, err.Error(), "\n")
+
+	_, err = Parse(fstest.MapFS{"baas/a.feature": {Data: []byte("# only a comment\n")}}, ".")
+	assert.ErrorContains(t, err, "no Feature")
+
+	_, err = Parse(fstest.MapFS{"README.md": {Data: []byte("x")}}, ".")
+	assert.ErrorContains(t, err, "no .feature files")
+}

@@ -1,0 +1,88 @@
+package runner
+
+import (
+	"context"
+	"io"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/features"
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/schemas"
+)
+
+func options(t testing.TB) Options {
+	t.Helper()
+	reg, err := schema.Load(schemas.FS)
+	require.NoError(t, err)
+	cat, err := catalogue.Load()
+	require.NoError(t, err)
+	return Options{Features: features.FS, FeaturesName: "embedded", Schemas: reg, Catalogue: cat, Concurrency: 4, Out: io.Discard}
+}
+
+func TestRunRandomOrderIsStableInReports(t *testing.T) {
+	o := options(t)
+	o.Random = 42
+	o.Tags = "@BAAS-12,@BAAS-13"
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	assert.Equal(t, exit.OK, res.ExitCode())
+	require.NotEmpty(t, res.Scenarios)
+	for i := 1; i < len(res.Scenarios); i++ {
+		a, b := res.Scenarios[i-1], res.Scenarios[i]
+		assert.True(t, a.Feature < b.Feature || (a.Feature == b.Feature && a.Line < b.Line), "sorted by place: %v then %v", a, b)
+	}
+	cov := res.Coverage[0]
+	var states = map[string]string{}
+	for _, c := range cov.IDs {
+		states[c.ID] = c.State
+	}
+	assert.Equal(t, report.Proven, states["BAAS-12"])
+	assert.Equal(t, report.NotRun, states["BAAS-01"], "filtered out by --tags")
+}
+
+func TestExitCodes(t *testing.T) {
+	r := &Result{Scenarios: []report.Scenario{{Status: report.Passed}, {Status: report.Skipped}}}
+	assert.Equal(t, exit.OK, r.ExitCode())
+	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Failed, Unreachable: true})
+	assert.Equal(t, exit.Unavailable, r.ExitCode())
+	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Failed})
+	assert.Equal(t, exit.Failed, r.ExitCode())
+	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Undefined})
+	assert.Equal(t, exit.Usage, r.ExitCode())
+}
+
+func TestRunRefusesBaseURLForProviderWithoutFeatures(t *testing.T) {
+	o := options(t)
+	o.Features = fstest.MapFS{"baas/a.feature": {Data: []byte("Feature: f\n  Scenario: s\n    Given a person to register, built from the seed's example\n")}}
+	o.BaseURLs = map[string]string{"baas": "http://127.0.0.1:1"}
+	_, err := Run(context.Background(), o)
+	assert.Equal(t, exit.Unavailable, exit.CodeOf(err), "%v", err)
+}
+
+// BenchmarkBaaSSuite measures one whole run of the BaaS suite on the embedded mock: parse, start the
+// mock, every scenario, coverage. Compile time is not included.
+func BenchmarkBaaSSuite(b *testing.B) {
+	for _, conc := range []int{1, 4} {
+		b.Run(map[int]string{1: "concurrency=1", 4: "concurrency=4"}[conc], func(b *testing.B) {
+			o := options(b)
+			o.Concurrency = conc
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				res, err := Run(context.Background(), o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.ExitCode() != exit.OK {
+					b.Fatalf("exit %d", res.ExitCode())
+				}
+			}
+		})
+	}
+}
