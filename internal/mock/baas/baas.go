@@ -121,16 +121,21 @@ func writeProblem(m *Mock) mock.ErrorWriter {
 }
 
 // documented errors of seed 004, exactly as written there.
+
+// errContactType is BAAS-03 (ACC000152), with the sent contact type substituted.
 func errContactType(ct string) *mock.Problem {
 	return &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactTypeNotAllowed, Title: "Bad Request",
 		Message: fmt.Sprintf("Contact type %s not allowed", ct), Translation: fmt.Sprintf("Forma de contato por %s não permitida", ct)}
 }
 
 var (
+	// errContact is BAAS-04 and BAAS-06 (ACC000135).
 	errContact = &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactDoesNotExist, Title: "Bad Request",
 		Message: "Contact does not exist", Translation: "Contato nao existe"}
+	// errExpired is BAAS-12 (ACC000134).
 	errExpired = &mock.Problem{Status: http.StatusUnauthorized, Code: client.CodeExpiredToken, Title: "Unauthorized",
 		Message: "Expired token", Translation: "Token Expirado"}
+	// errInvalid is BAAS-13 (ACC000133).
 	errInvalid = &mock.Problem{Status: http.StatusUnauthorized, Code: client.CodeInvalidToken, Title: "Unauthorized",
 		Message: "Invalid token", Translation: "Token Inválido"}
 )
@@ -173,7 +178,7 @@ func (m *Mock) readValid(r *http.Request, check func(map[string]any) *mock.Probl
 	return obj, raw, nil
 }
 
-// tokenRequest: BAAS-01..06.
+// tokenRequest: BAAS-01, BAAS-02, BAAS-03, BAAS-04, BAAS-05, BAAS-06 (and BAAS-07..10 through the schema).
 func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	_, raw, p := m.readValid(r, func(obj map[string]any) *mock.Problem {
 		// BAAS-03 comes before the schema check: any contact_type other than sms is ACC000152.
@@ -214,7 +219,7 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	m.respond(w, http.StatusOK, map[string]any{})
 }
 
-// movementValidation: BAAS-11..13, BAAS-15. A token is single-use.
+// movementValidation: BAAS-11, BAAS-12, BAAS-13, BAAS-15. A token is single-use.
 func (m *Mock) movementValidation(w http.ResponseWriter, r *http.Request) {
 	_, raw, p := m.readValid(r, nil)
 	if p != nil {
