@@ -166,6 +166,40 @@ func TestRunFailsWhenProviderAcceptsWhatTheSchemaRejects(t *testing.T) {
 	assert.Contains(t, out, "the provider accepted (200) a request body that schemas/baas/token_request.request.json rejects: /person_creation/person/person_type: enum")
 }
 
+func TestRunRandomPrintsTheSeedItPicked(t *testing.T) {
+	code, out, _ := run(t, "run", "--random", "-1", "--tags", "@BAAS-01")
+	require.Equal(t, exit.OK, code, out)
+	assert.Regexp(t, `Random order: --random [1-9][0-9]* repeats it`, out)
+	code, out, _ = run(t, "run", "--random", "7", "--tags", "@BAAS-01")
+	require.Equal(t, exit.OK, code, out)
+	assert.Contains(t, out, "Random order: --random 7 repeats it")
+}
+
+func TestRunInterruptedStopsAndSaysSo(t *testing.T) {
+	// A provider that never answers: cancelling the context (Ctrl-C) must end the run promptly.
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == mock.HealthPath {
+			http.NotFound(w, r)
+			return
+		}
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(block)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := Main(ctx, []string{"run", "--base-url", "baas=" + srv.URL, "--tags", "@BAAS-01"}, &out, &errb, func(string) string { return "" })
+	assert.Less(t, time.Since(start), 5*time.Second, "the run waited for the request timeout")
+	assert.Equal(t, exit.Unavailable, code, out.String())
+	assert.Contains(t, errb.String(), "run interrupted")
+}
+
 func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
 	url := closedPort(t)
 	code, out, errOut := run(t, "run", "--base-url", "baas="+url)
@@ -215,6 +249,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"not http", []string{"run", "--base-url", "baas=ftp://x"}, "is not an http(s) URL"},
 		{"bad format", []string{"run", "--format", "html"}, `--format "html": want pretty or progress`},
 		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
+		{"bad random", []string{"run", "--random", "-5"}, "want a seed above 0"},
 		{"malformed feature", []string{"run", "--features", malformed}, "malformed feature file baas/broken.feature: (4:3)"},
 		{"feature folder not a provider", []string{"run", "--features", wrongFolder}, `acme/x.feature: features must sit in a folder named after their provider`},
 		{"features not a dir", []string{"run", "--features", filepath.Join(malformed, "nope")}, "not a directory"},

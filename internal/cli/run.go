@@ -86,19 +86,25 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		}
 		fsys, name = os.DirFS(o.Features), o.Features
 	}
+	if o.Random < -1 {
+		return exit.Usagef("run: --random %d: want a seed above 0, -1 to pick one, or 0 for file order", o.Random)
+	}
 	res, err := runner.Run(ctx, runner.Options{
 		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: baseURLs,
 		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
-	if err != nil {
+	if res == nil {
 		return err
 	}
-	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed}
+	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed}
 	for _, p := range res.Providers() {
 		t := res.Targets[p]
 		sum.Targets = append(sum.Targets, report.TargetLine{Provider: p, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
 	}
-	sum.Write(stdout)
+	sum.Write(stdout) // also after an interruption or a report that could not be written: what ran is shown
+	if err != nil {
+		return err
+	}
 	return finished(res.ExitCode())
 }

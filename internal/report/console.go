@@ -23,6 +23,7 @@ type Summary struct {
 	Coverage  []ProviderCoverage
 	Targets   []TargetLine
 	Elapsed   time.Duration
+	Seed      int64 // random order seed, 0 for file order
 }
 
 func idsOf(tags []string) []string {
@@ -56,6 +57,9 @@ func (s Summary) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n== conformance: %d scenarios: %d passed, %d failed, %d skipped, %d undefined (%s)\n",
 		len(s.Scenarios), counts[Passed], counts[Failed], counts[Skipped], counts[Undefined], s.Elapsed.Round(time.Millisecond))
+	if s.Seed != 0 {
+		fmt.Fprintf(w, "Random order: --random %d repeats it\n", s.Seed)
+	}
 	fmt.Fprintln(w, "Targets:")
 	for _, t := range s.Targets {
 		kind, ctl := "embedded mock", "control API"

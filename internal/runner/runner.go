@@ -49,6 +49,7 @@ type Result struct {
 	Coverage  []report.ProviderCoverage
 	Targets   map[string]*targets.Target
 	Elapsed   time.Duration
+	Seed      int64 // the random order's seed; 0 for file order
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
@@ -85,6 +86,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
+	}
+	if o.Random == -1 {
+		// Pick the seed here rather than in godog, so the report can say which order ran.
+		o.Random = time.Now().UnixNano()&(1<<62-1) | 1
 	}
 
 	set, err := targets.Start(ctx, names, o.BaseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL})
@@ -131,11 +136,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			Strict:      true,
 			NoColors:    true,
 			Output:      o.Out,
+			// Ctrl-C cancels requests in flight instead of waiting for the whole suite.
+			DefaultContext: ctx,
 		},
 	}
 	status := suite.Run()
 
-	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start)}
+	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random}
+	if ctx.Err() != nil {
+		return res, exit.Unavailablef("run interrupted after %d scenarios", len(res.Scenarios))
+	}
 	if len(res.Scenarios) == 0 {
 		if o.Tags != "" {
 			return nil, exit.Usagef("no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
