@@ -51,12 +51,18 @@ func bodyObject(ex *Exchange) (map[string]any, error) {
 	return obj, nil
 }
 
-func theProviderAnswersWithCode(ctx context.Context, status int, code string) error {
+// lastBody returns the last exchange and its response body as a JSON object.
+func lastBody(ctx context.Context) (*Exchange, map[string]any, error) {
 	_, ex, err := lastOf(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	obj, err := bodyObject(ex)
+	return ex, obj, err
+}
+
+func theProviderAnswersWithCode(ctx context.Context, status int, code string) error {
+	ex, obj, err := lastBody(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,11 +82,7 @@ func theProviderAnswersWithCode(ctx context.Context, status int, code string) er
 }
 
 func theErrorFieldIs(ctx context.Context, field, want string) error {
-	_, ex, err := lastOf(ctx)
-	if err != nil {
-		return err
-	}
-	obj, err := bodyObject(ex)
+	ex, obj, err := lastBody(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,11 +94,7 @@ func theErrorFieldIs(ctx context.Context, field, want string) error {
 }
 
 func theErrorFieldIsEmptyObject(ctx context.Context, field string) error {
-	_, ex, err := lastOf(ctx)
-	if err != nil {
-		return err
-	}
-	obj, err := bodyObject(ex)
+	ex, obj, err := lastBody(ctx)
 	if err != nil {
 		return err
 	}
@@ -110,16 +108,12 @@ func theErrorFieldIsEmptyObject(ctx context.Context, field string) error {
 // theErrorBodyHas checks that each named member is a non-empty string ("a title, a description, a
 // translation and a code").
 func theErrorBodyHas(ctx context.Context, list, lastField string) error {
-	_, ex, err := lastOf(ctx)
+	ex, obj, err := lastBody(ctx)
 	if err != nil {
 		return err
 	}
 	if ex.Status < 400 {
 		return fmt.Errorf("%s: status = %d, want an error status", ex.Name(), ex.Status)
-	}
-	obj, err := bodyObject(ex)
-	if err != nil {
-		return err
 	}
 	var fields []string
 	for _, f := range strings.Split(list, ", ") {
@@ -139,11 +133,7 @@ func theErrorBodyHas(ctx context.Context, list, lastField string) error {
 }
 
 func theResponseBodyIsEmptyObject(ctx context.Context) error {
-	_, ex, err := lastOf(ctx)
-	if err != nil {
-		return err
-	}
-	obj, err := bodyObject(ex)
+	ex, obj, err := lastBody(ctx)
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,17 @@ func rewriting(old, new string) func(http.Handler) http.Handler {
 	}
 }
 
+// withoutControl hides the control API, as a real sandbox would.
+func withoutControl(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func closedPort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -210,15 +221,7 @@ func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
 
 func TestRunAgainstTargetWithoutControlSkipsWithReason(t *testing.T) {
 	// A target that hides the control API, as a sandbox would.
-	url := baasMock(t, func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
-				http.NotFound(w, r)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	})
+	url := baasMock(t, withoutControl)
 	code, out, _ := run(t, "run", "--base-url", "baas="+url)
 	require.Equal(t, exit.OK, code, out)
 	assert.Contains(t, out, "Skipped:")
@@ -394,15 +397,7 @@ func TestVerify(t *testing.T) {
 		assert.Contains(t, out, "6 passed, 1 failed")
 	})
 	t.Run("a target without control API skips stateful interactions", func(t *testing.T) {
-		url := baasMock(t, func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
-					http.NotFound(w, r)
-					return
-				}
-				next.ServeHTTP(w, r)
-			})
-		})
+		url := baasMock(t, withoutControl)
 		code, out, _ := run(t, "verify", "--base-url", "baas="+url)
 		require.Equal(t, exit.OK, code, out)
 		assert.Contains(t, out, "2 passed, 0 failed, 5 skipped")
