@@ -67,6 +67,3 @@ func (d jsonDoc) raw() json.RawMessage {
 	b, _ := json.Marshal(d) // a jsonDoc only ever holds decoded JSON
 	return b
 }
-
-// pointerOf turns a dotted path into a JSON pointer.
-func pointerOf(path string) string { return "/" + strings.ReplaceAll(path, ".", "/") }

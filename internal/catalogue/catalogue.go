@@ -71,12 +71,6 @@ func parse(b []byte) (*Catalogue, error) {
 	return &c, nil
 }
 
-// Entry returns the entry with id.
-func (c *Catalogue) Entry(id string) (Entry, bool) {
-	e, ok := c.byID[id]
-	return e, ok
-}
-
 // Known reports whether id is an entry or a finding.
 func (c *Catalogue) Known(id string) bool {
 	if _, ok := c.byID[id]; ok {

@@ -33,11 +33,6 @@ func Unavailablef(format string, a ...any) error {
 	return &Error{Code: Unavailable, Err: fmt.Errorf(format, a...)}
 }
 
-// Failedf is a conformance failure (exit 1).
-func Failedf(format string, a ...any) error {
-	return &Error{Code: Failed, Err: fmt.Errorf(format, a...)}
-}
-
 // CodeOf returns the exit code for err: OK for nil, the code of an *Error in the chain, and Unavailable
 // for anything else (an error nobody classified means the harness itself could not do its job).
 func CodeOf(err error) int {

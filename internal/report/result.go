@@ -26,7 +26,6 @@ type Scenario struct {
 	Line        int
 	Provider    string
 	Tags        []string
-	IDs         []string // catalogue IDs the scenario proves
 	Status      Status
 	Message     string // why it failed, or why it was skipped
 	Duration    time.Duration

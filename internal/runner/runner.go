@@ -223,15 +223,6 @@ func (r *Result) ExitCode() int {
 	return code
 }
 
-// Counts returns how many scenarios ended in each status.
-func (r *Result) Counts() map[report.Status]int {
-	out := map[report.Status]int{}
-	for _, s := range r.Scenarios {
-		out[s.Status]++
-	}
-	return out
-}
-
 // Providers lists the providers of the run, sorted.
 func (r *Result) Providers() []string {
 	var out []string

@@ -15,7 +15,6 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/providers"
-	"github.com/latam-conformance/conformance/internal/schema"
 )
 
 // Target is one provider's endpoint.
@@ -129,9 +128,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// MockConfig is the configuration every embedded mock gets.
-func MockConfig(reg *schema.Registry, tokenTTL time.Duration) mock.Config {
-	return mock.Config{Schemas: reg, TokenTTL: tokenTTL}
 }

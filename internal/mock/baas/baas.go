@@ -55,7 +55,6 @@ type Mock struct {
 	contacts map[string]bool   // administrator CPF -> known
 	tokens   map[string]*token // person document_number -> latest token
 	outbox   []SMS             // every SMS sent, oldest first
-	extra    map[string]any    // fields added to every answer (control: extra-fields)
 }
 
 // New builds the mock. cfg.Schemas must hold the baas schemas.
