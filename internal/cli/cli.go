@@ -86,33 +86,43 @@ func finished(code int) error {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// newFlags returns a flag set whose errors come back as exit.Usage errors and whose --help prints the
-// command's help (with its flags) to stdout.
-func newFlags(name, help string, stdout io.Writer) *flag.FlagSet {
+// command is a verb's flag set and its help text.
+type command struct {
+	name  string
+	help  string
+	out   io.Writer
+	flags *flag.FlagSet
+}
+
+// newFlags returns a flag set that prints nothing by itself: parse turns its errors into one-line
+// exit.Usage errors and prints the help (with the flags) to stdout only for --help.
+func newFlags(name, help string, stdout io.Writer) *command {
 	fs := flag.NewFlagSet("conformance "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprint(stdout, help)
-		fmt.Fprintln(stdout, "\nFlags:")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
+	fs.Usage = func() {} // the flag package calls it on every error; help is printed for --help only
+	return &command{name: name, help: help, out: stdout, flags: fs}
+}
+
+func (c *command) printHelp() {
+	fmt.Fprint(c.out, c.help)
+	fmt.Fprintln(c.out, "\nFlags:")
+	c.flags.SetOutput(c.out)
+	c.flags.PrintDefaults()
+	c.flags.SetOutput(io.Discard)
 }
 
 // parse parses args; a bad flag is a one-line usage error, --help prints help and stops.
-func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
+func parse(c *command, args []string) error {
+	err := c.flags.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		c.printHelp()
 		return err
 	}
 	if err != nil {
-		return exit.Usagef("%s: %v (see '%s --help')", fs.Name(), err, fs.Name())
+		return exit.Usagef("%s: %v (see 'conformance %s --help')", c.name, err, c.name)
 	}
-	if fs.NArg() > 0 {
-		return exit.Usagef("%s: unexpected argument %q (see '%s --help')", fs.Name(), fs.Arg(0), fs.Name())
+	if c.flags.NArg() > 0 {
+		return exit.Usagef("%s: unexpected argument %q (see 'conformance %s --help')", c.name, c.flags.Arg(0), c.name)
 	}
 	return nil
 }

@@ -267,6 +267,10 @@ func TestRunUsageErrors(t *testing.T) {
 			assert.Contains(t, errOut, tc.want)
 			assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line, no stack trace: %q", errOut)
 			assert.NotContains(t, errOut, "goroutine")
+			assert.NotContains(t, errOut, "conformance: conformance")
+			if tc.name != "malformed feature" && tc.name != "feature folder not a provider" && tc.name != "no scenario matches tags" {
+				assert.Empty(t, out, "nothing but the error is printed")
+			}
 		})
 	}
 }

@@ -35,8 +35,8 @@ type MockOptions struct {
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
 	var o MockOptions
 	flags := newFlags("mock", mockHelp, stdout)
-	flags.Var(&o.Listen, "listen", "serve `PROVIDER=HOST:PORT` there instead of a random loopback port (repeatable)")
-	flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
+	flags.flags.Var(&o.Listen, "listen", "`PROVIDER=HOST:PORT`: serve that provider there instead of on a random loopback port (repeatable)")
+	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
 	if err := parse(flags, args); err != nil {
 		return err
 	}

@@ -46,16 +46,16 @@ type RunOptions struct {
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
 	var o RunOptions
 	flags := newFlags("run", runHelp, stdout)
-	flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
-	flags.Var(&o.BaseURLs, "base-url", "send `PROVIDER=URL`'s requests to URL instead of an embedded mock (repeatable)")
-	flags.StringVar(&o.Tags, "tags", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
-	flags.StringVar(&o.Format, "format", "progress", "console output: `pretty` or progress")
-	flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
-	flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
-	flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
-	flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
-	flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT`")
-	flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
+	flags.flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
+	flags.flags.Var(&o.BaseURLs, "base-url", "`PROVIDER=URL`: send that provider's requests to URL instead of an embedded mock (repeatable)")
+	flags.flags.StringVar(&o.Tags, "tags", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
+	flags.flags.StringVar(&o.Format, "format", "progress", "console output: `pretty` or progress")
+	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	flags.flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
+	flags.flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
+	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
+	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT`")
+	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
 	if err := parse(flags, args); err != nil {
 		return err
 	}

@@ -46,10 +46,10 @@ type VerifyOptions struct {
 func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
 	var o VerifyOptions
 	flags := newFlags("verify", verifyHelp, stdout)
-	flags.StringVar(&o.Pacts, "pacts", "", "verify the pact files (*.json) in `DIR` instead of the embedded ones")
-	flags.Var(&o.BaseURLs, "base-url", "verify `PROVIDER=URL` instead of an embedded mock (repeatable)")
-	flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
-	flags.BoolVar(&o.Verbose, "verbose", false, "also print the Pact verifier's own output")
+	flags.flags.StringVar(&o.Pacts, "pacts", "", "verify the pact files (*.json) in `DIR` instead of the embedded ones")
+	flags.flags.Var(&o.BaseURLs, "base-url", "`PROVIDER=URL`: verify the provider at URL instead of an embedded mock (repeatable)")
+	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	flags.flags.BoolVar(&o.Verbose, "verbose", false, "also print the Pact verifier's own output")
 	if err := parse(flags, args); err != nil {
 		return err
 	}
