@@ -1,6 +1,6 @@
 module github.com/latam-conformance/conformance
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/cucumber/gherkin/go/v26 v26.2.0
@@ -26,6 +26,7 @@ require (
 	github.com/xeipuuv/gojsonreference v0.0.0-20180127040603-bd5ef7bd5415 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/net v0.51.0 // indirect
+	golang.org/x/oauth2 v0.37.0 // indirect
 	golang.org/x/sys v0.42.0 // indirect
 	golang.org/x/text v0.34.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260226221140-a57be14db171 // indirect
