@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -67,24 +68,78 @@ type Problem struct {
 // ErrorWriter writes a Problem in a provider's documented error shape.
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, p Problem)
 
-// Router maps "METHOD /exact/path" to handlers and answers everything else through the provider's
+// Router maps "METHOD /path" to handlers, where a path segment written {name} matches any one
+// segment (read it with r.PathValue(name)). Everything else is answered through the provider's
 // ErrorWriter: 404 for an unknown path, 405 (with Allow) for a known path and another method.
 type Router struct {
-	routes map[string]map[string]http.HandlerFunc
+	routes []*route
 	errw   ErrorWriter
+}
+
+type route struct {
+	segs    []string
+	methods map[string]http.HandlerFunc
 }
 
 // NewRouter returns an empty router that reports unknown routes with errw.
 func NewRouter(errw ErrorWriter) *Router {
-	return &Router{routes: map[string]map[string]http.HandlerFunc{}, errw: errw}
+	return &Router{errw: errw}
 }
 
-// Handle registers h for method and path.
+// Handle registers h for method and path. Exact routes win over templated ones.
 func (rt *Router) Handle(method, path string, h http.HandlerFunc) {
-	if rt.routes[path] == nil {
-		rt.routes[path] = map[string]http.HandlerFunc{}
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, r := range rt.routes {
+		if strings.Join(r.segs, "/") == strings.Join(segs, "/") {
+			r.methods[method] = h
+			return
+		}
 	}
-	rt.routes[path][method] = h
+	rt.routes = append(rt.routes, &route{segs: segs, methods: map[string]http.HandlerFunc{method: h}})
+	sort.SliceStable(rt.routes, func(i, j int) bool { return params(rt.routes[i].segs) < params(rt.routes[j].segs) })
+}
+
+func params(segs []string) int {
+	n := 0
+	for _, s := range segs {
+		if strings.HasPrefix(s, "{") {
+			n++
+		}
+	}
+	return n
+}
+
+// match returns the route for the request path and the values of its {params}.
+func (rt *Router) match(r *http.Request) (*route, map[string]string) {
+	raw := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
+	for _, rte := range rt.routes {
+		if len(rte.segs) != len(raw) {
+			continue
+		}
+		vals := map[string]string{}
+		ok := true
+		for i, s := range rte.segs {
+			seg, err := url.PathUnescape(raw[i])
+			if err != nil {
+				ok = false
+				break
+			}
+			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+				if seg == "" {
+					ok = false
+					break
+				}
+				vals[s[1:len(s)-1]] = seg
+			} else if s != seg {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return rte, vals
+		}
+	}
+	return nil, nil
 }
 
 // ServeHTTP dispatches, containing any panic as a 500 in the provider's shape.
@@ -95,16 +150,16 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Title: "Internal Server Error", Message: fmt.Sprintf("conformance mock: internal error: %v", v)})
 		}
 	}()
-	methods, ok := rt.routes[r.URL.Path]
-	if !ok {
+	rte, vals := rt.match(r)
+	if rte == nil {
 		rt.errw(w, r, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Title: "Not Found",
 			Message: fmt.Sprintf("conformance mock: no route %s", r.URL.Path)})
 		return
 	}
-	h, ok := methods[r.Method]
+	h, ok := rte.methods[r.Method]
 	if !ok {
-		allow := make([]string, 0, len(methods))
-		for m := range methods {
+		allow := make([]string, 0, len(rte.methods))
+		for m := range rte.methods {
 			allow = append(allow, m)
 		}
 		sort.Strings(allow)
@@ -112,6 +167,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.errw(w, r, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Title: "Method Not Allowed",
 			Message: fmt.Sprintf("conformance mock: %s does not take %s (allowed: %s)", r.URL.Path, r.Method, strings.Join(allow, ", "))})
 		return
+	}
+	for k, v := range vals {
+		r.SetPathValue(k, v)
 	}
 	h(w, r)
 }

@@ -1,0 +1,164 @@
+package pomelo
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	client "github.com/latam-conformance/conformance/clients/pomelo"
+	"github.com/latam-conformance/conformance/internal/mock"
+)
+
+// Control API (provider states; not part of Pomelo's API), under mock.ControlPrefix.
+func (m *Mock) controlRoutes(rt *mock.Router) {
+	c := mock.ControlPrefix
+	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) {
+		m.reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	rt.Handle(http.MethodPost, c+"/flows", m.ctlFlow)
+	rt.Handle(http.MethodPost, c+"/users", m.ctlUser)
+	rt.Handle(http.MethodPost, c+"/sessions", m.ctlSession)
+	rt.Handle(http.MethodPost, c+"/sessions/{session_id}/status", m.ctlStatus)
+	rt.Handle(http.MethodGet, c+"/deliveries", m.ctlDeliveries)
+	rt.Handle(http.MethodPost, c+"/tokens/revoke", func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		n := len(m.tokens)
+		m.tokens = map[string]time.Time{}
+		m.mu.Unlock()
+		mock.WriteJSON(w, http.StatusOK, map[string]any{"revoked": n})
+	})
+}
+
+// decodeCtl reads a control body strictly into v.
+func decodeCtl(w http.ResponseWriter, r *http.Request, v any) bool {
+	raw, p := mock.ReadBody(r)
+	if p == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: %v", err)
+		}
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return false
+	}
+	return true
+}
+
+// ctlFlow configures a validation flow: its country and where its notifications go.
+func (m *Mock) ctlFlow(w http.ResponseWriter, r *http.Request) {
+	var f flow
+	if !decodeCtl(w, r, &f) {
+		return
+	}
+	if !slices.Contains(client.Countries, f.Country) {
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: country %q is not one of %v", f.Country, client.Countries))
+		return
+	}
+	if f.ID == "" {
+		f.ID = newID("flo")
+	}
+	m.mu.Lock()
+	m.flows[f.ID] = &f
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, f)
+}
+
+// ctlUser records a user's document number, which /clean_validations can name.
+func (m *Mock) ctlUser(w http.ResponseWriter, r *http.Request) {
+	var u struct {
+		UserID         string `json:"user_id"`
+		DocumentNumber string `json:"document_number"`
+	}
+	if !decodeCtl(w, r, &u) {
+		return
+	}
+	if u.UserID == "" || u.DocumentNumber == "" {
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: user_id and document_number are required"))
+		return
+	}
+	m.mu.Lock()
+	m.userDocs[u.UserID] = u.DocumentNumber
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, u)
+}
+
+// ctlSession puts a KYC session in place with the given status and times, so that searches have many
+// sessions across dates to filter, sort and page.
+func (m *Mock) ctlSession(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		UserID     string `json:"user_id"`
+		FlowID     string `json:"flow_id"`
+		ExternalID string `json:"external_id"`
+		Status     string `json:"status"`
+		CreatedAt  string `json:"created_at"`
+		UpdatedAt  string `json:"updated_at"`
+	}
+	if !decodeCtl(w, r, &in) {
+		return
+	}
+	created, err1 := time.Parse(time.RFC3339, in.CreatedAt)
+	updated, err2 := time.Parse(time.RFC3339, in.UpdatedAt)
+	if in.UpdatedAt == "" {
+		updated, err2 = created, nil
+	}
+	if err1 != nil || err2 != nil || !slices.Contains([]string{client.StatusInProgress, client.StatusValidated, client.StatusRejected, client.StatusCancelled}, in.Status) {
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want user_id, flow_id, a known status and RFC 3339 created_at (and updated_at)"))
+		return
+	}
+	m.mu.Lock()
+	f := m.flows[in.FlowID]
+	if f == nil {
+		m.mu.Unlock()
+		writeProblem(w, problem(http.StatusBadRequest, CodeFlowNotFound, "control API: flow %s is not configured", in.FlowID))
+		return
+	}
+	s := &session{entities: map[string]bool{in.UserID: true}}
+	s.Session = client.Session{ID: newID("ses"), Status: in.Status, Kind: "kyc", UserID: in.UserID, FlowID: in.FlowID,
+		Country: f.Country, IntegrationMethod: "API", ExternalID: in.ExternalID, CreatedAt: stamp(created), UpdatedAt: stamp(updated)}
+	m.sessions[s.ID] = s
+	out := s.Session
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, map[string]any{"data": out})
+}
+
+// ctlStatus forces a session's outcome (and so a notification).
+func (m *Mock) ctlStatus(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if !decodeCtl(w, r, &in) {
+		return
+	}
+	if !slices.Contains([]string{client.StatusInProgress, client.StatusValidated, client.StatusRejected, client.StatusCancelled}, in.Status) {
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: unknown status %q", in.Status))
+		return
+	}
+	s := m.find(w, r)
+	if s == nil {
+		return
+	}
+	m.mu.Lock()
+	m.setStatus(s, in.Status)
+	out := s.Session
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// ctlDeliveries lists the notification attempts for ?session_id=, oldest first.
+func (m *Mock) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("session_id")
+	m.mu.Lock()
+	out := []Delivery{}
+	for _, d := range m.deliveries {
+		if d.SessionID == id {
+			out = append(out, d)
+		}
+	}
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+}

@@ -1,0 +1,266 @@
+// Package pomelo is the embedded, stateful mock of Pomelo Identity (seeds 000 and 001).
+//
+// It issues OAuth2 client-credentials tokens and refuses every identity call without a valid bearer
+// (KYC-16, KYB-01); creates KYC and KYB sessions from validation flows; takes multipart uploads per
+// country and document type (KYC-03, KYC-04, KYB-09) and moves a session to VALIDATED once every
+// required document is in; cancels (KYC-06); reports (KYC-07); searches with the exact filter, date
+// range, sort and page syntax and refuses anything else (KYC-08..12); cleans validations (KYC-13); and
+// POSTs a signed notification on every status change, again on a non-2xx (KYC-14, KYC-15).
+//
+// Where the seeds are silent the mock decides, and says so here: flows are configured in the mock (a
+// fixture per country, more through the control API), each with its own webhook target, so that
+// concurrent scenarios do not see each other's notifications; a page holds 1 to 100 sessions (default
+// 20); a VALIDATED user cannot start a new session until its validations are cleaned.
+package pomelo
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	client "github.com/latam-conformance/conformance/clients/pomelo"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/schema"
+)
+
+// Fixture credentials of the mock (KYC-16) and its webhook signing pair (KYC-15).
+const (
+	ClientID      = "conformance-client"
+	ClientSecret  = "conformance-secret"
+	WebhookAPIKey = "conformance-webhook-key"
+	// WebhookSecret is base64, as Pomelo hands out api-secrets.
+	WebhookSecret = "Y29uZm9ybWFuY2Utd2ViaG9vay1zZWNyZXQtMzItYnl0ZXMh"
+)
+
+// DefaultTokenTTL is how long an access token lives when the config does not say.
+const DefaultTokenTTL = time.Hour
+
+// Page sizes of the search.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// MaxUpload is the largest upload the mock takes.
+const MaxUpload = 10 << 20
+
+type flow struct {
+	ID         string `json:"flow_id"`
+	Country    string `json:"country"`
+	WebhookURL string `json:"webhook_url,omitempty"`
+}
+
+type session struct {
+	client.Session
+	kyb      *client.KYBSession
+	entities map[string]bool // ids documents may be uploaded for
+}
+
+// Delivery is one attempt to deliver a notification.
+type Delivery struct {
+	SessionID string    `json:"session_id"`
+	Status    string    `json:"status"`
+	URL       string    `json:"url"`
+	Attempt   int       `json:"attempt"`
+	Answer    int       `json:"answer"` // HTTP status the receiver answered; 0 when it could not be reached
+	Error     string    `json:"error,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Mock is the Pomelo Identity mock. Build it with New.
+type Mock struct {
+	schemas *schema.Registry
+	now     func() time.Time
+	ttl     time.Duration
+	router  *mock.Router
+	hc      *http.Client
+	retries []time.Duration // waits before each re-delivery
+
+	mu         sync.Mutex
+	tokens     map[string]time.Time // access token -> expiry
+	flows      map[string]*flow
+	sessions   map[string]*session
+	userDocs   map[string]string // user id -> document number (set through the control API)
+	deliveries []Delivery
+	wg         sync.WaitGroup
+}
+
+// New builds the mock. cfg.Schemas must hold the pomelo schemas.
+func New(cfg mock.Config) (*Mock, error) {
+	if cfg.Schemas == nil {
+		return nil, fmt.Errorf("pomelo mock: no schema registry")
+	}
+	if len(cfg.Schemas.Operations("pomelo")) == 0 {
+		return nil, fmt.Errorf("pomelo mock: the schema registry has no pomelo operations")
+	}
+	m := &Mock{schemas: cfg.Schemas, now: cfg.Clock(), ttl: cfg.TokenTTL,
+		hc:      &http.Client{Timeout: 5 * time.Second},
+		retries: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}}
+	if m.ttl <= 0 {
+		m.ttl = DefaultTokenTTL
+	}
+	m.reset()
+	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
+	rt.Handle(http.MethodPost, client.PathToken, m.token)
+	m.identityRoutes(rt)
+	rt.Handle(http.MethodGet, mock.HealthPath, func(w http.ResponseWriter, r *http.Request) {
+		mock.WriteJSON(w, http.StatusOK, map[string]any{"provider": "pomelo", "control": true})
+	})
+	m.controlRoutes(rt)
+	m.router = rt
+	return m, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.ServeHTTP(w, r) }
+
+// Wait blocks until every notification in flight has been delivered or given up.
+func (m *Mock) Wait() { m.wg.Wait() }
+
+// fixture flows, one per supported country (KYC-02); the first is the public client's example id.
+var fixtureFlows = []flow{
+	{ID: "flo-3ijPOgbwKFkmUjEnE4vM9IMea78", Country: "ARG"},
+	{ID: "flo-BRA", Country: "BRA"}, {ID: "flo-MEX", Country: "MEX"}, {ID: "flo-COL", Country: "COL"},
+	{ID: "flo-PER", Country: "PER"}, {ID: "flo-CHL", Country: "CHL"},
+}
+
+func (m *Mock) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tokens = map[string]time.Time{}
+	m.flows = map[string]*flow{}
+	for _, f := range fixtureFlows {
+		f := f
+		m.flows[f.ID] = &f
+	}
+	m.sessions = map[string]*session{}
+	m.userDocs = map[string]string{}
+	m.deliveries = nil
+}
+
+// ---- errors ----
+
+// Error codes of the mock. The seeds document none for Pomelo Identity.
+const (
+	CodeUnauthorized     = "UNAUTHORIZED"
+	CodeInvalidRequest   = "INVALID_REQUEST"
+	CodeInvalidParameter = "INVALID_PARAMETER"
+	CodeSessionNotFound  = "SESSION_NOT_FOUND"
+	CodeFlowNotFound     = "FLOW_NOT_FOUND"
+	CodeEntityNotFound   = "ENTITY_NOT_FOUND"
+	CodeInvalidDocType   = "INVALID_DOCUMENT_TYPE"
+	CodeInvalidFile      = "INVALID_FILE"
+	CodeSessionClosed    = "SESSION_CLOSED"
+	CodeAlreadyValidated = "USER_ALREADY_VALIDATED"
+)
+
+func writeProblem(w http.ResponseWriter, p *mock.Problem) {
+	e := map[string]any{"code": p.Code, "message": p.Message}
+	if d, ok := p.Data["details"]; ok {
+		e["details"] = d
+	}
+	w.Header().Set("X-Request-Id", newID("req"))
+	mock.WriteJSON(w, p.Status, map[string]any{"error": e})
+}
+
+func problem(status int, code, format string, a ...any) *mock.Problem {
+	return &mock.Problem{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// schemaProblem is mock.SchemaProblem in Pomelo's shape: the violations go to error.details.
+func schemaProblem(op *schema.Operation, vs []schema.Violation) *mock.Problem {
+	p := mock.SchemaProblem(op, vs)
+	p.Code = CodeInvalidRequest
+	p.Data = map[string]any{"details": p.Data["violations"]}
+	return p
+}
+
+// ---- OAuth (KYC-16) ----
+
+func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
+	oauthErr := func(status int, code, desc string) {
+		mock.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc})
+	}
+	raw, p := mock.ReadBody(r)
+	if p != nil {
+		oauthErr(http.StatusBadRequest, "invalid_request", p.Message)
+		return
+	}
+	params := map[string]string{}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var obj map[string]any
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			oauthErr(http.StatusBadRequest, "invalid_request", "body is not valid JSON")
+			return
+		}
+		for k, v := range obj {
+			if s, ok := v.(string); ok {
+				params[k] = s
+			}
+		}
+	} else {
+		vals, err := parseForm(string(raw))
+		if err != nil {
+			oauthErr(http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
+		params = vals
+	}
+	if id, secret, ok := r.BasicAuth(); ok {
+		params["client_id"], params["client_secret"] = id, secret
+	}
+	switch {
+	case params["grant_type"] != "client_credentials":
+		oauthErr(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+	case params["audience"] == "":
+		oauthErr(http.StatusBadRequest, "invalid_request", "audience is required")
+	case params["client_id"] != ClientID || params["client_secret"] != ClientSecret:
+		oauthErr(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
+	default:
+		tok := newID("tok")
+		m.mu.Lock()
+		m.tokens[tok] = m.now().Add(m.ttl)
+		m.mu.Unlock()
+		mock.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(m.ttl.Seconds())})
+	}
+}
+
+// authorized checks the bearer token of an identity call (KYC-16, KYB-01).
+func (m *Mock) authorized(r *http.Request) *mock.Problem {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return problem(http.StatusUnauthorized, CodeUnauthorized, "the Authorization header must be Bearer <token> from POST /oauth/token")
+	}
+	m.mu.Lock()
+	exp, known := m.tokens[tok]
+	m.mu.Unlock()
+	if !known || !m.now().Before(exp) {
+		return problem(http.StatusUnauthorized, CodeUnauthorized, "the bearer token is unknown or expired")
+	}
+	return nil
+}
+
+// ---- helpers ----
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// newID returns prefix-<27 random characters>, the shape of Pomelo ids.
+func newID(prefix string) string {
+	b := make([]byte, 27)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alnum))))
+		if err != nil {
+			panic(err) // crypto/rand does not fail on Linux
+		}
+		b[i] = alnum[n.Int64()]
+	}
+	return prefix + "-" + string(b)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
