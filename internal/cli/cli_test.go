@@ -248,7 +248,7 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"run", "--colour"}, "flag provided but not defined: -colour"},
 		{"bad base-url", []string{"run", "--base-url", "baas"}, "want PROVIDER=URL"},
-		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas)`},
+		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas, pomelo)`},
 		{"not http", []string{"run", "--base-url", "baas=ftp://x"}, "is not an http(s) URL"},
 		{"bad format", []string{"run", "--format", "html"}, `--format "html": want pretty or progress`},
 		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
