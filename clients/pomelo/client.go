@@ -126,9 +126,16 @@ func transportOf(hc *http.Client) http.RoundTripper {
 	return http.DefaultTransport
 }
 
-func (c *Client) url(path string) string {
+// url joins the base URL and an already escaped path (ids are escaped segment by segment, so an id
+// holding "/" cannot change the route).
+func (c *Client) url(escapedPath string) string {
 	u := *c.base
-	u.Path = c.base.Path + path
+	raw := c.base.EscapedPath() + escapedPath
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		p = raw
+	}
+	u.Path, u.RawPath = p, raw
 	return u.String()
 }
 
