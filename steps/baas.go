@@ -20,8 +20,6 @@ import (
 type baasWorld struct {
 	client  *baas.Client
 	control *mockbaas.Control // nil against a target without the control API
-	body    jsonDoc           // the token request body; its person_creation is reused for the validation
-	altered bool              // body differs from the documented example on purpose
 	created *baas.MovementValidation
 }
 
@@ -50,7 +48,7 @@ func baasOf(ctx context.Context) (*World, *baasWorld, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if b.body == nil {
+	if w.body == nil {
 		return nil, nil, errors.New(`no person yet: start with "a person to register, built from the seed's example"`)
 	}
 	return w, b, nil
@@ -59,25 +57,9 @@ func baasOf(ctx context.Context) (*World, *baasWorld, error) {
 func registerBaaS(sc *godog.ScenarioContext) {
 	sc.Step(`^a person to register, built from the seed's example$`, aPersonToRegister)
 	sc.Step(`^the administrator "([^"]*)" asks for the token$`, func(ctx context.Context, cpf string) error {
-		return alterBody(ctx, func(d jsonDoc) error { return d.set("agent_document_number", cpf) })
+		return setField(ctx, "agent_document_number", cpf)
 	})
-	sc.Step(`^the person field "([^"]+)" is "([^"]*)"$`, func(ctx context.Context, field, v string) error {
-		return alterBody(ctx, func(d jsonDoc) error { return d.set(personPath+"."+field, v) })
-	})
-	sc.Step(`^the person field "([^"]+)" is a string of (\d+) characters?$`, func(ctx context.Context, field string, n int) error {
-		return alterBody(ctx, func(d jsonDoc) error { return d.set(personPath+"."+field, textOf(n)) })
-	})
-	sc.Step(`^the person field "([^"]+)" is (null|true|false)$`, func(ctx context.Context, field, lit string) error {
-		var v any
-		_ = json.Unmarshal([]byte(lit), &v)
-		return alterBody(ctx, func(d jsonDoc) error { return d.set(personPath+"."+field, v) })
-	})
-	sc.Step(`^the person field "([^"]+)" is removed$`, func(ctx context.Context, field string) error {
-		return alterBody(ctx, func(d jsonDoc) error { return d.remove(personPath + "." + field) })
-	})
-	sc.Step(`^the request field "([^"]+)" is removed$`, func(ctx context.Context, field string) error {
-		return alterBody(ctx, func(d jsonDoc) error { return d.remove(field) })
-	})
+	registerFieldSteps(sc, "person field", personPath+".")
 	sc.Step(`^I request an SMS token$`, func(ctx context.Context) error { return requestToken(ctx, "") })
 	sc.Step(`^I request an SMS token by "([^"]*)"$`, requestToken)
 	sc.Step(`^an SMS token was requested for the person$`, anSMSTokenWasRequested)
@@ -100,8 +82,7 @@ func registerBaaS(sc *godog.ScenarioContext) {
 
 func aPersonToRegister(ctx context.Context) error {
 	w := worldOf(ctx)
-	b, err := w.baasState()
-	if err != nil {
+	if _, err := w.baasState(); err != nil {
 		return err
 	}
 	doc, err := toDoc(fixtures.BaaSTokenRequest(fixtures.BaaSPerson(fixtures.RandomCPF())))
@@ -110,31 +91,12 @@ func aPersonToRegister(ctx context.Context) error {
 	}
 	// The administrator is optional; scenarios that need one say so.
 	delete(doc, "agent_document_number")
-	b.body = doc
+	w.setBody(doc)
 	return nil
 }
 
-func alterBody(ctx context.Context, fn func(jsonDoc) error) error {
-	_, b, err := baasOf(ctx)
-	if err != nil {
-		return err
-	}
-	b.altered = true
-	return fn(b.body)
-}
-
-// textOf returns n characters of readable text.
-func textOf(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz"
-	var sb strings.Builder
-	for i := 0; i < n; i++ {
-		sb.WriteByte(alphabet[i%len(alphabet)])
-	}
-	return sb.String()
-}
-
-func (b *baasWorld) documentNumber() string {
-	v, _ := b.body.get(personPath + ".document_number")
+func (w *World) documentNumber() string {
+	v, _ := w.body.get(personPath + ".document_number")
 	s, _ := v.(string)
 	return s
 }
@@ -146,17 +108,16 @@ func requestToken(ctx context.Context, contactType string) error {
 		return err
 	}
 	if contactType != "" {
-		b.altered = true
-		if err := b.body.set("contact_type", contactType); err != nil {
+		if err := setField(ctx, "contact_type", contactType); err != nil {
 			return err
 		}
 	}
-	if b.altered {
+	if w.bodyAltered {
 		w.alter()
-		_, err = b.client.Post(ctx, baas.PathTokenRequest, b.body.raw(), nil)
+		_, err = b.client.Post(ctx, baas.PathTokenRequest, w.body.raw(), nil)
 	} else {
 		var typed baas.TokenRequestBody
-		if err := json.Unmarshal(b.body.raw(), &typed); err != nil {
+		if err := json.Unmarshal(w.body.raw(), &typed); err != nil {
 			return err
 		}
 		_, _, err = b.client.TokenRequest(ctx, &typed)
@@ -181,14 +142,14 @@ func anSMSTokenWasRequested(ctx context.Context) error {
 }
 
 func anSMSWasSentTo(ctx context.Context, to string) error {
-	_, b, err := baasOf(ctx)
+	w, b, err := baasOf(ctx)
 	if err != nil {
 		return err
 	}
 	if b.control == nil {
 		return errors.New("reading the SMS needs the mock control API")
 	}
-	sms, err := b.control.LastSMS(ctx, b.documentNumber())
+	sms, err := b.control.LastSMS(ctx, w.documentNumber())
 	if err != nil {
 		return err
 	}
@@ -202,14 +163,14 @@ func anSMSWasSentTo(ctx context.Context, to string) error {
 }
 
 func theTokenHasExpired(ctx context.Context) error {
-	_, b, err := baasOf(ctx)
+	w, b, err := baasOf(ctx)
 	if err != nil {
 		return err
 	}
 	if b.control == nil {
 		return errors.New("expiring a token needs the mock control API")
 	}
-	return b.control.ExpireToken(ctx, b.documentNumber())
+	return b.control.ExpireToken(ctx, w.documentNumber())
 }
 
 func wrongToken(tok string) string {
@@ -234,16 +195,16 @@ func validateWith(ctx context.Context, pick func(sms string) string, literal boo
 		if b.control == nil {
 			return errors.New("reading the SMS token needs the mock control API")
 		}
-		s, err := b.control.LastSMS(ctx, b.documentNumber())
+		s, err := b.control.LastSMS(ctx, w.documentNumber())
 		if err != nil {
 			return err
 		}
 		sms = s.Token
 	}
 	tok := pick(sms)
-	pc, _ := b.body.get("person_creation")
+	pc, _ := w.body.get("person_creation")
 	b.created = nil
-	if b.altered || literal {
+	if w.bodyAltered || literal {
 		w.alter()
 		body := jsonDoc{"token": tok, "person_creation": pc}
 		var out baas.MovementValidation
@@ -312,12 +273,13 @@ func theCreatedPersonHas(ctx context.Context, status, typ string) error {
 
 // theCreatedPersonEchoes checks BAAS-15 against what was really sent.
 func theCreatedPersonEchoes(ctx context.Context) error {
-	b, c, err := created(ctx)
+	w := worldOf(ctx)
+	_, c, err := created(ctx)
 	if err != nil {
 		return err
 	}
 	var sent baas.Person
-	pv, _ := b.body.get(personPath)
+	pv, _ := w.body.get(personPath)
 	raw, _ := json.Marshal(pv)
 	if err := json.Unmarshal(raw, &sent); err != nil {
 		return err

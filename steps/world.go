@@ -79,6 +79,9 @@ type World struct {
 	checked   int
 	altered   bool // the next request is altered on purpose
 
+	body        jsonDoc // the request body the scenario is building
+	bodyAltered bool    // body differs from the documented example on purpose
+
 	baas *baasWorld
 }
 
@@ -124,6 +127,7 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 		return ctx, nil
 	})
 	registerCommon(sc)
+	registerFieldSteps(sc, "request field", "")
 	registerBaaS(sc)
 }
 
