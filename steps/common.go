@@ -13,7 +13,21 @@ import (
 
 // errorCodeField names, per provider, the member of its error body that carries the error code.
 var errorCodeField = map[string]string{
-	"baas": "code", // BAAS-14
+	"baas":   "code",       // BAAS-14
+	"pomelo": "error.code", // the harness's reading; the seeds document no error body
+}
+
+// lookup walks a dotted path into a decoded JSON object.
+func lookup(obj map[string]any, path string) any {
+	var cur any = obj
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	return cur
 }
 
 func registerCommon(sc *godog.ScenarioContext) {
@@ -67,7 +81,7 @@ func theProviderAnswersWithCode(ctx context.Context, status int, code string) er
 		return err
 	}
 	field := errorCodeField[ex.Provider]
-	got, _ := obj[field].(string)
+	got, _ := lookup(obj, field).(string)
 	var problems []string
 	if got != code {
 		problems = append(problems, fmt.Sprintf("%s = %q, want %q", field, got, code))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
@@ -20,7 +21,7 @@ import (
 func TestSuite(t *testing.T) {
 	reg, err := schema.Load(schemas.FS)
 	require.NoError(t, err)
-	set, err := targets.Start(context.Background(), []string{"baas"}, nil, mock.Config{Schemas: reg})
+	set, err := targets.Start(context.Background(), providers.Names(), nil, mock.Config{Schemas: reg})
 	require.NoError(t, err)
 	defer set.Close()
 	deps := &Deps{Targets: map[string]Target{}, Schemas: reg, Results: &report.Collector{}}

@@ -82,7 +82,8 @@ type World struct {
 	body        jsonDoc // the request body the scenario is building
 	bodyAltered bool    // body differs from the documented example on purpose
 
-	baas *baasWorld
+	baas   *baasWorld
+	pomelo *pomeloWorld
 }
 
 func worldOf(ctx context.Context) *World {
@@ -129,6 +130,7 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 	registerCommon(sc)
 	registerFieldSteps(sc, "request field", "")
 	registerBaaS(sc)
+	registerPomelo(sc)
 }
 
 func (w *World) result(s *godog.Scenario, err error) report.Scenario {

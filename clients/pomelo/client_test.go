@@ -298,7 +298,9 @@ func TestReceiver(t *testing.T) {
 
 	for name, mutate := range map[string]func(http.Header, []byte) []byte{
 		"wrong signature": func(h http.Header, b []byte) []byte { h.Set(HeaderSignature, "hmac-sha256 AAAA"); return b },
-		"tampered body":   func(h http.Header, b []byte) []byte { return []byte(strings.Replace(string(b), "VALIDATED", "REJECTED", 1)) },
+		"tampered body": func(h http.Header, b []byte) []byte {
+			return []byte(strings.Replace(string(b), "VALIDATED", "REJECTED", 1))
+		},
 		"replayed old timestamp": func(h http.Header, b []byte) []byte {
 			old := now.Add(-10 * time.Minute).Unix()
 			sig, _ := Sign(secret, old, "/hooks", b)
@@ -306,8 +308,8 @@ func TestReceiver(t *testing.T) {
 			h.Set(HeaderSignature, sig)
 			return b
 		},
-		"unknown api key":  func(h http.Header, b []byte) []byte { h.Set(HeaderAPIKey, "key-2"); return b },
-		"other endpoint":   func(h http.Header, b []byte) []byte { h.Set(HeaderEndpoint, "/elsewhere"); return b },
+		"unknown api key":        func(h http.Header, b []byte) []byte { h.Set(HeaderAPIKey, "key-2"); return b },
+		"other endpoint":         func(h http.Header, b []byte) []byte { h.Set(HeaderEndpoint, "/elsewhere"); return b },
 		"timestamp not a number": func(h http.Header, b []byte) []byte { h.Set(HeaderTimestamp, "yesterday"); return b },
 	} {
 		assert.Equal(t, http.StatusUnauthorized, send(mutate), name)

@@ -96,6 +96,9 @@ func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg 
 		ok, err := mock.HasControl(ctx, hc, t.BaseURL)
 		if err != nil {
 			s.Close()
+			if ctx.Err() != nil {
+				return nil, exit.Unavailablef("interrupted while checking target %s at %s", name, t.BaseURL)
+			}
 			return nil, exit.Unavailablef("target %s at %s is unreachable: %v", name, t.BaseURL, rootCause(err))
 		}
 		t.Control = ok

@@ -1,0 +1,802 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/latam-conformance/conformance/clients/pomelo"
+	"github.com/latam-conformance/conformance/internal/fixtures"
+	"github.com/latam-conformance/conformance/internal/mock"
+	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
+)
+
+// pomeloWorld is the Pomelo part of a scenario's state.
+type pomeloWorld struct {
+	client   *pomelo.Client // authenticated (KYC-16)
+	anon     *pomelo.Client // no credentials
+	base     string
+	control  bool
+	flowID   string
+	session  *pomelo.Session  // the scenario's current session
+	created  []string         // ids of every session created in the scenario
+	searched *pomelo.Page     // the last search answer
+	receiver *webhookReceiver // started by the scenario
+}
+
+func (w *World) pomeloState() (*pomeloWorld, error) {
+	if w.pomelo != nil {
+		return w.pomelo, nil
+	}
+	t := w.deps.Targets["pomelo"]
+	// The mock's fixture credentials; a sandbox's come with issue 5's configuration.
+	c, err := pomelo.NewClient(t.BaseURL, pomelo.WithHTTPClient(w.httpClient("pomelo")),
+		pomelo.WithCredentials(pomelo.Credentials{ClientID: mockpomelo.ClientID, ClientSecret: mockpomelo.ClientSecret, Audience: "https://api.pomelo.la"}))
+	if err != nil {
+		return nil, err
+	}
+	anon, err := pomelo.NewClient(t.BaseURL, pomelo.WithHTTPClient(w.httpClient("pomelo")))
+	if err != nil {
+		return nil, err
+	}
+	w.pomelo = &pomeloWorld{client: c, anon: anon, base: strings.TrimSuffix(t.BaseURL, "/"), control: t.Control}
+	return w.pomelo, nil
+}
+
+func pomeloOf(ctx context.Context) (*World, *pomeloWorld, error) {
+	w := worldOf(ctx)
+	p, err := w.pomeloState()
+	return w, p, err
+}
+
+func (p *pomeloWorld) ctl(ctx context.Context, w *World, method, path string, in, out any) error {
+	if !p.control {
+		return errors.New("this step needs the mock control API (tag the scenario @control)")
+	}
+	return mock.ControlCall(ctx, w.controlClient(), method, p.base+mock.ControlPrefix+path, in, out)
+}
+
+func registerPomelo(sc *godog.ScenarioContext) {
+	sc.Step(`^a validation flow for (ARG|BRA|MEX|COL|PER|CHL)$`, aValidationFlow)
+	sc.Step(`^a validation flow with these sessions:$`, aFlowWithSessions)
+	sc.Step(`^a webhook receiver that knows the provider's signing secret$`, aWebhookReceiver)
+	sc.Step(`^the receiver refuses the first (\d+) notifications?$`, theReceiverRefuses)
+	sc.Step(`^the provider revokes every access token$`, theProviderRevokesTokens)
+	sc.Step(`^a user "(usr-[A-Za-z0-9]+)" with document number "([0-9]+)" and a validated session$`, aValidatedUser)
+	sc.Step(`^a KYB session body built from the seed's example$`, aKYBBody)
+
+	sc.Step(`^I ask for an access token(?: with the client secret "([^"]*)")?$`, iAskForAToken)
+	sc.Step(`^I create a KYC session for a new user$`, func(ctx context.Context) error { return createKYC(ctx, fixtures.PomeloID("usr")) })
+	sc.Step(`^I create a KYC session for "(usr-[A-Za-z0-9]+)"$`, createKYC)
+	sc.Step(`^a KYC session for a new user$`, aKYCSession)
+	sc.Step(`^I create the KYB session$`, createKYB)
+	sc.Step(`^I get the session$`, func(ctx context.Context) error { return onSession(ctx, "get") })
+	sc.Step(`^I get the session by the singular path$`, func(ctx context.Context) error { return onSession(ctx, "get-singular") })
+	sc.Step(`^I cancel the session$`, func(ctx context.Context) error { return onSession(ctx, "cancel") })
+	sc.Step(`^I ask for the session's report$`, func(ctx context.Context) error { return onSession(ctx, "report") })
+	sc.Step(`^I upload an? "([a-z-]+)" for the session's (?:user|first partner)$`, func(ctx context.Context, doc string) error {
+		return uploadFor(ctx, doc, "user", "image/jpeg")
+	})
+	sc.Step(`^I upload an? "([a-z-]+)" for the company$`, func(ctx context.Context, doc string) error {
+		return uploadFor(ctx, doc, "company", "application/pdf")
+	})
+	sc.Step(`^I upload an? "([a-z-]+)" as "([a-z]+/[a-z.+-]+)" for the session's user$`, func(ctx context.Context, doc, mt string) error {
+		return uploadFor(ctx, doc, "user", mt)
+	})
+	sc.Step(`^I upload a selfie and both sides of the identity card$`, func(ctx context.Context) error {
+		for _, d := range []string{pomelo.DocSelfie, pomelo.DocIdentityCardFront, pomelo.DocIdentityCardBack} {
+			if err := uploadFor(ctx, d, "user", "image/jpeg"); err != nil {
+				return err
+			}
+			if err := theProviderAnswers(ctx, 201); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	sc.Step(`^I (get|cancel|ask for the report of|upload a selfie to) a session that does not exist$`, onMissingSession)
+	sc.Step(`^I call (GET|POST|DELETE) "([^"]+)" without a bearer token$`, callWithoutBearer)
+	sc.Step(`^I search sessions with "([^"]*)"$`, searchWith)
+	sc.Step(`^I clean validations with user id "([^"]*)" and document number "([^"]*)"$`, cleanWith)
+
+	sc.Step(`^the session has a new unique id$`, theSessionHasANewID)
+	sc.Step(`^the session is "([A-Z_]+)"$`, theSessionIs)
+	sc.Step(`^the session's country is "([A-Z]{3})"$`, theSessionCountryIs)
+	sc.Step(`^the report shows the status "([A-Z_]+)" and the documents "([^"]*)"$`, theReportShows)
+	sc.Step(`^the search returns, in this order, the users "([^"]*)"$`, theSearchReturns)
+	sc.Step(`^the search returns no session$`, func(ctx context.Context) error { return theSearchReturns(ctx, "") })
+	sc.Step(`^the search has (\d+) pages? and (\d+) sessions? in all$`, theSearchHasPages)
+	sc.Step(`^the search is refused naming "([^"]+)"$`, theSearchIsRefused)
+	sc.Step(`^the provider issues a Bearer token that expires$`, theProviderIssuesAToken)
+	sc.Step(`^the client fetched a new token once and the call succeeded$`, theClientRefreshedOnce)
+	sc.Step(`^a new KYC session (can|cannot) be created for "(usr-[A-Za-z0-9]+)"$`, aNewSessionCanBeCreated)
+	sc.Step(`^the receiver accepts a notification that the session is "([A-Z_]+)"$`, theReceiverAccepts)
+	sc.Step(`^the provider tried (\d+) times to deliver it$`, theProviderTried)
+	sc.Step(`^a notification signed with the provider's secret is accepted by the receiver$`, func(ctx context.Context) error {
+		return sendToReceiver(ctx, nil, http.StatusNoContent)
+	})
+	sc.Step(`^a notification (with a wrong signature|replayed with a timestamp from 10 minutes ago|whose body was changed after signing) is refused by the receiver$`, func(ctx context.Context, how string) error {
+		return sendToReceiver(ctx, tamper[how], http.StatusUnauthorized)
+	})
+}
+
+// ---- Given ----
+
+func aValidationFlow(ctx context.Context, country string) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	in := map[string]any{"country": country}
+	if p.receiver != nil {
+		in["webhook_url"] = p.receiver.url()
+	}
+	var out struct {
+		FlowID string `json:"flow_id"`
+	}
+	if err := p.ctl(ctx, w, http.MethodPost, "/flows", in, &out); err != nil {
+		return err
+	}
+	p.flowID = out.FlowID
+	return nil
+}
+
+func aFlowWithSessions(ctx context.Context, table *godog.Table) error {
+	if err := aValidationFlow(ctx, "ARG"); err != nil {
+		return err
+	}
+	w, p, _ := pomeloOf(ctx)
+	if len(table.Rows) < 2 {
+		return errors.New("the table needs a header row and at least one session")
+	}
+	head := map[string]int{}
+	for i, c := range table.Rows[0].Cells {
+		head[c.Value] = i
+	}
+	for _, col := range []string{"user_id", "status", "created_at"} {
+		if _, ok := head[col]; !ok {
+			return fmt.Errorf("the table needs a %q column", col)
+		}
+	}
+	for _, row := range table.Rows[1:] {
+		cell := func(col string) string {
+			if i, ok := head[col]; ok {
+				return row.Cells[i].Value
+			}
+			return ""
+		}
+		in := map[string]any{"user_id": cell("user_id"), "flow_id": p.flowID, "status": cell("status"),
+			"created_at": cell("created_at"), "updated_at": cell("updated_at")}
+		if err := p.ctl(ctx, w, http.MethodPost, "/sessions", in, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func aKYCSession(ctx context.Context) error {
+	if err := createKYC(ctx, fixtures.PomeloID("usr")); err != nil {
+		return err
+	}
+	return theProviderAnswers(ctx, 201)
+}
+
+func aKYBBody(ctx context.Context) error {
+	w, _, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	doc, err := toDoc(fixtures.PomeloKYB())
+	if err != nil {
+		return err
+	}
+	w.setBody(doc)
+	return nil
+}
+
+func theProviderRevokesTokens(ctx context.Context) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	return p.ctl(ctx, w, http.MethodPost, "/tokens/revoke", nil, nil)
+}
+
+func aValidatedUser(ctx context.Context, user, doc string) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.flowID == "" {
+		return errors.New(`no flow yet: start with "a validation flow for ARG"`)
+	}
+	if err := p.ctl(ctx, w, http.MethodPost, "/users", map[string]string{"user_id": user, "document_number": doc}, nil); err != nil {
+		return err
+	}
+	return p.ctl(ctx, w, http.MethodPost, "/sessions", map[string]any{"user_id": user, "flow_id": p.flowID,
+		"status": pomelo.StatusValidated, "created_at": time.Now().UTC().Format(time.RFC3339)}, nil)
+}
+
+// ---- When ----
+
+func iAskForAToken(ctx context.Context, secret string) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		secret = mockpomelo.ClientSecret
+	} else {
+		w.alter()
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {mockpomelo.ClientID},
+		"client_secret": {secret}, "audience": {"https://api.pomelo.la"}}
+	_, err = p.anon.Raw(ctx, http.MethodPost, pomelo.PathToken, nil, []byte(form.Encode()), "application/x-www-form-urlencoded", nil)
+	return transportOnlyPomelo(err)
+}
+
+func transportOnlyPomelo(err error) error {
+	var apiErr *pomelo.APIError
+	if err == nil || errors.As(err, &apiErr) {
+		return nil
+	}
+	return err
+}
+
+func createKYC(ctx context.Context, user string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.flowID == "" {
+		return errors.New(`no flow yet: start with "a validation flow for ARG"`)
+	}
+	s, _, err := p.client.CreateKYCSession(ctx, &pomelo.KYCSession{UserID: user, FlowID: p.flowID})
+	p.remember(s)
+	return transportOnlyPomelo(err)
+}
+
+func (p *pomeloWorld) remember(s *pomelo.Session) {
+	if s != nil {
+		p.session = s
+		p.created = append(p.created, s.ID)
+	}
+}
+
+func createKYB(ctx context.Context) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if w.body == nil {
+		return errors.New(`no body yet: start with "a KYB session body built from the seed's example"`)
+	}
+	if w.bodyAltered {
+		w.alter()
+		var out struct {
+			Data pomelo.Session `json:"data"`
+		}
+		_, err = p.client.Raw(ctx, http.MethodPost, pomelo.PathCreateSession, nil, w.body.raw(), "application/json", &out)
+		if err == nil {
+			p.remember(&out.Data)
+		}
+		return transportOnlyPomelo(err)
+	}
+	var typed pomelo.KYBSession
+	if err := json.Unmarshal(w.body.raw(), &typed); err != nil {
+		return err
+	}
+	s, _, err := p.client.CreateKYBSession(ctx, &typed)
+	p.remember(s)
+	return transportOnlyPomelo(err)
+}
+
+func onSession(ctx context.Context, what string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.session == nil {
+		return errors.New("no session in this scenario yet")
+	}
+	return sessionCall(ctx, p, p.session.ID, what)
+}
+
+func sessionCall(ctx context.Context, p *pomeloWorld, id, what string) error {
+	var s *pomelo.Session
+	switch what {
+	case "get":
+		s, _, err := p.client.GetSession(ctx, id)
+		if s != nil {
+			p.session = s
+		}
+		return transportOnlyPomelo(err)
+	case "get-singular":
+		var out struct {
+			Data pomelo.Session `json:"data"`
+		}
+		_, err := p.client.Raw(ctx, http.MethodGet, "/identity/v1/session/"+url.PathEscape(id), nil, nil, "", &out)
+		return transportOnlyPomelo(err)
+	case "cancel":
+		var err error
+		s, _, err = p.client.CancelSession(ctx, id)
+		if s != nil {
+			p.session = s
+		}
+		return transportOnlyPomelo(err)
+	case "report", "ask for the report of":
+		_, _, err := p.client.SessionReport(ctx, id)
+		return transportOnlyPomelo(err)
+	case "upload a selfie to":
+		_, _, err := p.client.UploadFile(ctx, id, fixtures.PomeloID("usr"), pomelo.DocSelfie, "selfie.jpg", "image/jpeg", strings.NewReader("jpeg"))
+		return transportOnlyPomelo(err)
+	}
+	return fmt.Errorf("unknown session call %q", what)
+}
+
+func onMissingSession(ctx context.Context, what string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	return sessionCall(ctx, p, fixtures.PomeloID("ses"), what)
+}
+
+// uploadFor uploads a small file of docType for the session's user ("user") or company ("company").
+func uploadFor(ctx context.Context, docType, entity, mediaType string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.session == nil {
+		return errors.New("no session in this scenario yet")
+	}
+	id := p.session.UserID
+	if p.session.Kind == "kyb" || id == "" {
+		kyb := fixtures.PomeloKYB()
+		id = kyb.Data.Partners[0].ID
+		if entity == "company" {
+			id = kyb.Data.Company.ID
+		}
+	}
+	_, _, err = p.client.UploadFile(ctx, p.session.ID, id, docType, docType+".bin", mediaType, strings.NewReader("content of "+docType))
+	return transportOnlyPomelo(err)
+}
+
+func callWithoutBearer(ctx context.Context, method, path string) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	w.alter()
+	var body []byte
+	ct := ""
+	if method == http.MethodPost {
+		body, ct = []byte(`{}`), "application/json"
+	}
+	_, err = p.anon.Raw(ctx, method, path, nil, body, ct, nil)
+	return transportOnlyPomelo(err)
+}
+
+// searchWith sends the query as written, scoped to the scenario's flow so that concurrent scenarios do
+// not see each other's sessions. A query the typed client can express goes through it.
+func searchWith(ctx context.Context, raw string) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return fmt.Errorf("the query %q does not parse: %w", raw, err)
+	}
+	if p.flowID != "" {
+		vals.Set("filter[flow_id]", p.flowID)
+	}
+	p.searched = nil
+	if q, ok := typedQuery(vals); ok {
+		page, _, err := p.client.SearchSessions(ctx, q)
+		p.searched = page
+		return transportOnlyPomelo(err)
+	}
+	w.alter()
+	var page pomelo.Page
+	_, err = p.client.Raw(ctx, http.MethodGet, pomelo.PathSessions, vals, nil, "", &page)
+	if err == nil {
+		p.searched = &page
+	}
+	return transportOnlyPomelo(err)
+}
+
+// typedQuery converts vals to a pomelo.Query when every parameter is one the type can express.
+func typedQuery(vals url.Values) (pomelo.Query, bool) {
+	q := pomelo.Query{Filters: map[string]string{}}
+	for k, v := range vals {
+		if len(v) != 1 {
+			return q, false
+		}
+		var err error
+		switch {
+		case k == "sort":
+			q.Sort = pomelo.ParseSort(v[0])
+		case k == "filter[created_at][from]":
+			q.CreatedFrom = v[0]
+		case k == "filter[created_at][to]":
+			q.CreatedTo = v[0]
+		case k == "page[size]":
+			q.PageSize, err = strconv.Atoi(v[0])
+		case k == "page[number]":
+			q.PageNumber, err = strconv.Atoi(v[0])
+		case strings.HasPrefix(k, "filter[") && strings.HasSuffix(k, "]") && !strings.Contains(k[7:len(k)-1], "["):
+			q.Filters[k[7:len(k)-1]] = v[0]
+		default:
+			return q, false
+		}
+		if err != nil {
+			return q, false
+		}
+	}
+	if vals.Has("page[size]") && q.PageSize <= 0 || vals.Has("page[number]") && q.PageNumber <= 0 {
+		return q, false
+	}
+	return q, true
+}
+
+func cleanWith(ctx context.Context, user, doc string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = p.client.CleanValidations(ctx, user, doc)
+	return transportOnlyPomelo(err)
+}
+
+// ---- Then ----
+
+func lastSession(ctx context.Context) (*Exchange, map[string]any, error) {
+	ex, obj, err := lastBody(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, ok := obj["data"].(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: no data object in %s", ex.Name(), snippet(ex.RespBody))
+	}
+	return ex, data, nil
+}
+
+func theSessionHasANewID(ctx context.Context) error {
+	ex, data, err := lastSession(ctx)
+	if err != nil {
+		return err
+	}
+	id, _ := data["id"].(string)
+	if id == "" {
+		return fmt.Errorf("%s: data.id is empty: the session has no id (DOC-03)", ex.Name())
+	}
+	_, p, _ := pomeloOf(ctx)
+	for _, prev := range p.created[:max(len(p.created)-1, 0)] {
+		if prev == id {
+			return fmt.Errorf("%s: data.id = %q was already given to another session", ex.Name(), id)
+		}
+	}
+	return nil
+}
+
+func theSessionIs(ctx context.Context, status string) error {
+	ex, data, err := lastSession(ctx)
+	if err != nil {
+		return err
+	}
+	if got, _ := data["status"].(string); got != status {
+		return fmt.Errorf("%s: data.status = %q, want %q", ex.Name(), got, status)
+	}
+	return nil
+}
+
+func theSessionCountryIs(ctx context.Context, country string) error {
+	ex, data, err := lastSession(ctx)
+	if err != nil {
+		return err
+	}
+	if got, _ := data["country"].(string); got != country {
+		return fmt.Errorf("%s: data.country = %q, want %q", ex.Name(), got, country)
+	}
+	return nil
+}
+
+func theReportShows(ctx context.Context, status, docs string) error {
+	ex, data, err := lastSession(ctx)
+	if err != nil {
+		return err
+	}
+	if got, _ := data["validation_status"].(string); got != status {
+		return fmt.Errorf("%s: data.validation_status = %q, want %q", ex.Name(), got, status)
+	}
+	var got []string
+	if d, ok := data["details"].(map[string]any); ok {
+		list, _ := d["documents"].([]any)
+		for _, it := range list {
+			if m, ok := it.(map[string]any); ok {
+				got = append(got, fmt.Sprint(m["type"]))
+			}
+		}
+	}
+	if strings.Join(got, ", ") != docs {
+		return fmt.Errorf("%s: data.details.documents = [%s], want [%s]", ex.Name(), strings.Join(got, ", "), docs)
+	}
+	return nil
+}
+
+func theSearchReturns(ctx context.Context, want string) error {
+	ex, _, err := lastBody(ctx)
+	if err != nil {
+		return err
+	}
+	if ex.Status != http.StatusOK {
+		return fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, snippet(ex.RespBody))
+	}
+	_, p, _ := pomeloOf(ctx)
+	var got []string
+	for _, s := range p.searched.Data {
+		got = append(got, s.UserID)
+	}
+	if strings.Join(got, ", ") != want {
+		return fmt.Errorf("%s?%s: users = [%s], want [%s]", ex.Name(), ex.Query, strings.Join(got, ", "), want)
+	}
+	return nil
+}
+
+func theSearchHasPages(ctx context.Context, pages, total int) error {
+	ex, _, err := lastBody(ctx)
+	if err != nil {
+		return err
+	}
+	_, p, _ := pomeloOf(ctx)
+	if p.searched == nil {
+		return fmt.Errorf("%s: no search result (status %d)", ex.Name(), ex.Status)
+	}
+	pg := p.searched.Meta.Pagination
+	if pg.TotalPages != pages || pg.TotalItems != total {
+		return fmt.Errorf("%s?%s: total_pages = %d, total_items = %d, want %d and %d", ex.Name(), ex.Query, pg.TotalPages, pg.TotalItems, pages, total)
+	}
+	return nil
+}
+
+// theSearchIsRefused: KYC-12, an incorrect parameter answers an error, never a silently unfiltered list.
+func theSearchIsRefused(ctx context.Context, param string) error {
+	ex, obj, err := lastBody(ctx)
+	if err != nil {
+		return err
+	}
+	if ex.Status != http.StatusBadRequest {
+		return fmt.Errorf("%s?%s: status = %d, want 400 for the incorrect %s (body: %s)", ex.Name(), ex.Query, ex.Status, param, snippet(ex.RespBody))
+	}
+	if msg := fmt.Sprint(lookup(obj, "error.message"), lookup(obj, "error.details")); !strings.Contains(msg, param) {
+		return fmt.Errorf("%s?%s: the error does not name %s: %s", ex.Name(), ex.Query, param, snippet(ex.RespBody))
+	}
+	return nil
+}
+
+func theProviderIssuesAToken(ctx context.Context) error {
+	ex, obj, err := lastBody(ctx)
+	if err != nil {
+		return err
+	}
+	if ex.Status != http.StatusOK {
+		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, snippet(ex.RespBody))
+	}
+	if tt, _ := obj["token_type"].(string); !strings.EqualFold(tt, "bearer") {
+		return fmt.Errorf("%s: token_type = %q, want Bearer", ex.Name(), tt)
+	}
+	if exp, _ := obj["expires_in"].(float64); exp <= 0 {
+		return fmt.Errorf("%s: expires_in = %v, want a positive number of seconds", ex.Name(), obj["expires_in"])
+	}
+	return nil
+}
+
+// theClientRefreshedOnce checks the recorded exchanges: the call was refused with 401, one new token
+// was fetched, and the call was sent again and succeeded.
+func theClientRefreshedOnce(ctx context.Context) error {
+	w := worldOf(ctx)
+	w.mu.Lock()
+	var seq []string
+	for _, ex := range w.exchanges {
+		seq = append(seq, fmt.Sprintf("%s %d", ex.Name(), ex.Status))
+	}
+	w.mu.Unlock()
+	n := len(seq)
+	if n < 3 || !strings.HasSuffix(seq[n-3], " 401") || seq[n-2] != "POST /oauth/token 200" || !strings.HasSuffix(seq[n-1], " 200") {
+		return fmt.Errorf("want the call refused (401), one POST /oauth/token, the call again (200); exchanges: %s", strings.Join(seq, ", "))
+	}
+	return nil
+}
+
+func aNewSessionCanBeCreated(ctx context.Context, can, user string) error {
+	if err := createKYC(ctx, user); err != nil {
+		return err
+	}
+	_, ex, err := lastOf(ctx)
+	if err != nil {
+		return err
+	}
+	if can == "can" && ex.Status != http.StatusCreated {
+		return fmt.Errorf("%s for %s: status = %d, want 201 (body: %s)", ex.Name(), user, ex.Status, snippet(ex.RespBody))
+	}
+	if can == "cannot" && ex.Status < 400 {
+		return fmt.Errorf("%s for %s: status = %d, want a refusal: the user's validation should still be there", ex.Name(), user, ex.Status)
+	}
+	return nil
+}
+
+// ---- webhooks ----
+
+// webhookReceiver is clients/pomelo.Receiver on a loopback server, recording what it accepts.
+type webhookReceiver struct {
+	srv    *httptest.Server
+	rc     *pomelo.Receiver
+	mu     sync.Mutex
+	events []pomelo.Event
+	refuse int
+}
+
+const hookPath = "/hooks/pomelo"
+
+func (r *webhookReceiver) url() string { return r.srv.URL + hookPath }
+
+func aWebhookReceiver(ctx context.Context) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	r := &webhookReceiver{}
+	r.rc = &pomelo.Receiver{Secrets: map[string]string{mockpomelo.WebhookAPIKey: mockpomelo.WebhookSecret}, Endpoint: hookPath,
+		Handle: func(_ *http.Request, ev pomelo.Event) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.refuse > 0 {
+				r.refuse--
+				return errors.New("the scenario asked the receiver to refuse this notification")
+			}
+			r.events = append(r.events, ev)
+			return nil
+		}}
+	mux := http.NewServeMux()
+	mux.Handle(hookPath, r.rc)
+	r.srv = httptest.NewServer(mux)
+	p.receiver = r
+	go func() { <-ctx.Done(); r.srv.Close() }()
+	return nil
+}
+
+func theReceiverRefuses(ctx context.Context, n int) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.receiver == nil {
+		return errors.New(`no receiver: start with "a webhook receiver that knows the provider's signing secret"`)
+	}
+	p.receiver.mu.Lock()
+	p.receiver.refuse = n
+	p.receiver.mu.Unlock()
+	return nil
+}
+
+// theReceiverAccepts waits (up to 5 s) for the receiver to accept a notification for the scenario's
+// session with status.
+func theReceiverAccepts(ctx context.Context, status string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.receiver == nil || p.session == nil {
+		return errors.New("a receiver and a session are needed")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p.receiver.mu.Lock()
+		var seen []string
+		for _, ev := range p.receiver.events {
+			if ev.SessionID == p.session.ID && ev.Status == status {
+				p.receiver.mu.Unlock()
+				return nil
+			}
+			seen = append(seen, ev.SessionID+" "+ev.Status)
+		}
+		p.receiver.mu.Unlock()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no notification that session %s is %s reached the receiver within 5 s (accepted: %v)", p.session.ID, status, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func theProviderTried(ctx context.Context, n int) error {
+	w, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Deliveries []mockpomelo.Delivery `json:"deliveries"`
+	}
+	if err := p.ctl(ctx, w, http.MethodGet, "/deliveries?session_id="+url.QueryEscape(p.session.ID), nil, &out); err != nil {
+		return err
+	}
+	if len(out.Deliveries) != n {
+		var answers []string
+		for _, d := range out.Deliveries {
+			answers = append(answers, strconv.Itoa(d.Answer))
+		}
+		return fmt.Errorf("the provider tried %d times (answers %v), want %d", len(out.Deliveries), answers, n)
+	}
+	return nil
+}
+
+var tamper = map[string]func(h http.Header, body []byte) []byte{
+	"with a wrong signature": func(h http.Header, b []byte) []byte {
+		h.Set(pomelo.HeaderSignature, "hmac-sha256 "+strings.Repeat("A", 43)+"=")
+		return b
+	},
+	"replayed with a timestamp from 10 minutes ago": func(h http.Header, b []byte) []byte {
+		old := time.Now().Add(-10 * time.Minute).Unix()
+		sig, _ := pomelo.Sign(mockpomelo.WebhookSecret, old, hookPath, b)
+		h.Set(pomelo.HeaderTimestamp, strconv.FormatInt(old, 10))
+		h.Set(pomelo.HeaderSignature, sig)
+		return b
+	},
+	"whose body was changed after signing": func(h http.Header, b []byte) []byte {
+		return []byte(strings.Replace(string(b), `"VALIDATED"`, `"REJECTED"`, 1))
+	},
+}
+
+// sendToReceiver POSTs a really signed notification to the scenario's receiver, after tamper (when not
+// nil) has changed it, and checks the receiver's answer.
+func sendToReceiver(ctx context.Context, tamper func(http.Header, []byte) []byte, want int) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.receiver == nil {
+		return errors.New(`no receiver: start with "a webhook receiver that knows the provider's signing secret"`)
+	}
+	body, _ := json.Marshal(pomelo.Event{EventID: fixtures.PomeloID("evt"), EventType: "identity.session.status_changed",
+		SessionID: fixtures.PomeloID("ses"), Status: pomelo.StatusValidated, CreatedAt: time.Now().UTC().Format(time.RFC3339)})
+	ts := time.Now().Unix()
+	sig, err := pomelo.Sign(mockpomelo.WebhookSecret, ts, hookPath, body)
+	if err != nil {
+		return err
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(pomelo.HeaderAPIKey, mockpomelo.WebhookAPIKey)
+	h.Set(pomelo.HeaderSignature, sig)
+	h.Set(pomelo.HeaderTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(pomelo.HeaderEndpoint, hookPath)
+	if tamper != nil {
+		body = tamper(h, body)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.receiver.url(), strings.NewReader(string(body)))
+	if err != nil {
+		return err
+	}
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s: receiver answered %d, want %d", hookPath, resp.StatusCode, want)
+	}
+	return nil
+}
