@@ -26,6 +26,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/schemas"
 )
@@ -128,7 +129,7 @@ func TestRunEmbeddedPassesAndReports(t *testing.T) {
 func TestRunFailsNamingIDAndCodesWhenProviderAnswersWrongCode(t *testing.T) {
 	// A provider that answers ACC000133 (invalid) where ACC000134 (expired) is documented.
 	url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))
-	code, out, _ := run(t, "run", "--base-url", "baas="+url)
+	code, out, _ := run(t, "run", "--base-url", "baas="+url, "--tags", "@baas")
 	require.Equal(t, exit.Failed, code, out)
 	assert.Contains(t, out, "[BAAS-12] an expired token is refused")
 	assert.Contains(t, out, `POST /baas/movement_validation: code = "ACC000133", want "ACC000134"`)
@@ -216,6 +217,54 @@ func TestRunInterruptedStopsAndSaysSo(t *testing.T) {
 	assert.Contains(t, errb.String(), "run interrupted")
 }
 
+// pomeloMock serves a fresh Pomelo mock behind wrap (a mutant provider).
+func pomeloMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	reg, err := schema.Load(schemas.FS)
+	require.NoError(t, err)
+	m, err := mockpomelo.New(mock.Config{Schemas: reg})
+	require.NoError(t, err)
+	srv := httptest.NewServer(wrap(m))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestRunFailsNamingKYC11WhenSearchIgnoresDescending(t *testing.T) {
+	// A provider whose search drops the "-" of every sort key.
+	url := pomeloMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			if s := q.Get("sort"); s != "" {
+				q.Set("sort", strings.ReplaceAll(s, "-", ""))
+				r.URL.RawQuery = q.Encode()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	code, out, _ := run(t, "run", "--base-url", "pomelo="+url, "--tags", "@pomelo")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "[KYC-11] sort=-created_at")
+	assert.Contains(t, out, "users = [usr-a, usr-b, usr-c, usr-d, usr-e], want [usr-e, usr-d, usr-c, usr-b, usr-a]")
+	assert.Contains(t, out, "failed: KYC-11")
+}
+
+func TestRunFailsNamingKYC12WhenSearchIgnoresUnknownFilters(t *testing.T) {
+	// A provider that silently drops a filter it does not know and answers the unfiltered list.
+	url := pomeloMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			q.Del("filter[colour]")
+			r.URL.RawQuery = q.Encode()
+			next.ServeHTTP(w, r)
+		})
+	})
+	code, out, _ := run(t, "run", "--base-url", "pomelo="+url, "--tags", "@KYC-12")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "[KYC-12] an incorrect parameter is refused: filter[colour]=red")
+	assert.Contains(t, out, "status = 200, want 400 for the incorrect colour")
+	assert.Contains(t, out, "failed: KYC-12")
+}
+
 func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
 	url := closedPort(t)
 	code, out, errOut := run(t, "run", "--base-url", "baas="+url)
@@ -227,7 +276,7 @@ func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
 func TestRunAgainstTargetWithoutControlSkipsWithReason(t *testing.T) {
 	// A target that hides the control API, as a sandbox would.
 	url := baasMock(t, withoutControl)
-	code, out, _ := run(t, "run", "--base-url", "baas="+url)
+	code, out, _ := run(t, "run", "--base-url", "baas="+url, "--tags", "@baas")
 	require.Equal(t, exit.OK, code, out)
 	assert.Contains(t, out, "Skipped:")
 	assert.Contains(t, out, "needs the mock control API (@control), which "+url+" does not offer")
@@ -332,25 +381,27 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	out := &syncBuffer{lines: make(chan string, 16)}
 	done := make(chan int, 1)
 	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
-	var baseURL string
-	select {
-	case line := <-out.lines:
-		name, u, ok := strings.Cut(line, " ")
-		require.True(t, ok, line)
-		require.Equal(t, "baas", name)
-		baseURL = u
-	case <-time.After(10 * time.Second):
-		t.Fatal("conformance mock printed no URL")
+	urls := map[string]string{}
+	for len(urls) < 2 {
+		select {
+		case line := <-out.lines:
+			name, u, ok := strings.Cut(line, " ")
+			require.True(t, ok, line)
+			_, err := url.Parse(u)
+			require.NoError(t, err)
+			urls[name] = u
+		case <-time.After(10 * time.Second):
+			t.Fatalf("conformance mock printed %d URLs", len(urls))
+		}
 	}
-	_, err := url.Parse(baseURL)
-	require.NoError(t, err)
-
-	code, runOut, errOut := run(t, "run", "--base-url", "baas="+baseURL)
+	baseURL := urls["baas"]
+	code, runOut, errOut := run(t, "run", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"])
 	assert.Equal(t, exit.OK, code, runOut+errOut)
-	assert.Contains(t, runOut, "(external, control API)")
+	assert.NotContains(t, runOut, "embedded mock")
 	assert.Contains(t, runOut, "15/15 IDs proven")
+	assert.Contains(t, runOut, "26/26 IDs proven")
 
-	code, verOut, errOut := run(t, "verify", "--base-url", "baas="+baseURL)
+	code, verOut, errOut := run(t, "verify", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"])
 	assert.Equal(t, exit.OK, code, verOut+errOut)
 
 	cancel()
@@ -360,7 +411,7 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("conformance mock did not shut down")
 	}
-	_, err = http.Get(baseURL + mock.HealthPath)
+	_, err := http.Get(baseURL + mock.HealthPath)
 	assert.Error(t, err, "the mock still answers after shutdown")
 }
 
