@@ -48,6 +48,7 @@ type Client struct {
 	http      *http.Client // carries the bearer token
 	userAgent string
 	creds     *Credentials
+	source    oauth2.TokenSource
 	inner     *http.Client // transport for the token endpoint and the API (no auth)
 	tokens    *tokenCache
 }
@@ -73,6 +74,18 @@ func WithCredentials(cr Credentials) Option {
 			return errors.New("pomelo: WithCredentials: client id and secret are required")
 		}
 		c.creds = &cr
+		return nil
+	}
+}
+
+// WithTokenSource makes the client take its bearer tokens from src instead of fetching them with
+// client credentials (a token the caller manages, or oauth2.StaticTokenSource in tests).
+func WithTokenSource(src oauth2.TokenSource) Option {
+	return func(c *Client) error {
+		if src == nil {
+			return errors.New("pomelo: WithTokenSource: nil source")
+		}
+		c.source = src
 		return nil
 	}
 }
@@ -106,6 +119,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		}
 	}
 	c.http = c.inner
+	if c.creds != nil && c.source != nil {
+		return nil, errors.New("pomelo: WithCredentials and WithTokenSource exclude each other")
+	}
 	if c.creds != nil {
 		cc := &clientcredentials.Config{
 			ClientID: c.creds.ClientID, ClientSecret: c.creds.ClientSecret,
@@ -113,7 +129,16 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 			EndpointParams: url.Values{"audience": {c.creds.Audience}},
 			AuthStyle:      oauth2.AuthStyleInParams,
 		}
-		c.tokens = &tokenCache{conf: cc, hc: c.inner}
+		hc := c.inner
+		c.tokens = &tokenCache{fetch: func(ctx context.Context) (*oauth2.Token, error) {
+			return cc.Token(context.WithValue(ctx, oauth2.HTTPClient, hc))
+		}}
+	}
+	if c.source != nil {
+		src := c.source
+		c.tokens = &tokenCache{fetch: func(context.Context) (*oauth2.Token, error) { return src.Token() }}
+	}
+	if c.tokens != nil {
 		c.http = &http.Client{Timeout: c.inner.Timeout, Transport: &authTransport{tokens: c.tokens, next: transportOf(c.inner)}}
 	}
 	return c, nil
@@ -145,10 +170,9 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // tokenCache holds the current token; it is refreshed shortly before expiry (oauth2's 10 s margin) and
 // dropped when the API answers 401.
 type tokenCache struct {
-	conf *clientcredentials.Config
-	hc   *http.Client
-	mu   sync.Mutex
-	tok  *oauth2.Token
+	fetch func(context.Context) (*oauth2.Token, error)
+	mu    sync.Mutex
+	tok   *oauth2.Token
 }
 
 func (t *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
@@ -157,7 +181,7 @@ func (t *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
 	if t.tok.Valid() {
 		return t.tok, nil
 	}
-	tok, err := t.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, t.hc))
+	tok, err := t.fetch(ctx)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.Response != nil {

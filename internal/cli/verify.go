@@ -13,6 +13,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/targets"
 	"github.com/latam-conformance/conformance/internal/verify"
@@ -37,10 +38,11 @@ Examples:
 
 // VerifyOptions are the flags of 'conformance verify'.
 type VerifyOptions struct {
-	Pacts    string
-	BaseURLs multiFlag
-	JUnit    string
-	Verbose  bool
+	Pacts     string
+	BaseURLs  multiFlag
+	Providers multiFlag
+	JUnit     string
+	Verbose   bool
 }
 
 func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -48,6 +50,7 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	flags := newFlags("verify", verifyHelp, stdout)
 	flags.flags.StringVar(&o.Pacts, "pacts", "", "verify the pact files (*.json) in `DIR` instead of the embedded ones")
 	flags.flags.Var(&o.BaseURLs, "base-url", "`PROVIDER=URL`: verify the provider at URL instead of an embedded mock (repeatable)")
+	flags.flags.Var(&o.Providers, "provider", "verify only the pacts of `PROVIDER` (repeatable; default: every pact)")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
 	flags.flags.BoolVar(&o.Verbose, "verbose", false, "also print the Pact verifier's own output")
 	if err := parse(flags, args); err != nil {
@@ -73,14 +76,30 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	if err != nil {
 		return exit.Usagef("verify: %v", err)
 	}
+	only := map[string]bool{}
+	for _, name := range o.Providers {
+		if _, err := providers.Lookup(name); err != nil {
+			return exit.Usagef("verify: --provider: %v", err)
+		}
+		only[name] = true
+	}
 	var names []string
+	var selected []*pactfile.Pact
 	for _, p := range list {
 		prov, err := verify.ProviderFor(p.Provider.Name)
 		if err != nil {
 			return exit.Usagef("verify: %s: %v", filepath.Base(p.Path), err)
 		}
+		if len(only) > 0 && !only[prov.Name] {
+			continue
+		}
 		names = append(names, prov.Name)
+		selected = append(selected, p)
 	}
+	if len(selected) == 0 {
+		return exit.Usagef("verify: no pact for %s", strings.Join(o.Providers, ", "))
+	}
+	list = selected
 	reg, err := loadSchemas()
 	if err != nil {
 		return err

@@ -11,10 +11,28 @@ import (
 
 // Pact provider states of the Pomelo contract (exact texts of the consumer tests' Given).
 const (
-	StatePomeloSession = "a KYC session exists"
+	StatePomeloToken     = "an access token is valid"
+	StatePomeloSession   = "a KYC session exists"
+	StatePomeloValidated = "a user has a validated session"
 )
 
 func pomelo() Provider {
+	ctl := func(ctx context.Context, hc *http.Client, base, path string, in any) error {
+		return mock.ControlCall(ctx, hc, http.MethodPost, strings.TrimSuffix(base, "/")+mock.ControlPrefix+path, in, nil)
+	}
+	session := func(status string) StateFunc {
+		return func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
+			in := map[string]any{"status": status, "created_at": "2024-01-02T03:04:05Z"}
+			for _, k := range []string{"session_id", "user_id", "flow_id"} {
+				v, err := param(p, k)
+				if err != nil && k != "session_id" {
+					return err
+				}
+				in[strings.TrimPrefix(k, "session_")] = v
+			}
+			return ctl(ctx, hc, base, "/sessions", in)
+		}
+	}
 	return Provider{
 		Name:         "pomelo",
 		Title:        "Pomelo Identity (KYC and KYB sessions)",
@@ -22,18 +40,15 @@ func pomelo() Provider {
 		PactProvider: "pomelo-identity",
 		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockpomelo.New(cfg) },
 		States: map[string]StateFunc{
-			StatePomeloSession: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
-				user, err := param(p, "user_id")
+			StatePomeloToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
+				tok, err := param(p, "token")
 				if err != nil {
 					return err
 				}
-				flow, err := param(p, "flow_id")
-				if err != nil {
-					return err
-				}
-				return mock.ControlCall(ctx, hc, http.MethodPost, strings.TrimSuffix(base, "/")+mock.ControlPrefix+"/sessions",
-					map[string]any{"user_id": user, "flow_id": flow, "status": "IN_PROGRESS", "created_at": "2024-01-02T03:04:05Z"}, nil)
+				return ctl(ctx, hc, base, "/tokens", map[string]any{"token": tok})
 			},
+			StatePomeloSession:   session("IN_PROGRESS"),
+			StatePomeloValidated: session("VALIDATED"),
 		},
 	}
 }

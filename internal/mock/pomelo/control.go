@@ -23,6 +23,7 @@ func (m *Mock) controlRoutes(rt *mock.Router) {
 	rt.Handle(http.MethodPost, c+"/sessions", m.ctlSession)
 	rt.Handle(http.MethodPost, c+"/sessions/{session_id}/status", m.ctlStatus)
 	rt.Handle(http.MethodGet, c+"/deliveries", m.ctlDeliveries)
+	rt.Handle(http.MethodPost, c+"/tokens", m.ctlToken)
 	rt.Handle(http.MethodPost, c+"/tokens/revoke", func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		n := len(m.tokens)
@@ -91,6 +92,7 @@ func (m *Mock) ctlUser(w http.ResponseWriter, r *http.Request) {
 // sessions across dates to filter, sort and page.
 func (m *Mock) ctlSession(w http.ResponseWriter, r *http.Request) {
 	var in struct {
+		ID         string `json:"id"`
 		UserID     string `json:"user_id"`
 		FlowID     string `json:"flow_id"`
 		ExternalID string `json:"external_id"`
@@ -118,7 +120,10 @@ func (m *Mock) ctlSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := &session{entities: map[string]bool{in.UserID: true}}
-	s.Session = client.Session{ID: newID("ses"), Status: in.Status, Kind: "kyc", UserID: in.UserID, FlowID: in.FlowID,
+	if in.ID == "" {
+		in.ID = newID("ses")
+	}
+	s.Session = client.Session{ID: in.ID, Status: in.Status, Kind: "kyc", UserID: in.UserID, FlowID: in.FlowID,
 		Country: f.Country, IntegrationMethod: "API", ExternalID: in.ExternalID, CreatedAt: stamp(created), UpdatedAt: stamp(updated)}
 	m.sessions[s.ID] = s
 	out := s.Session
@@ -161,4 +166,23 @@ func (m *Mock) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+}
+
+// ctlToken makes a given access token valid for the mock's token lifetime (Pact provider states name
+// the token the contract sends).
+func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if !decodeCtl(w, r, &in) {
+		return
+	}
+	if in.Token == "" {
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: token is required"))
+		return
+	}
+	m.mu.Lock()
+	m.tokens[in.Token] = m.now().Add(m.ttl)
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, in)
 }
