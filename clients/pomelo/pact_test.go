@@ -304,7 +304,7 @@ func TestPactPomelo(t *testing.T) {
 				return err
 			}},
 		{desc: "KYC-13: a clean validations by user id", auth: true, method: "POST", path: pomelo.PathCleanValidations,
-			states: []models.ProviderState{tokenState, {Name: providers.StatePomeloValidated, Parameters: map[string]any{"user_id": pactUser, "flow_id": pactFlow}}},
+			states:  []models.ProviderState{tokenState, {Name: providers.StatePomeloValidated, Parameters: map[string]any{"user_id": pactUser, "flow_id": pactFlow}}},
 			request: func(b *consumer.V4RequestBuilder) { b.JSONBody(obj{"user_id": pactUser}) },
 			status:  200, body: obj{"data": obj{"cleaned_by": "user_id", "sessions_cleaned": matchers.Integer(1)}},
 			call: func(t *testing.T, c *pomelo.Client) error {
