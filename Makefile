@@ -42,7 +42,7 @@ pacts:
 pact-drift:
 	$(PACT_ENV) && $(GO) test -count=1 -run 'TestPact' ./clients/...
 
-## bench: schema validation per exchange and a whole suite run, with allocations
+## bench: schema validation per exchange and whole suite runs, with allocations
 bench:
 	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./internal/runner
 

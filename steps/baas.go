@@ -9,8 +9,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/cucumber/godog"
-
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
@@ -54,7 +52,7 @@ func baasOf(ctx context.Context) (*World, *baasWorld, error) {
 	return w, b, nil
 }
 
-func registerBaaS(sc *godog.ScenarioContext) {
+func registerBaaS(sc stepRegistry) {
 	sc.Step(`^a person to register, built from the seed's example$`, aPersonToRegister)
 	sc.Step(`^the administrator "([^"]*)" asks for the token$`, func(ctx context.Context, cpf string) error {
 		return setField(ctx, "agent_document_number", cpf)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/cucumber/godog"
 )
 
 // setBody starts a new request body from a documented example.
@@ -17,7 +15,7 @@ func (w *World) setBody(d jsonDoc) {
 
 // registerFieldSteps registers the steps that alter the request body, with noun naming the field
 // ("request field", "person field") and prefix the path it is under.
-func registerFieldSteps(sc *godog.ScenarioContext, noun, prefix string) {
+func registerFieldSteps(sc stepRegistry, noun, prefix string) {
 	q := `^the ` + noun + ` "([^"]+)" is `
 	sc.Step(q+`"([^"]*)"$`, func(ctx context.Context, f, v string) error { return setField(ctx, prefix+f, v) })
 	sc.Step(q+`a string of (\d+) characters?$`, func(ctx context.Context, f string, n int) error {

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/cucumber/godog"
 )
 
 // errorCodeField names, per provider, the member of its error body that carries the error code.
@@ -30,7 +28,7 @@ func lookup(obj map[string]any, path string) any {
 	return cur
 }
 
-func registerCommon(sc *godog.ScenarioContext) {
+func registerCommon(sc stepRegistry) {
 	sc.Step(`^the provider answers (\d{3})$`, theProviderAnswers)
 	sc.Step(`^the provider answers (\d{3}) with error code "([A-Za-z0-9_]+)"$`, theProviderAnswersWithCode)
 	sc.Step(`^the error ([a-z_]+) is "([^"]*)"$`, theErrorFieldIs)

@@ -66,7 +66,7 @@ func (p *pomeloWorld) ctl(ctx context.Context, w *World, method, path string, in
 	return mock.ControlCall(ctx, w.controlClient(), method, p.base+mock.ControlPrefix+path, in, out)
 }
 
-func registerPomelo(sc *godog.ScenarioContext) {
+func registerPomelo(sc stepRegistry) {
 	sc.Step(`^a validation flow for (ARG|BRA|MEX|COL|PER|CHL)$`, aValidationFlow)
 	sc.Step(`^a validation flow with these sessions:$`, aFlowWithSessions)
 	sc.Step(`^a webhook receiver that knows the provider's signing secret$`, aWebhookReceiver)
@@ -721,25 +721,35 @@ func theReceiverAccepts(ctx context.Context, status string) error {
 	}
 }
 
+// theProviderTried checks the mock's delivery log. The receiver sees a notification before the mock
+// has recorded the attempt (it records the answer), so the log is read until it holds n attempts, for
+// up to 5 s; more than n fails at once.
 func theProviderTried(ctx context.Context, n int) error {
 	w, p, err := pomeloOf(ctx)
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Deliveries []mockpomelo.Delivery `json:"deliveries"`
-	}
-	if err := p.ctl(ctx, w, http.MethodGet, "/deliveries?session_id="+url.QueryEscape(p.session.ID), nil, &out); err != nil {
-		return err
-	}
-	if len(out.Deliveries) != n {
-		var answers []string
-		for _, d := range out.Deliveries {
-			answers = append(answers, strconv.Itoa(d.Answer))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var out struct {
+			Deliveries []mockpomelo.Delivery `json:"deliveries"`
 		}
-		return fmt.Errorf("the provider tried %d times (answers %v), want %d", len(out.Deliveries), answers, n)
+		if err := p.ctl(ctx, w, http.MethodGet, "/deliveries?session_id="+url.QueryEscape(p.session.ID), nil, &out); err != nil {
+			return err
+		}
+		got := len(out.Deliveries)
+		if got == n {
+			return nil
+		}
+		if got > n || time.Now().After(deadline) {
+			var answers []string
+			for _, d := range out.Deliveries {
+				answers = append(answers, strconv.Itoa(d.Answer))
+			}
+			return fmt.Errorf("the provider tried %d times (answers %v), want %d", got, answers, n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return nil
 }
 
 var tamper = map[string]func(h http.Header, body []byte) []byte{

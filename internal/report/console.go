@@ -114,7 +114,11 @@ func (s Summary) Write(w io.Writer) {
 				fmt.Fprintln(w, "Documentation findings (contradictions in the provider's documents; the harness follows the seed):")
 				first = false
 			}
-			fmt.Fprintf(w, "  %-6s %s\n", f.ID, f.Text)
+			note := "no scenario exercises it"
+			if f.Passed+f.Failed > 0 {
+				note = fmt.Sprintf("the harness's reading held in %d of %d scenarios", f.Passed, f.Passed+f.Failed)
+			}
+			fmt.Fprintf(w, "  %-6s %s [%s]\n", f.ID, f.Text, note)
 		}
 	}
 }

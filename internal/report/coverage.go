@@ -28,7 +28,14 @@ type ProviderCoverage struct {
 	Required int // entries in scope
 	Proven   int
 	IDs      []IDCoverage
-	Findings []catalogue.Finding
+	Findings []FindingCoverage
+}
+
+// FindingCoverage is a documentation finding with the scenarios of the run that exercise the harness's
+// reading of it.
+type FindingCoverage struct {
+	catalogue.Finding
+	Passed, Failed int
 }
 
 // Coverage computes, per provider of the run, the state of each catalogue entry from the scenarios that
@@ -61,7 +68,14 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 	}
 	var out []ProviderCoverage
 	for _, p := range providers {
-		pc := ProviderCoverage{Provider: p, Title: cat.Providers[p].Title, Findings: cat.FindingsFor(p)}
+		pc := ProviderCoverage{Provider: p, Title: cat.Providers[p].Title}
+		for _, f := range cat.FindingsFor(p) {
+			fc := FindingCoverage{Finding: f}
+			if t := ran[f.ID]; t != nil {
+				fc.Passed, fc.Failed = t.passed, t.failed
+			}
+			pc.Findings = append(pc.Findings, fc)
+		}
 		for _, e := range cat.ForProvider(p) {
 			c := IDCoverage{ID: e.ID}
 			t := ran[e.ID]

@@ -66,13 +66,17 @@ func TestRunRefusesBaseURLForProviderWithoutFeatures(t *testing.T) {
 	assert.Equal(t, exit.Unavailable, exit.CodeOf(err), "%v", err)
 }
 
-// BenchmarkBaaSSuite measures one whole run of the BaaS suite on the embedded mock: parse, start the
-// mock, every scenario, coverage. Compile time is not included.
-func BenchmarkBaaSSuite(b *testing.B) {
-	for _, conc := range []int{1, 4} {
-		b.Run(map[int]string{1: "concurrency=1", 4: "concurrency=4"}[conc], func(b *testing.B) {
+// BenchmarkSuite measures whole runs on the embedded mocks: parse, start the mocks, every scenario,
+// coverage; the BaaS suite alone and the whole suite. Compile time is not included.
+func BenchmarkSuite(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		tags string
+		conc int
+	}{{"baas/concurrency=1", "@baas", 1}, {"baas/concurrency=4", "@baas", 4}, {"all/concurrency=1", "", 1}, {"all/concurrency=4", "", 4}} {
+		b.Run(bc.name, func(b *testing.B) {
 			o := options(b)
-			o.Concurrency = conc
+			o.Concurrency, o.Tags = bc.conc, bc.tags
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				res, err := Run(context.Background(), o)
@@ -80,6 +84,11 @@ func BenchmarkBaaSSuite(b *testing.B) {
 					b.Fatal(err)
 				}
 				if res.ExitCode() != exit.OK {
+					for _, s := range res.Scenarios {
+						if s.Status != report.Passed {
+							b.Logf("%s (%s:%d): %s", s.Name, s.Feature, s.Line, s.Message)
+						}
+					}
 					b.Fatalf("exit %d", res.ExitCode())
 				}
 			}

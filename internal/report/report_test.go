@@ -1,0 +1,97 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/featureset"
+)
+
+func TestCoverageAndFindings(t *testing.T) {
+	cat, err := catalogue.Load()
+	require.NoError(t, err)
+	parsed := []featureset.Scenario{
+		{URI: "baas/a.feature", IDs: []string{"BAAS-01", "DOC-13"}},
+		{URI: "baas/a.feature", IDs: []string{"BAAS-02"}},
+		{URI: "baas/a.feature", IDs: []string{"BAAS-03"}},
+	}
+	results := []Scenario{
+		{Name: "one", Feature: "baas/a.feature", Line: 3, Tags: []string{"@BAAS-01", "@DOC-13"}, Status: Passed},
+		{Name: "two", Feature: "baas/a.feature", Line: 9, Tags: []string{"@BAAS-02"}, Status: Failed, Message: "POST /x: code = \"A\", want \"B\""},
+		{Name: "three", Feature: "baas/a.feature", Line: 12, Tags: []string{"@BAAS-03"}, Status: Skipped, Message: "needs the control API"},
+	}
+	cov := Coverage(cat, parsed, results, []string{"baas"})
+	require.Len(t, cov, 1)
+	states := map[string]string{}
+	for _, c := range cov[0].IDs {
+		states[c.ID] = c.State
+	}
+	assert.Equal(t, Proven, states["BAAS-01"])
+	assert.Equal(t, Broken, states["BAAS-02"])
+	assert.Equal(t, NotRun, states["BAAS-03"])
+	assert.Equal(t, Missing, states["BAAS-04"])
+	assert.Equal(t, Planned, states["BAAS-16"])
+	assert.Equal(t, 1, cov[0].Proven)
+
+	var buf bytes.Buffer
+	Summary{Scenarios: results, Coverage: cov, Elapsed: time.Second, Seed: 7,
+		Targets: []TargetLine{{Provider: "baas", BaseURL: "http://x", Control: true}}}.Write(&buf)
+	out := buf.String()
+	assert.Contains(t, out, "3 scenarios: 1 passed, 1 failed, 1 skipped")
+	assert.Contains(t, out, "Random order: --random 7 repeats it")
+	assert.Contains(t, out, "- [BAAS-02] two (baas/a.feature:9)\n      POST /x: code = \"A\", want \"B\"")
+	assert.Contains(t, out, "- [BAAS-03] three (baas/a.feature:12)\n      needs the control API")
+	assert.Contains(t, out, "failed: BAAS-02")
+	assert.Contains(t, out, "missing: BAAS-04")
+	assert.Contains(t, out, "DOC-13 BAAS: `area_code` limited to 2 characters, the example sends `\"888\"` [the harness's reading held in 1 of 1 scenarios]")
+	assert.Contains(t, out, "DOC-14 BAAS: `token` is described under `/baas/token_validation`, the endpoint is `/baas/movement_validation` [no scenario exercises it]")
+}
+
+func TestJUnit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deep", "junit.xml")
+	err := WriteJUnitFile(path, "conformance", []Scenario{
+		{Name: "ok", Feature: "baas/a.feature", Line: 1, Tags: []string{"@BAAS-01"}, Status: Passed, Duration: time.Millisecond},
+		{Name: "bad", Feature: "baas/a.feature", Line: 2, Status: Failed, Message: "first line\nsecond"},
+		{Name: "skip", Feature: "pomelo/b.feature", Line: 3, Status: Skipped, Message: "why"},
+		{Name: "undef", Feature: "pomelo/b.feature", Line: 4, Status: Undefined, Message: "step is undefined: x"},
+	}, time.Second)
+	require.NoError(t, err)
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+		Skipped  int `xml:"skipped,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(raw, &doc))
+	assert.Equal(t, []int{4, 1, 1, 1}, []int{doc.Tests, doc.Failures, doc.Errors, doc.Skipped})
+	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, "[BAAS-01] ok (baas/a.feature:1)", doc.Suites[0].Cases[0].Name)
+	assert.Equal(t, "first line", doc.Suites[0].Cases[1].Failure.Message)
+	assert.Equal(t, "first line\nsecond", doc.Suites[0].Cases[1].Failure.Text)
+	assert.Equal(t, "why", doc.Suites[1].Cases[0].Skipped.Message)
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	assert.Len(t, entries, 1, "no temporary file left behind")
+}
