@@ -21,6 +21,7 @@ Feature: KYB sessions for companies
 
     Examples:
       | field              |
+      | flow_type          |
       | country            |
       | integration_method |
       | data               |

@@ -61,7 +61,7 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	now := m.now()
 	s := &session{entities: map[string]bool{}}
 	s.ID, s.Status, s.CreatedAt, s.UpdatedAt = newID("ses"), client.StatusInProgress, stamp(now), stamp(now)
-	if _, kyb := obj["flow_type"]; kyb {
+	if isKYB(obj) {
 		var body client.KYBSession
 		_ = json.Unmarshal(raw, &body)
 		s.Kind, s.FlowType, s.Country, s.IntegrationMethod, s.kyb = "kyb", body.FlowType, body.Country, body.IntegrationMethod, &body
@@ -93,6 +93,16 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	out := s.Session
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"data": out})
+}
+
+// isKYB tells a KYB body by any of its top-level fields, as schemas/pomelo/create.request.json does.
+func isKYB(obj map[string]any) bool {
+	for _, k := range []string{"flow_type", "country", "integration_method", "data"} {
+		if _, ok := obj[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // userValidated reports whether the user has a VALIDATED session. m.mu must be held.
