@@ -32,26 +32,8 @@ type obj = map[string]any
 const pactName = "conformance-baas-client-qitech-baas.json"
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pacts-baas-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	pactDir = dir
-	code := m.Run()
-	if code == 0 && !testing.Short() && pactRan {
-		diff, err := pactfile.Sync(dir, filepath.Join("..", "..", "pacts"), pactName, os.Getenv("PACT_UPDATE") == "1")
-		switch {
-		case err != nil:
-			fmt.Fprintln(os.Stderr, "pact drift check:", err)
-			code = 1
-		case diff != "":
-			fmt.Fprintln(os.Stderr, "pact drift check:", diff)
-			code = 1
-		}
-	}
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(pactfile.ConsumerMain(m, filepath.Join("..", "..", "pacts"), pactName,
+		func(dir string) { pactDir = dir }, func() bool { return pactRan }))
 }
 
 // pactRan is set when every consumer interaction ran, so a -run filter does not trip the drift check.

@@ -35,26 +35,8 @@ type obj = map[string]any
 var pactRan bool
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pacts-pomelo-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	pactDir = dir
-	code := m.Run()
-	if code == 0 && pactRan {
-		diff, err := pactfile.Sync(dir, filepath.Join("..", "..", "pacts"), pactName, os.Getenv("PACT_UPDATE") == "1")
-		switch {
-		case err != nil:
-			fmt.Fprintln(os.Stderr, "pact drift check:", err)
-			code = 1
-		case diff != "":
-			fmt.Fprintln(os.Stderr, "pact drift check:", diff)
-			code = 1
-		}
-	}
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(pactfile.ConsumerMain(m, filepath.Join("..", "..", "pacts"), pactName,
+		func(dir string) { pactDir = dir }, func() bool { return pactRan }))
 }
 
 const (

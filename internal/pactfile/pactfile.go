@@ -171,3 +171,31 @@ func normalise(doc any) any {
 	}
 	return doc
 }
+
+// ConsumerMain runs a package's Pact consumer tests (m) with a fresh folder for the pacts they write,
+// then compares the pact file name with the committed one in committedDir (PACT_UPDATE=1 copies it there
+// instead). setDir receives the folder before any test runs; complete reports, after the tests, whether
+// every interaction ran (a -run filter must not trip the comparison). It returns the exit code.
+func ConsumerMain(m interface{ Run() int }, committedDir, name string, setDir func(string), complete func() bool) int {
+	dir, err := os.MkdirTemp("", "pacts-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	setDir(dir)
+	code := m.Run()
+	if code != 0 || !complete() {
+		return code
+	}
+	diff, err := Sync(dir, committedDir, name, os.Getenv("PACT_UPDATE") == "1")
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "pact drift check:", err)
+		return 1
+	case diff != "":
+		fmt.Fprintln(os.Stderr, "pact drift check:", diff)
+		return 1
+	}
+	return 0
+}
