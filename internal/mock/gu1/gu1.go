@@ -1,0 +1,483 @@
+// Package gu1 is the embedded, stateful mock of gu1's KYC validations (seed 002).
+//
+// Organisations are keyed by API key (GU1-01): a fixture with the KYC integration and one without
+// (GU1-09), more through the control API so that concurrent scenarios each have their own entities and
+// webhook target. Entities are persons or companies (GU1-10); a validation needs a person (GU1-08) that
+// exists in the organisation (GU1-07). metadata may hold at most 10240 bytes of compact JSON (GU1-04).
+// A new validation becomes the entity's current one (GU1-12). Every status change is POSTed, signed with
+// X-Webhook-Signature, to the validation's webhookUrl or the organisation's default (GU1-13).
+package gu1
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	client "github.com/latam-conformance/conformance/clients/gu1"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/schema"
+)
+
+// Fixture API keys and the webhook secret of the fixture organisations.
+const (
+	APIKey        = "gu1-conformance-key"       // organisation with the KYC integration
+	APIKeyNoKYC   = "gu1-conformance-nokyc-key" // organisation without it
+	WebhookSecret = "gu1-conformance-webhook-secret"
+)
+
+// Statuses a control call may move a validation to (GU1-06 and the public docs' in_review, cancelled).
+var Statuses = []string{"pending", "in_progress", "approved", "rejected", "expired", "abandoned", "in_review", "cancelled"}
+
+// Harness error codes (seed 002 documents only ENTITY_NOT_FOUND, INVALID_ENTITY_TYPE, KYC_NOT_CONFIGURED).
+const (
+	CodeUnauthorized       = "UNAUTHORIZED"
+	CodeInvalidRequest     = "INVALID_REQUEST"
+	CodeMetadataTooLarge   = "METADATA_TOO_LARGE"
+	CodeValidationNotFound = "VALIDATION_NOT_FOUND"
+	CodeNotCancellable     = "VALIDATION_NOT_CANCELLABLE"
+)
+
+type org struct {
+	ID            string `json:"organization_id"`
+	APIKey        string `json:"api_key"`
+	KYCConfigured bool   `json:"kyc_configured"`
+	WebhookURL    string `json:"webhook_url,omitempty"`
+}
+
+type validation struct {
+	client.Validation
+	webhookURL string
+}
+
+// Delivery is one webhook POST the mock made.
+type Delivery struct {
+	ValidationID string `json:"validation_id"`
+	Event        string `json:"event"`
+	URL          string `json:"url"`
+	Answer       int    `json:"answer"`
+	Error        string `json:"error,omitempty"`
+}
+
+// Mock is the gu1 mock. Build it with New.
+type Mock struct {
+	schemas *schema.Registry
+	now     func() time.Time
+	router  *mock.Router
+	hc      *http.Client
+
+	mu          sync.Mutex
+	orgs        map[string]*org                     // api key -> organisation
+	entities    map[string]map[string]client.Entity // org id -> entity id -> entity
+	validations map[string]*validation              // id -> validation
+	deliveries  []Delivery
+	wg          sync.WaitGroup
+}
+
+// New builds the mock. cfg.Schemas must hold the gu1 schemas.
+func New(cfg mock.Config) (*Mock, error) {
+	if cfg.Schemas == nil || len(cfg.Schemas.Operations("gu1")) == 0 {
+		return nil, fmt.Errorf("gu1 mock: the schema registry has no gu1 operations")
+	}
+	m := &Mock{schemas: cfg.Schemas, now: cfg.Clock(), hc: &http.Client{Timeout: 5 * time.Second}}
+	m.reset()
+	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
+	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			key, ok := bearer(r)
+			m.mu.Lock()
+			o := m.orgs[key]
+			m.mu.Unlock()
+			if !ok || o == nil {
+				writeProblem(w, problem(http.StatusUnauthorized, CodeUnauthorized, "Authorization must be Bearer <api key> of an organisation"))
+				return
+			}
+			h(w, r, o)
+		}
+	}
+	rt.Handle(http.MethodPost, client.PathEntities, auth(m.createEntity))
+	rt.Handle(http.MethodPost, client.PathValidations, auth(m.createValidation))
+	rt.Handle(http.MethodGet, client.PathValidations+"/{id}", auth(m.getValidation))
+	rt.Handle(http.MethodPost, client.PathValidations+"/{id}/cancel", auth(m.cancelValidation))
+	rt.Handle(http.MethodGet, "/api/kyc/entities/{entityId}/validations", auth(m.listValidations))
+	c := mock.ControlPrefix
+	rt.Handle(http.MethodGet, mock.HealthPath, func(w http.ResponseWriter, r *http.Request) {
+		mock.WriteJSON(w, http.StatusOK, map[string]any{"provider": "gu1", "control": true})
+	})
+	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) { m.reset(); w.WriteHeader(http.StatusNoContent) })
+	rt.Handle(http.MethodPost, c+"/organizations", m.ctlOrg)
+	rt.Handle(http.MethodPost, c+"/validations/{id}/status", m.ctlStatus)
+	rt.Handle(http.MethodGet, c+"/deliveries", m.ctlDeliveries)
+	m.router = rt
+	return m, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.ServeHTTP(w, r) }
+
+// Wait blocks until every webhook in flight has been delivered or given up.
+func (m *Mock) Wait() { m.wg.Wait() }
+
+func (m *Mock) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.orgs = map[string]*org{
+		APIKey:      {ID: "org_conformance", APIKey: APIKey, KYCConfigured: true},
+		APIKeyNoKYC: {ID: "org_nokyc", APIKey: APIKeyNoKYC},
+	}
+	m.entities = map[string]map[string]client.Entity{}
+	m.validations = map[string]*validation{}
+	m.deliveries = nil
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && h[:7] == "Bearer " {
+		return h[7:], true
+	}
+	return "", false
+}
+
+func writeProblem(w http.ResponseWriter, p *mock.Problem) {
+	w.Header().Set("X-Request-Id", newUUID())
+	body := map[string]any{"error": p.Code, "message": p.Message}
+	if d, ok := p.Data["details"]; ok {
+		body["details"] = d
+	}
+	mock.WriteJSON(w, p.Status, body)
+}
+
+func problem(status int, code, format string, a ...any) *mock.Problem {
+	return &mock.Problem{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// The documented errors of seed 002, word for word (GU1-07, GU1-08, GU1-09; DOC-08 for the mixed
+// languages of the last one).
+var (
+	errEntityNotFound = problem(http.StatusNotFound, client.CodeEntityNotFound, "Entity not found")
+	errInvalidType    = problem(http.StatusBadRequest, client.CodeInvalidEntityType, "KYC validation is only available for person entities")
+	errNotConfigured  = problem(http.StatusBadRequest, client.CodeKYCNotConfigured, "La integración KYC no está configurada for this organization. Please contact your administrator.")
+)
+
+func (m *Mock) readValid(w http.ResponseWriter, r *http.Request, opID string) (map[string]json.RawMessage, []byte, bool) {
+	obj, raw, p := mock.DecodeObject(r)
+	_ = obj
+	if p != nil {
+		p.Code = CodeInvalidRequest
+		writeProblem(w, p)
+		return nil, nil, false
+	}
+	for _, op := range m.schemas.Operations("gu1") {
+		if op.ID == opID {
+			if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
+				sp := mock.SchemaProblem(op, vs)
+				sp.Code = CodeInvalidRequest
+				sp.Data = map[string]any{"details": sp.Data["violations"]}
+				writeProblem(w, sp)
+				return nil, nil, false
+			}
+		}
+	}
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &members)
+	return members, raw, true
+}
+
+func (m *Mock) createEntity(w http.ResponseWriter, r *http.Request, o *org) {
+	_, raw, ok := m.readValid(w, r, "create_entity")
+	if !ok {
+		return
+	}
+	var e client.Entity
+	_ = json.Unmarshal(raw, &e)
+	e.ID = newUUID()
+	m.mu.Lock()
+	if m.entities[o.ID] == nil {
+		m.entities[o.ID] = map[string]client.Entity{}
+	}
+	m.entities[o.ID][e.ID] = e
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, e)
+}
+
+// MetadataSize is how GU1-04's 10KB is counted: the bytes of metadata's compact JSON text.
+func MetadataSize(raw json.RawMessage) (int, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return 0, err
+	}
+	return buf.Len(), nil
+}
+
+// createValidation: GU1-02..05, GU1-07..09, GU1-12.
+func (m *Mock) createValidation(w http.ResponseWriter, r *http.Request, o *org) {
+	members, raw, ok := m.readValid(w, r, "create_validation")
+	if !ok {
+		return
+	}
+	if meta, ok := members["metadata"]; ok {
+		n, err := MetadataSize(meta)
+		if err != nil || n > client.MaxMetadata {
+			writeProblem(w, problem(http.StatusBadRequest, CodeMetadataTooLarge,
+				"metadata is %d bytes of compact JSON; the limit is %d (10KB)", n, client.MaxMetadata))
+			return
+		}
+	}
+	var req client.ValidationRequest
+	_ = json.Unmarshal(raw, &req)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !o.KYCConfigured {
+		writeProblem(w, errNotConfigured)
+		return
+	}
+	e, found := m.entities[o.ID][req.EntityID]
+	if !found {
+		writeProblem(w, errEntityNotFound)
+		return
+	}
+	if e.Type != "person" {
+		writeProblem(w, errInvalidType)
+		return
+	}
+	for _, v := range m.validations {
+		if v.EntityID == req.EntityID && v.IsCurrent {
+			v.IsCurrent, v.UpdatedAt = false, stamp(m.now())
+		}
+	}
+	now := stamp(m.now())
+	session := "session_" + randomHex(8)
+	v := &validation{Validation: client.Validation{ID: newUUID(), EntityID: req.EntityID, OrganizationID: o.ID,
+		SessionID: session, Status: "pending", Provider: "kyc_provider",
+		ProviderSessionURL: "https://verify.example.com/" + session, IsCurrent: true, Metadata: req.Metadata,
+		CreatedAt: now, UpdatedAt: now}, webhookURL: req.WebhookURL}
+	m.validations[v.ID] = v
+	m.notify(o, v, "kyc.validation_created")
+	mock.WriteJSON(w, http.StatusCreated, v.Validation)
+}
+
+func (m *Mock) find(w http.ResponseWriter, r *http.Request, o *org) *validation {
+	id := r.PathValue("id")
+	m.mu.Lock()
+	v := m.validations[id]
+	m.mu.Unlock()
+	if v == nil || v.OrganizationID != o.ID {
+		writeProblem(w, problem(http.StatusNotFound, CodeValidationNotFound, "Validation not found"))
+		return nil
+	}
+	return v
+}
+
+// getValidation: GU1-11.
+func (m *Mock) getValidation(w http.ResponseWriter, r *http.Request, o *org) {
+	if v := m.find(w, r, o); v != nil {
+		m.mu.Lock()
+		out := v.Validation
+		m.mu.Unlock()
+		mock.WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+func (m *Mock) cancelValidation(w http.ResponseWriter, r *http.Request, o *org) {
+	v := m.find(w, r, o)
+	if v == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v.Status != "pending" && v.Status != "in_progress" {
+		writeProblem(w, problem(http.StatusConflict, CodeNotCancellable, "a validation that is %s can no longer be cancelled", v.Status))
+		return
+	}
+	m.setStatus(o, v, "cancelled")
+	mock.WriteJSON(w, http.StatusOK, v.Validation)
+}
+
+// listValidations: an entity's validations, newest first, paged (public docs: page from 1, limit ≤ 100).
+func (m *Mock) listValidations(w http.ResponseWriter, r *http.Request, o *org) {
+	page, limit := 1, 100
+	for name, dst := range map[string]*int{"page": &page, "limit": &limit} {
+		if s := r.URL.Query().Get(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || (name == "limit" && n > 100) {
+				writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "%s=%q: want a whole number from 1%s", name, s,
+					map[bool]string{true: " to 100", false: ""}[name == "limit"]))
+				return
+			}
+			*dst = n
+		}
+	}
+	entity := r.PathValue("entityId")
+	m.mu.Lock()
+	_, known := m.entities[o.ID][entity]
+	var all []client.Validation
+	for _, v := range m.validations {
+		if v.EntityID == entity && v.OrganizationID == o.ID {
+			all = append(all, v.Validation)
+		}
+	}
+	m.mu.Unlock()
+	if !known {
+		writeProblem(w, errEntityNotFound)
+		return
+	}
+	slices.SortFunc(all, func(a, b client.Validation) int {
+		if a.CreatedAt != b.CreatedAt {
+			return -compare(a.CreatedAt, b.CreatedAt)
+		}
+		return compare(a.ID, b.ID)
+	})
+	start := min((page-1)*limit, len(all))
+	out := all[start:min(start+limit, len(all))]
+	if out == nil {
+		out = []client.Validation{}
+	}
+	mock.WriteJSON(w, http.StatusOK, client.ValidationList{Validations: out, Total: len(all), Page: page, Limit: limit})
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// setStatus moves v and notifies. m.mu must be held.
+func (m *Mock) setStatus(o *org, v *validation, status string) {
+	if v.Status == status {
+		return
+	}
+	v.Status, v.UpdatedAt = status, stamp(m.now())
+	m.notify(o, v, "kyc.validation_"+status)
+}
+
+// notify POSTs the event, signed, to the validation's webhookUrl or the organisation's default.
+// m.mu must be held.
+func (m *Mock) notify(o *org, v *validation, event string) {
+	target := v.webhookURL
+	if target == "" {
+		target = o.WebhookURL
+	}
+	if target == "" {
+		return
+	}
+	body, _ := json.Marshal(client.Event{Event: event, Timestamp: stamp(m.now()), OrganizationID: o.ID,
+		Payload: client.EventPayload{ValidationID: v.ID, EntityID: v.EntityID, Status: v.Status}})
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		d := Delivery{ValidationID: v.ID, Event: event, URL: target}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(client.HeaderSignature, client.Sign(WebhookSecret, body))
+			var resp *http.Response
+			if resp, err = m.hc.Do(req); err == nil {
+				d.Answer = resp.StatusCode
+				_ = resp.Body.Close()
+			}
+		}
+		if err != nil {
+			d.Error = err.Error()
+		}
+		m.mu.Lock()
+		m.deliveries = append(m.deliveries, d)
+		m.mu.Unlock()
+	}()
+}
+
+// ---- control API ----
+
+func (m *Mock) ctlOrg(w http.ResponseWriter, r *http.Request) {
+	var o org
+	raw, p := mock.ReadBody(r)
+	if p == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&o); err != nil || o.APIKey == "" {
+			p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want {api_key, kyc_configured, webhook_url}")
+		}
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if o.ID == "" {
+		o.ID = "org_" + randomHex(6)
+	}
+	m.mu.Lock()
+	m.orgs[o.APIKey] = &o
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, o)
+}
+
+func (m *Mock) ctlStatus(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Status string `json:"status"`
+	}
+	raw, p := mock.ReadBody(r)
+	if p == nil && (json.Unmarshal(raw, &in) != nil || !slices.Contains(Statuses, in.Status)) {
+		p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: status must be one of %v", Statuses)
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v := m.validations[r.PathValue("id")]
+	if v == nil {
+		writeProblem(w, problem(http.StatusNotFound, CodeValidationNotFound, "Validation not found"))
+		return
+	}
+	var o *org
+	for _, cand := range m.orgs {
+		if cand.ID == v.OrganizationID {
+			o = cand
+		}
+	}
+	m.setStatus(o, v, in.Status)
+	mock.WriteJSON(w, http.StatusOK, v.Validation)
+}
+
+func (m *Mock) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("validation_id")
+	m.mu.Lock()
+	out := []Delivery{}
+	for _, d := range m.deliveries {
+		if d.ValidationID == id {
+			out = append(out, d)
+		}
+	}
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}

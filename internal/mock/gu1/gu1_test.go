@@ -1,0 +1,213 @@
+package gu1
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	client "github.com/latam-conformance/conformance/clients/gu1"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/schemas"
+)
+
+var registry = func() *schema.Registry {
+	r, err := schema.Load(schemas.FS)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()
+
+func newMock(t testing.TB) *Mock {
+	t.Helper()
+	m, err := New(mock.Config{Schemas: registry})
+	require.NoError(t, err)
+	return m
+}
+
+func call(t testing.TB, m *Mock, key, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	m.ServeHTTP(rec, req)
+	var out map[string]any
+	if rec.Body.Len() > 0 {
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
+	}
+	return rec.Code, out
+}
+
+func entity(t testing.TB, m *Mock, key, typ string) string {
+	t.Helper()
+	status, body := call(t, m, key, "POST", client.PathEntities, `{"type":"`+typ+`","name":"Ana"}`)
+	require.Equal(t, 201, status, "%v", body)
+	return body["id"].(string)
+}
+
+// metadataOf returns a metadata object whose compact JSON is exactly n bytes.
+func metadataOf(n int) string { return `{"k":"` + strings.Repeat("x", n-8) + `"}` }
+
+func TestDocumentedErrorsWordForWord(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	person := entity(t, m, APIKey, "person")
+	company := entity(t, m, APIKey, "company")
+	cases := []struct {
+		name, key, body string
+		status          int
+		want            map[string]any
+	}{
+		{"unknown entity (GU1-07)", APIKey, `{"entityId":"123e4567-e89b-12d3-a456-426614174000"}`, 404,
+			map[string]any{"error": "ENTITY_NOT_FOUND", "message": "Entity not found"}},
+		{"company (GU1-08)", APIKey, `{"entityId":"` + company + `"}`, 400,
+			map[string]any{"error": "INVALID_ENTITY_TYPE", "message": "KYC validation is only available for person entities"}},
+		{"no KYC integration (GU1-09)", APIKeyNoKYC, `{"entityId":"` + person + `"}`, 400,
+			map[string]any{"error": "KYC_NOT_CONFIGURED", "message": "La integración KYC no está configurada for this organization. Please contact your administrator."}},
+	}
+	for _, tc := range cases {
+		status, body := call(t, m, tc.key, "POST", client.PathValidations, tc.body)
+		assert.Equal(t, tc.status, status, tc.name)
+		assert.Equal(t, tc.want, body, tc.name)
+	}
+	for name, tc := range map[string]struct {
+		key, body, code string
+		status          int
+	}{
+		"no bearer":           {"", `{}`, CodeUnauthorized, 401},
+		"unknown key":         {"nope", `{}`, CodeUnauthorized, 401},
+		"entityId not uuid":   {APIKey, `{"entityId":"123"}`, CodeInvalidRequest, 400},
+		"entityId missing":    {APIKey, `{"metadata":{}}`, CodeInvalidRequest, 400},
+		"metadata not object": {APIKey, `{"entityId":"` + person + `","metadata":"x"}`, CodeInvalidRequest, 400},
+		"malformed":           {APIKey, `{"entityId":`, CodeInvalidRequest, 400},
+	} {
+		status, body := call(t, m, tc.key, "POST", client.PathValidations, tc.body)
+		assert.Equal(t, tc.status, status, name)
+		assert.Equal(t, tc.code, body["error"], name)
+	}
+}
+
+func TestMetadataBoundary(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	person := entity(t, m, APIKey, "person")
+	status, body := call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`","metadata":`+metadataOf(10240)+`}`)
+	require.Equal(t, 201, status, "%v", body)
+	raw, _ := json.Marshal(body)
+	vs, err := registry.ValidateDocument("gu1/validation.json", raw)
+	require.NoError(t, err)
+	assert.Empty(t, vs)
+	status, body = call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`","metadata":`+metadataOf(10241)+`}`)
+	assert.Equal(t, 400, status)
+	assert.Equal(t, CodeMetadataTooLarge, body["error"])
+	// Whitespace does not count: the size is that of the compact JSON.
+	spaced := strings.Replace(metadataOf(10240), `":"`, `" :   "`, 1)
+	status, _ = call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`","metadata":`+spaced+`}`)
+	assert.Equal(t, 201, status)
+}
+
+func TestCurrentValidationListAndCancel(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	person := entity(t, m, APIKey, "person")
+	_, first := call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`"}`)
+	_, second := call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`"}`)
+	assert.Equal(t, true, second["isCurrent"])
+	status, got := call(t, m, APIKey, "GET", client.PathValidations+"/"+first["id"].(string), "")
+	require.Equal(t, 200, status)
+	assert.Equal(t, false, got["isCurrent"], "GU1-12: the first is no longer current")
+	assert.Equal(t, "pending", got["status"])
+
+	status, list := call(t, m, APIKey, "GET", "/api/kyc/entities/"+person+"/validations?limit=1", "")
+	require.Equal(t, 200, status)
+	assert.EqualValues(t, 2, list["total"])
+	items := list["validations"].([]any)
+	require.Len(t, items, 1)
+	assert.Equal(t, second["id"], items[0].(map[string]any)["id"], "newest first")
+	status, _ = call(t, m, APIKey, "GET", "/api/kyc/entities/"+person+"/validations?limit=101", "")
+	assert.Equal(t, 400, status)
+	status, body := call(t, m, APIKey, "GET", "/api/kyc/entities/123e4567-e89b-12d3-a456-426614174000/validations", "")
+	assert.Equal(t, 404, status)
+	assert.Equal(t, "ENTITY_NOT_FOUND", body["error"])
+
+	status, body = call(t, m, APIKey, "POST", client.PathValidations+"/"+second["id"].(string)+"/cancel", "")
+	require.Equal(t, 200, status)
+	assert.Equal(t, "cancelled", body["status"])
+	status, _ = call(t, m, APIKey, "POST", client.PathValidations+"/"+second["id"].(string)+"/cancel", "")
+	assert.Equal(t, 409, status)
+	// Another organisation cannot see it.
+	status, _ = call(t, m, APIKeyNoKYC, "GET", client.PathValidations+"/"+first["id"].(string), "")
+	assert.Equal(t, 404, status)
+}
+
+func TestWebhooksAreSigned(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var events []client.Event
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !client.Verify(WebhookSecret, body, r.Header.Get(client.HeaderSignature)) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var ev client.Event
+		_ = json.Unmarshal(body, &ev)
+		vs, err := registry.ValidateDocument("gu1/webhook.json", body)
+		if err != nil || len(vs) > 0 {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	m := newMock(t)
+	status, _ := call(t, m, "", "POST", mock.ControlPrefix+"/organizations", `{"api_key":"k2","kyc_configured":true,"webhook_url":"`+srv.URL+`/default"}`)
+	require.Equal(t, 201, status)
+	person := entity(t, m, "k2", "person")
+	_, v := call(t, m, "k2", "POST", client.PathValidations, `{"entityId":"`+person+`"}`)
+	id := v["id"].(string)
+	status, _ = call(t, m, "", "POST", mock.ControlPrefix+"/validations/"+id+"/status", `{"status":"approved"}`)
+	require.Equal(t, 200, status)
+	status, _ = call(t, m, "", "POST", mock.ControlPrefix+"/validations/"+id+"/status", `{"status":"accepted"}`)
+	assert.Equal(t, 400, status)
+	m.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, events, 2)
+	assert.Equal(t, "kyc.validation_created", events[0].Event)
+	assert.Equal(t, "kyc.validation_approved", events[1].Event)
+	assert.Equal(t, "approved", events[1].Payload.Status)
+	assert.Equal(t, id, events[1].Payload.ValidationID)
+}
+
+func FuzzNever5xx(f *testing.F) {
+	for _, s := range []string{`{"entityId":"123e4567-e89b-12d3-a456-426614174000","metadata":{"a":[1,{"b":null}]}}`,
+		`{"type":"person","name":"x"}`, `{"entityId":null}`, `[]`, `{"metadata":1e999}`} {
+		f.Add(uint8(0), s)
+		f.Add(uint8(1), s)
+	}
+	m := newMock(f)
+	paths := []string{client.PathValidations, client.PathEntities, client.PathValidations + "/x/cancel", mock.ControlPrefix + "/organizations"}
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		req := httptest.NewRequest("POST", paths[int(which)%len(paths)], strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+APIKey)
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+	})
+}
