@@ -13,6 +13,7 @@ import (
 var errorCodeField = map[string]string{
 	"baas":   "code",       // BAAS-14
 	"pomelo": "error.code", // the harness's reading; the seeds document no error body
+	"gu1":    "error",      // GU1-07..09
 }
 
 // lookup walks a dotted path into a decoded JSON object.

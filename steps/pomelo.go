@@ -17,7 +17,6 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/fixtures"
-	"github.com/latam-conformance/conformance/internal/mock"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 )
 
@@ -63,7 +62,7 @@ func (p *pomeloWorld) ctl(ctx context.Context, w *World, method, path string, in
 	if !p.control {
 		return errors.New("this step needs the mock control API (tag the scenario @control)")
 	}
-	return mock.ControlCall(ctx, w.controlClient(), method, p.base+mock.ControlPrefix+path, in, out)
+	return mockCtl(ctx, w, p.base, method, path, in, out)
 }
 
 func registerPomelo(sc stepRegistry) {

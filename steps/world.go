@@ -19,6 +19,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
@@ -85,6 +86,7 @@ type World struct {
 
 	baas   *baasWorld
 	pomelo *pomeloWorld
+	gu1    *gu1World
 }
 
 func worldOf(ctx context.Context) *World {
@@ -149,6 +151,7 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 	registerFieldSteps(reg, "request field", "")
 	registerBaaS(reg)
 	registerPomelo(reg)
+	registerGu1(reg)
 }
 
 func (w *World) result(s *godog.Scenario, err error) report.Scenario {
@@ -188,6 +191,11 @@ func (w *World) httpClient(provider string) *http.Client {
 // controlClient is the http.Client for control-API calls: not recorded, not schema-checked.
 func (w *World) controlClient() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: w.deps.transport()}
+}
+
+// mockCtl calls the control API of the mock at base (not recorded, not schema-checked).
+func mockCtl(ctx context.Context, w *World, base, method, path string, in, out any) error {
+	return mock.ControlCall(ctx, w.controlClient(), method, strings.TrimSuffix(base, "/")+mock.ControlPrefix+path, in, out)
 }
 
 // alter marks the next request as deliberately changed from a documented valid one.

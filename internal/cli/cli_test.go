@@ -26,6 +26,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/schemas"
@@ -265,6 +266,33 @@ func TestRunFailsNamingKYC12WhenSearchIgnoresUnknownFilters(t *testing.T) {
 	assert.Contains(t, out, "failed: KYC-12")
 }
 
+func TestRunFailsNamingGU107WhenUnknownEntityIs400(t *testing.T) {
+	reg, err := schema.Load(schemas.FS)
+	require.NoError(t, err)
+	m, err := mockgu1.New(mock.Config{Schemas: reg})
+	require.NoError(t, err)
+	// A provider that answers 400 where GU1-07 documents 404.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		code := rec.Code
+		if code == http.StatusNotFound && strings.Contains(rec.Body.String(), "ENTITY_NOT_FOUND") {
+			code = http.StatusBadRequest
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	defer srv.Close()
+	code, out, _ := run(t, "run", "--base-url", "gu1="+srv.URL, "--tags", "@gu1")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "[GU1-07] an entity that does not exist")
+	assert.Contains(t, out, "status = 400, want 404")
+	assert.Contains(t, out, "failed: GU1-07")
+}
+
 func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
 	url := closedPort(t)
 	code, out, errOut := run(t, "run", "--base-url", "baas="+url)
@@ -302,7 +330,7 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"run", "--colour"}, "flag provided but not defined: -colour"},
 		{"bad base-url", []string{"run", "--base-url", "baas"}, "want PROVIDER=URL"},
-		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas, pomelo)`},
+		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas, gu1, pomelo)`},
 		{"not http", []string{"run", "--base-url", "baas=ftp://x"}, "is not an http(s) URL"},
 		{"bad format", []string{"run", "--format", "html"}, `--format "html": want pretty or progress`},
 		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
@@ -382,7 +410,7 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
 	urls := map[string]string{}
-	for len(urls) < 2 {
+	for len(urls) < 3 {
 		select {
 		case line := <-out.lines:
 			name, u, ok := strings.Cut(line, " ")
@@ -395,11 +423,12 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 		}
 	}
 	baseURL := urls["baas"]
-	code, runOut, errOut := run(t, "run", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"])
+	code, runOut, errOut := run(t, "run", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"], "--base-url", "gu1="+urls["gu1"])
 	assert.Equal(t, exit.OK, code, runOut+errOut)
 	assert.NotContains(t, runOut, "embedded mock")
 	assert.Contains(t, runOut, "15/15 IDs proven")
 	assert.Contains(t, runOut, "26/26 IDs proven")
+	assert.Contains(t, runOut, "13/13 IDs proven")
 
 	code, verOut, errOut := run(t, "verify", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"])
 	assert.Equal(t, exit.OK, code, verOut+errOut)

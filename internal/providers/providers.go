@@ -32,7 +32,7 @@ type Provider struct {
 
 // All lists every provider, sorted by name.
 func All() []Provider {
-	all := []Provider{baas(), pomelo()}
+	all := []Provider{baas(), gu1(), pomelo()}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }
