@@ -78,6 +78,7 @@ type Mock struct {
 	entities    map[string]map[string]client.Entity // org id -> entity id -> entity
 	validations map[string]*validation              // id -> validation
 	deliveries  []Delivery
+	last        chan struct{} // closed when the latest delivery is done; the next one waits for it
 	wg          sync.WaitGroup
 }
 
@@ -373,9 +374,17 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 	}
 	body, _ := json.Marshal(client.Event{Event: event, Timestamp: stamp(m.now()), OrganizationID: o.ID,
 		Payload: client.EventPayload{ValidationID: v.ID, EntityID: v.EntityID, Status: v.Status}})
+	// Deliveries go out one after the other, in the order of the changes: a receiver sees
+	// kyc.validation_created before kyc.validation_approved.
+	prev, done := m.last, make(chan struct{})
+	m.last = done
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		d := Delivery{ValidationID: v.ID, Event: event, URL: target}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

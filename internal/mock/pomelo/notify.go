@@ -28,8 +28,17 @@ func (m *Mock) setStatus(s *session, status string) {
 	}
 	ev := client.Event{EventID: newID("evt"), EventType: "identity.session.status_changed", SessionID: s.ID,
 		UserID: s.UserID, Status: status, CreatedAt: stamp(now)}
+	// Notifications go out one after the other, in the order of the changes.
+	prev, done := m.last, make(chan struct{})
+	m.last = done
 	m.wg.Add(1)
-	go m.deliver(target, ev)
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		m.deliver(target, ev)
+	}()
 }
 
 // deliver POSTs the notification, signed as KYC-15 describes, and sends it again after each wait in

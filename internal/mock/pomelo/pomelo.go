@@ -87,6 +87,7 @@ type Mock struct {
 	sessions   map[string]*session
 	userDocs   map[string]string // user id -> document number (set through the control API)
 	deliveries []Delivery
+	last       chan struct{} // closed when the latest notification is settled; the next one waits for it
 	wg         sync.WaitGroup
 }
 
