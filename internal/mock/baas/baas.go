@@ -9,17 +9,16 @@ package baas
 import (
 	"bytes"
 	"crypto/md5"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
 
 	client "github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/randid"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -155,7 +154,7 @@ func (m *Mock) fail(w http.ResponseWriter, p *mock.Problem) {
 }
 
 func (m *Mock) respond(w http.ResponseWriter, status int, body map[string]any) {
-	w.Header().Set("X-Request-Id", newUUID())
+	w.Header().Set("X-Request-Id", randid.UUID())
 	mock.WriteJSON(w, status, body)
 }
 
@@ -207,7 +206,7 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, errContact)
 		return
 	}
-	tok := sixDigits()
+	tok := randid.Digits(6)
 	now := m.now()
 	m.mu.Lock()
 	m.tokens[person.DocumentNumber] = &token{Value: tok, Agent: body.AgentDocumentNumber, Expires: now.Add(m.ttl)}
@@ -256,7 +255,7 @@ const localTime = "2006-01-02T15:04:05"
 
 // buildPerson answers BAAS-15: the sent person echoed, with a fresh person_key.
 func buildPerson(p client.Person, now time.Time) client.MovementValidation {
-	key := newUUID()
+	key := randid.UUID()
 	created := now.UTC().Format(localTime)
 	str := func(s string) *string {
 		if s == "" {
@@ -286,23 +285,6 @@ func buildPerson(p client.Person, now time.Time) client.MovementValidation {
 			Person:     rp,
 		},
 	}
-}
-
-func sixDigits() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	return fmt.Sprintf("%06d", n.Int64())
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // ---- control API (provider states; not part of the provider's API) ----
@@ -374,7 +356,7 @@ func (m *Mock) ctlIssueToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Token == "" {
-		d.Token = sixDigits()
+		d.Token = randid.Digits(6)
 	}
 	exp := m.now().Add(m.ttl)
 	if d.Expired {

@@ -11,8 +11,6 @@ package gu1
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,6 +21,7 @@ import (
 
 	client "github.com/latam-conformance/conformance/clients/gu1"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/randid"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -147,7 +146,7 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 func writeProblem(w http.ResponseWriter, p *mock.Problem) {
-	w.Header().Set("X-Request-Id", newUUID())
+	w.Header().Set("X-Request-Id", randid.UUID())
 	body := map[string]any{"error": p.Code, "message": p.Message}
 	if d, ok := p.Data["details"]; ok {
 		body["details"] = d
@@ -198,7 +197,7 @@ func (m *Mock) createEntity(w http.ResponseWriter, r *http.Request, o *org) {
 	}
 	var e client.Entity
 	_ = json.Unmarshal(raw, &e)
-	e.ID = newUUID()
+	e.ID = randid.UUID()
 	m.mu.Lock()
 	if m.entities[o.ID] == nil {
 		m.entities[o.ID] = map[string]client.Entity{}
@@ -254,8 +253,8 @@ func (m *Mock) createValidation(w http.ResponseWriter, r *http.Request, o *org) 
 		}
 	}
 	now := stamp(m.now())
-	session := "session_" + randomHex(8)
-	v := &validation{Validation: client.Validation{ID: newUUID(), EntityID: req.EntityID, OrganizationID: o.ID,
+	session := "session_" + randid.Hex(8)
+	v := &validation{Validation: client.Validation{ID: randid.UUID(), EntityID: req.EntityID, OrganizationID: o.ID,
 		SessionID: session, Status: "pending", Provider: "kyc_provider",
 		ProviderSessionURL: "https://verify.example.com/" + session, IsCurrent: true, Metadata: req.Metadata,
 		CreatedAt: now, UpdatedAt: now}, webhookURL: req.WebhookURL}
@@ -424,7 +423,7 @@ func (m *Mock) ctlOrg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o.ID == "" {
-		o.ID = "org_" + randomHex(6)
+		o.ID = "org_" + randid.Hex(6)
 	}
 	m.mu.Lock()
 	m.orgs[o.APIKey] = &o
@@ -475,18 +474,3 @@ func (m *Mock) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}

@@ -14,10 +14,8 @@
 package pomelo
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,6 +23,7 @@ import (
 
 	client "github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/randid"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -249,19 +248,7 @@ func (m *Mock) authorized(r *http.Request) *mock.Problem {
 
 // ---- helpers ----
 
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
 // newID returns prefix-<27 random characters>, the shape of Pomelo ids.
-func newID(prefix string) string {
-	b := make([]byte, 27)
-	for i := range b {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alnum))))
-		if err != nil {
-			panic(err) // crypto/rand does not fail on Linux
-		}
-		b[i] = alnum[n.Int64()]
-	}
-	return prefix + "-" + string(b)
-}
+func newID(prefix string) string { return randid.Prefixed(prefix, 27) }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
