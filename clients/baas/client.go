@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/latam-conformance/conformance/clients/internal/endpoint"
 )
 
 // Paths of the documented operations.
@@ -20,8 +22,6 @@ const (
 	PathTokenRequest       = "/baas/token_request"
 	PathMovementValidation = "/baas/movement_validation"
 )
-
-const maxErrorBody = 1 << 20 // read at most 1 MiB of an error body
 
 // Client calls one BaaS environment. It is safe for concurrent use.
 type Client struct {
@@ -70,14 +70,10 @@ func WithUserAgent(ua string) Option {
 
 // NewClient returns a client for the environment at baseURL (scheme and host, optionally a path prefix).
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(baseURL)
+	u, err := endpoint.Parse("baas", baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("baas: base URL %q: %w", baseURL, err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("baas: base URL %q: want http(s)://host[:port][/prefix]", baseURL)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, userAgent: "conformance-baas-client/1"}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -107,9 +103,7 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) (*http.Re
 			return nil, fmt.Errorf("baas: encode %s body: %w", path, err)
 		}
 	}
-	u := *c.base
-	u.Path = c.base.Path + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(raw))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.Join(c.base, path).String(), bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("baas: POST %s: %w", path, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/latam-conformance/conformance/clients/internal/endpoint"
 )
 
 // Error codes documented by seed 004.
@@ -30,7 +32,7 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	if e.Code == "" {
-		return fmt.Sprintf("baas: HTTP %d: %s", e.StatusCode, truncate(string(e.Body), 200))
+		return fmt.Sprintf("baas: HTTP %d: %s", e.StatusCode, endpoint.Truncate(string(e.Body), 200))
 	}
 	return fmt.Sprintf("baas: HTTP %d %s: %s", e.StatusCode, e.Code, e.Description)
 }
@@ -39,16 +41,9 @@ func checkResponse(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
 	e := &APIError{StatusCode: resp.StatusCode, Body: body, RequestID: resp.Header.Get("X-Request-Id")}
 	// A body that is not the documented shape still yields an error with the status and raw body.
 	_ = json.Unmarshal(body, e)
 	return e
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/latam-conformance/conformance/clients/internal/endpoint"
 )
 
 // Paths of the operations.
@@ -26,8 +28,6 @@ const (
 	PathEntities    = "/api/entities"
 	PathValidations = "/api/kyc/validations"
 )
-
-const maxErrorBody = 1 << 20
 
 // Error codes documented by seed 002.
 const (
@@ -72,14 +72,10 @@ func WithHTTPClient(hc *http.Client) Option {
 // NewClient returns a client for the environment at baseURL. Without WithAPIKey it sends no
 // Authorization header.
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(baseURL)
+	u, err := endpoint.Parse("gu1", baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("gu1: base URL %q: %w", baseURL, err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("gu1: base URL %q: want http(s)://host[:port][/prefix]", baseURL)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, userAgent: "conformance-gu1-client/1"}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -101,16 +97,9 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	if e.Code == "" {
-		return fmt.Sprintf("gu1: HTTP %d: %s", e.StatusCode, truncate(string(e.Body), 200))
+		return fmt.Sprintf("gu1: HTTP %d: %s", e.StatusCode, endpoint.Truncate(string(e.Body), 200))
 	}
 	return fmt.Sprintf("gu1: HTTP %d %s: %s", e.StatusCode, e.Code, e.Message)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // Do sends one request: body is JSON-encoded (a json.RawMessage as it is), a 2xx answer is decoded into
@@ -128,11 +117,7 @@ func (c *Client) Do(ctx context.Context, method, escapedPath string, query url.V
 		}
 		rd = bytes.NewReader(raw)
 	}
-	u := *c.base
-	u.RawPath = c.base.EscapedPath() + escapedPath
-	if p, err := url.PathUnescape(u.RawPath); err == nil {
-		u.Path = p
-	}
+	u := endpoint.Join(c.base, escapedPath)
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
@@ -152,7 +137,7 @@ func (c *Client) Do(ctx context.Context, method, escapedPath string, query url.V
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
 		e := &APIError{StatusCode: resp.StatusCode, Body: b, RequestID: resp.Header.Get("X-Request-Id")}
 		_ = json.Unmarshal(b, e)
 		return resp, e

@@ -23,6 +23,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/latam-conformance/conformance/clients/internal/endpoint"
 )
 
 // Paths of the documented operations.
@@ -32,8 +34,6 @@ const (
 	PathSessions         = "/identity/v1/sessions"
 	PathCleanValidations = "/clean_validations" // no /identity prefix in the seed (DOC-05)
 )
-
-const maxErrorBody = 1 << 20
 
 // Credentials are the OAuth2 client credentials of KYC-16.
 type Credentials struct {
@@ -104,14 +104,10 @@ func WithUserAgent(ua string) Option {
 // NewClient returns a client for the environment at baseURL. Without WithCredentials it sends no
 // Authorization header (useful to test KYB-01 and KYC-16 themselves).
 func NewClient(baseURL string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(baseURL)
+	u, err := endpoint.Parse("pomelo", baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("pomelo: base URL %q: %w", baseURL, err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("pomelo: base URL %q: want http(s)://host[:port][/prefix]", baseURL)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	c := &Client{base: u, inner: &http.Client{Timeout: 30 * time.Second}, userAgent: "conformance-pomelo-client/1"}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -153,16 +149,7 @@ func transportOf(hc *http.Client) http.RoundTripper {
 
 // url joins the base URL and an already escaped path (ids are escaped segment by segment, so an id
 // holding "/" cannot change the route).
-func (c *Client) url(escapedPath string) string {
-	u := *c.base
-	raw := c.base.EscapedPath() + escapedPath
-	p, err := url.PathUnescape(raw)
-	if err != nil {
-		p = raw
-	}
-	u.Path, u.RawPath = p, raw
-	return u.String()
-}
+func (c *Client) url(escapedPath string) string { return endpoint.Join(c.base, escapedPath).String() }
 
 // BaseURL is the environment the client calls.
 func (c *Client) BaseURL() string { return c.base.String() }
@@ -216,7 +203,7 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.GetBody == nil) {
 		return resp, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, endpoint.MaxErrorBody))
 	_ = resp.Body.Close()
 	a.tokens.drop(tok)
 	if tok, err = a.tokens.token(req.Context()); err != nil {
@@ -276,7 +263,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
 		return resp, apiErrorFrom(resp.StatusCode, b, resp.Header)
 	}
 	if out == nil {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/latam-conformance/conformance/clients/internal/endpoint"
 )
 
 // APIError is any non-2xx answer. The seeds document no error body for Pomelo Identity; the client reads
@@ -20,7 +22,7 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	if e.Code == "" {
-		return fmt.Sprintf("pomelo: HTTP %d: %s", e.StatusCode, truncate(string(e.Body), 200))
+		return fmt.Sprintf("pomelo: HTTP %d: %s", e.StatusCode, endpoint.Truncate(string(e.Body), 200))
 	}
 	return fmt.Sprintf("pomelo: HTTP %d %s: %s", e.StatusCode, e.Code, e.Message)
 }
@@ -41,11 +43,4 @@ func apiErrorFrom(status int, body []byte, h http.Header) *APIError {
 		e.Code, e.Message, e.Details = doc.Error.Code, doc.Error.Message, doc.Error.Details
 	}
 	return e
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// maxNotification is the largest notification body the receiver reads.
+const maxNotification = 1 << 20
+
 // Webhook headers (KYC-15).
 const (
 	HeaderAPIKey    = "X-Api-Key"
@@ -113,8 +116,8 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReceiverError(w, http.StatusMethodNotAllowed, "method_not_allowed", "notifications are POSTed")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxErrorBody+1))
-	if err != nil || len(body) > maxErrorBody {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxNotification+1))
+	if err != nil || len(body) > maxNotification {
 		writeReceiverError(w, http.StatusRequestEntityTooLarge, "body_too_large", "notification body over 1 MiB")
 		return
 	}

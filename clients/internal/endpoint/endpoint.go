@@ -1,0 +1,50 @@
+// Package endpoint is what the provider clients share about where they send requests: the base URL
+// check, joining it with an escaped path, and the limit on error bodies.
+package endpoint
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// MaxErrorBody is how much of an error body a client reads: 1 MiB.
+const MaxErrorBody = 1 << 20
+
+// Parse checks that raw is http(s)://host[:port][/prefix] and drops a trailing slash from the prefix.
+// Errors start with pkg, the client's package name.
+func Parse(pkg, base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: base URL %q: %w", pkg, base, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: base URL %q: want http(s)://host[:port][/prefix]", pkg, base)
+	}
+	raw := strings.TrimSuffix(u.EscapedPath(), "/")
+	if p, err := url.PathUnescape(raw); err == nil {
+		u.Path, u.RawPath = p, raw
+	}
+	return u, nil
+}
+
+// Join returns base followed by an already escaped path (ids escaped segment by segment, so an id
+// holding "/" cannot change the route), without a query.
+func Join(base *url.URL, escapedPath string) *url.URL {
+	u := *base
+	raw := base.EscapedPath() + escapedPath
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		p = raw
+	}
+	u.Path, u.RawPath = p, raw
+	return &u
+}
+
+// Truncate shortens s to n bytes for an error message.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
