@@ -4,6 +4,7 @@
 package mock
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -211,6 +212,22 @@ func DecodeObject(r *http.Request) (map[string]any, []byte, *Problem) {
 			Message: "conformance mock: body has data after the JSON object"}
 	}
 	return obj, raw, nil
+}
+
+// DecodeStrict reads a control-API body into v, refusing unknown fields: a read problem is ReadBody's,
+// a body that does not decode is 400 CodeMalformedJSON with the decoder's complaint.
+func DecodeStrict(r *http.Request, v any) *Problem {
+	raw, p := ReadBody(r)
+	if p != nil {
+		return p
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
+			Message: "conformance mock control API: " + err.Error()}
+	}
+	return nil
 }
 
 // SchemaProblem turns violations into a 400 Problem that lists each one with its JSON pointer and rule.

@@ -7,7 +7,6 @@
 package baas
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -305,17 +304,9 @@ type ctlDoc struct {
 }
 
 func (m *Mock) readCtl(w http.ResponseWriter, r *http.Request, needDoc bool) (*ctlDoc, bool) {
-	raw, p := mock.ReadBody(r)
-	if p != nil {
-		m.fail(w, p)
-		return nil, false
-	}
 	var d ctlDoc
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		m.fail(w, &mock.Problem{Status: http.StatusBadRequest, Code: mock.CodeMalformedJSON, Title: "Bad Request",
-			Message: "conformance mock control API: " + err.Error()})
+	if p := mock.DecodeStrict(r, &d); p != nil {
+		m.fail(w, p)
 		return nil, false
 	}
 	if needDoc && !elevenDigits(d.DocumentNumber) {

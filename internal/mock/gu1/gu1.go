@@ -410,13 +410,9 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 
 func (m *Mock) ctlOrg(w http.ResponseWriter, r *http.Request) {
 	var o org
-	raw, p := mock.ReadBody(r)
-	if p == nil {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&o); err != nil || o.APIKey == "" {
-			p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want {api_key, kyc_configured, webhook_url}")
-		}
+	p := mock.DecodeStrict(r, &o)
+	if (p == nil && o.APIKey == "") || (p != nil && p.Code == mock.CodeMalformedJSON) {
+		p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want {api_key, kyc_configured, webhook_url}")
 	}
 	if p != nil {
 		writeProblem(w, p)

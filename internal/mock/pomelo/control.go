@@ -1,8 +1,6 @@
 package pomelo
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -35,19 +33,15 @@ func (m *Mock) controlRoutes(rt *mock.Router) {
 
 // decodeCtl reads a control body strictly into v.
 func decodeCtl(w http.ResponseWriter, r *http.Request, v any) bool {
-	raw, p := mock.ReadBody(r)
+	p := mock.DecodeStrict(r, v)
 	if p == nil {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: %v", err)
-		}
+		return true
 	}
-	if p != nil {
-		writeProblem(w, p)
-		return false
+	if p.Code == mock.CodeMalformedJSON {
+		p.Code = CodeInvalidRequest
 	}
-	return true
+	writeProblem(w, p)
+	return false
 }
 
 // ctlFlow configures a validation flow: its country and where its notifications go.
