@@ -51,13 +51,6 @@ func gu1Of(ctx context.Context) (*World, *gu1World, *gu1.Client, error) {
 	return w, g, c, err
 }
 
-func transportOnlyGu1(err error) error {
-	var apiErr *gu1.APIError
-	if err == nil || errors.As(err, &apiErr) {
-		return nil
-	}
-	return err
-}
 
 func registerGu1(sc stepRegistry) {
 	sc.Step(`^an organisation (with|without) the KYC integration$`, func(ctx context.Context, with string) error {
@@ -101,7 +94,7 @@ func registerGu1(sc stepRegistry) {
 			body = json.RawMessage(`{}`)
 		}
 		_, err = anon.Do(ctx, method, path, nil, body, nil)
-		return transportOnlyGu1(err)
+		return transportOnly(err)
 	})
 	sc.Step(`^I get the (first|latest) validation$`, func(ctx context.Context, which string) error {
 		_, g, c, err := gu1Of(ctx)
@@ -113,7 +106,7 @@ func registerGu1(sc stepRegistry) {
 			return err
 		}
 		_, _, err = c.GetValidation(ctx, v.ID)
-		return transportOnlyGu1(err)
+		return transportOnly(err)
 	})
 	sc.Step(`^the validation moves to "([a-z_]+)"$`, func(ctx context.Context, status string) error {
 		w, g, _, err := gu1Of(ctx)
@@ -194,7 +187,7 @@ func createValidation(ctx context.Context) error {
 	if err == nil {
 		g.validations = append(g.validations, &v)
 	}
-	return transportOnlyGu1(err)
+	return transportOnly(err)
 }
 
 func theValidationIsPending(ctx context.Context) error {

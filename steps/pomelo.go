@@ -241,16 +241,9 @@ func iAskForAToken(ctx context.Context, secret string) error {
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {mockpomelo.ClientID},
 		"client_secret": {secret}, "audience": {"https://api.pomelo.la"}}
 	_, err = p.anon.Raw(ctx, http.MethodPost, pomelo.PathToken, nil, []byte(form.Encode()), "application/x-www-form-urlencoded", nil)
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
-func transportOnlyPomelo(err error) error {
-	var apiErr *pomelo.APIError
-	if err == nil || errors.As(err, &apiErr) {
-		return nil
-	}
-	return err
-}
 
 func createKYC(ctx context.Context, user string) error {
 	_, p, err := pomeloOf(ctx)
@@ -262,7 +255,7 @@ func createKYC(ctx context.Context, user string) error {
 	}
 	s, _, err := p.client.CreateKYCSession(ctx, &pomelo.KYCSession{UserID: user, FlowID: p.flowID})
 	p.remember(s)
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
 func (p *pomeloWorld) remember(s *pomelo.Session) {
@@ -289,7 +282,7 @@ func createKYB(ctx context.Context) error {
 		if err == nil {
 			p.remember(&out.Data)
 		}
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	}
 	var typed pomelo.KYBSession
 	if err := json.Unmarshal(w.body.raw(), &typed); err != nil {
@@ -297,7 +290,7 @@ func createKYB(ctx context.Context) error {
 	}
 	s, _, err := p.client.CreateKYBSession(ctx, &typed)
 	p.remember(s)
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
 func onSession(ctx context.Context, what string) error {
@@ -319,26 +312,26 @@ func sessionCall(ctx context.Context, p *pomeloWorld, id, what string) error {
 		if s != nil {
 			p.session = s
 		}
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	case "get-singular":
 		var out struct {
 			Data pomelo.Session `json:"data"`
 		}
 		_, err := p.client.Raw(ctx, http.MethodGet, "/identity/v1/session/"+url.PathEscape(id), nil, nil, "", &out)
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	case "cancel":
 		var err error
 		s, _, err = p.client.CancelSession(ctx, id)
 		if s != nil {
 			p.session = s
 		}
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	case "report", "ask for the report of":
 		_, _, err := p.client.SessionReport(ctx, id)
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	case "upload a selfie to":
 		_, _, err := p.client.UploadFile(ctx, id, fixtures.PomeloID("usr"), pomelo.DocSelfie, "selfie.jpg", "image/jpeg", strings.NewReader("jpeg"))
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	}
 	return fmt.Errorf("unknown session call %q", what)
 }
@@ -369,7 +362,7 @@ func uploadFor(ctx context.Context, docType, entity, mediaType string) error {
 		}
 	}
 	_, _, err = p.client.UploadFile(ctx, p.session.ID, id, docType, docType+".bin", mediaType, strings.NewReader("content of "+docType))
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
 func callWithoutBearer(ctx context.Context, method, path string) error {
@@ -384,7 +377,7 @@ func callWithoutBearer(ctx context.Context, method, path string) error {
 		body, ct = []byte(`{}`), "application/json"
 	}
 	_, err = p.anon.Raw(ctx, method, path, nil, body, ct, nil)
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
 // searchWith sends the query as written, scoped to the scenario's flow so that concurrent scenarios do
@@ -405,7 +398,7 @@ func searchWith(ctx context.Context, raw string) error {
 	if q, ok := typedQuery(vals); ok {
 		page, _, err := p.client.SearchSessions(ctx, q)
 		p.searched = page
-		return transportOnlyPomelo(err)
+		return transportOnly(err)
 	}
 	w.alter()
 	var page pomelo.Page
@@ -413,7 +406,7 @@ func searchWith(ctx context.Context, raw string) error {
 	if err == nil {
 		p.searched = &page
 	}
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
 // typedQuery converts vals to a pomelo.Query when every parameter is one the type can express.
@@ -456,7 +449,7 @@ func cleanWith(ctx context.Context, user, doc string) error {
 		return err
 	}
 	_, err = p.client.CleanValidations(ctx, user, doc)
-	return transportOnlyPomelo(err)
+	return transportOnly(err)
 }
 
 // ---- Then ----
