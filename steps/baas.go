@@ -123,7 +123,6 @@ func requestToken(ctx context.Context, contactType string) error {
 	return transportOnly(err)
 }
 
-
 func anSMSTokenWasRequested(ctx context.Context) error {
 	if err := requestToken(ctx, ""); err != nil {
 		return err

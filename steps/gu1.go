@@ -51,7 +51,6 @@ func gu1Of(ctx context.Context) (*World, *gu1World, *gu1.Client, error) {
 	return w, g, c, err
 }
 
-
 func registerGu1(sc stepRegistry) {
 	sc.Step(`^an organisation (with|without) the KYC integration$`, func(ctx context.Context, with string) error {
 		g := worldOf(ctx).gu1State()

@@ -244,7 +244,6 @@ func iAskForAToken(ctx context.Context, secret string) error {
 	return transportOnly(err)
 }
 
-
 func createKYC(ctx context.Context, user string) error {
 	_, p, err := pomeloOf(ctx)
 	if err != nil {
