@@ -1,7 +1,11 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/textproto"
 	"strings"
 	"testing"
 
@@ -46,5 +50,47 @@ func BenchmarkLoad(b *testing.B) {
 		if _, err := Load(schemas.FS); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkValidateMultipart measures checking a natural-person form with three photos of photoSize
+// bytes: FormDocument reads every part (keeping 512 bytes of each file) and the form schema is applied.
+func BenchmarkValidateMultipart(b *testing.B) {
+	r, err := Load(schemas.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	op, ok := r.Match("personalinfo", "POST", "/internal/v1/clients/personal_informations")
+	if !ok {
+		b.Fatal("no operation")
+	}
+	for _, photoSize := range []int{64, 1 << 20, 5 << 20} {
+		b.Run(fmt.Sprintf("photos=%dB", photoSize), func(b *testing.B) {
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			for _, kv := range [][2]string{{"birthday", "1990-08-10"}, {"first_name", "Juan"}, {"last_name", "Fernandez"},
+				{"gender", "Hombre"}, {"marital_status", "divorcee"}, {"nationality", "Argentino"},
+				{"politically_exposed", "false"}, {"document_type", "cuil"}, {"document_number", "9999999"}} {
+				_ = w.WriteField(kv[0], kv[1])
+			}
+			photo := append([]byte("GIF89a"), make([]byte, photoSize-6)...)
+			for _, f := range []string{"front_document", "back_document", "dni_selfie"} {
+				h := textproto.MIMEHeader{}
+				h.Set("Content-Disposition", `form-data; name="`+f+`"; filename="p.gif"`)
+				h.Set("Content-Type", "image/gif")
+				p, _ := w.CreatePart(h)
+				_, _ = p.Write(photo)
+			}
+			_ = w.Close()
+			body, ct := buf.Bytes(), w.FormDataContentType()
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if vs := r.ValidateRequestBody(op, ct, body); len(vs) > 0 {
+					b.Fatalf("violations: %v", vs)
+				}
+			}
+		})
 	}
 }

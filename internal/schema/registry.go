@@ -24,9 +24,10 @@ type Operation struct {
 	Provider  string            `json:"-"`
 	ID        string            `json:"id"`
 	Method    string            `json:"method"`
-	Path      string            `json:"path"` // may hold {placeholders}, each matching one path segment
-	Request   string            `json:"request,omitempty"`
-	Responses map[string]string `json:"responses"` // status code -> schema file
+	Path      string            `json:"path"`                   // may hold {placeholders}, each matching one path segment
+	Request   string            `json:"request,omitempty"`      // schema of a JSON request body
+	Form      string            `json:"request_form,omitempty"` // schema of a multipart/form-data body, seen through FormDocument
+	Responses map[string]string `json:"responses"`              // status code -> schema file
 	pathRE    *regexp.Regexp
 }
 
@@ -64,6 +65,7 @@ type doc struct {
 	id   *url.URL
 	raw  []byte
 	tree any
+	refs map[*doc]bool // the other documents its $refs land in
 }
 
 // Load reads <provider>/index.json and <provider>/*.json from fsys, checks that every $ref resolves
@@ -95,7 +97,7 @@ func Load(fsys fs.FS) (*Registry, error) {
 		if idStr == "" || err != nil || !id.IsAbs() {
 			return nil, fmt.Errorf("schema %s: needs an absolute $id", f)
 		}
-		d := &doc{key: f, id: id, raw: raw, tree: tree}
+		d := &doc{key: f, id: id, raw: raw, tree: tree, refs: map[*doc]bool{}}
 		if prev, dup := byID[idStr]; dup {
 			return nil, fmt.Errorf("schema %s: $id %s already used by %s", f, idStr, prev.key)
 		}
@@ -110,11 +112,11 @@ func Load(fsys fs.FS) (*Registry, error) {
 	for key, d := range docs {
 		sl := gojsonschema.NewSchemaLoader()
 		sl.Validate = true // the schema itself must be a valid draft-07 schema
-		for other, od := range docs {
-			if other != key {
-				if err := sl.AddSchemas(gojsonschema.NewBytesLoader(od.raw)); err != nil {
-					return nil, fmt.Errorf("load schema %s: %w", other, err)
-				}
+		// Only the documents d reaches through $refs: adding every schema to every loader made start-up
+		// quadratic in the number of schemas (0.56 s for 40 of them).
+		for _, od := range reachable(d) {
+			if err := sl.AddSchemas(gojsonschema.NewBytesLoader(od.raw)); err != nil {
+				return nil, fmt.Errorf("load schema %s: %w", od.key, err)
 			}
 		}
 		s, err := sl.Compile(gojsonschema.NewBytesLoader(d.raw))
@@ -153,7 +155,7 @@ func (r *Registry) loadIndex(fsys fs.FS, f string) error {
 		if op.ID == "" || op.Method == "" || !strings.HasPrefix(op.Path, "/") {
 			return fmt.Errorf("%s: operation %q needs an id, a method and a path starting with /", f, op.ID)
 		}
-		refs := map[string]string{"request": op.Request}
+		refs := map[string]string{"request": op.Request, "request_form": op.Form}
 		for st, s := range op.Responses {
 			if _, err := strconv.Atoi(st); err != nil {
 				return fmt.Errorf("%s: operation %s: response status %q is not a number", f, op.ID, st)
@@ -174,6 +176,25 @@ func (r *Registry) loadIndex(fsys fs.FS, f string) error {
 	return nil
 }
 
+// reachable lists the other documents d refers to, directly or through them, sorted by key.
+func reachable(d *doc) []*doc {
+	seen := map[*doc]bool{d: true}
+	var out []*doc
+	var walk func(*doc)
+	walk = func(x *doc) {
+		for r := range x.refs {
+			if !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+				walk(r)
+			}
+		}
+	}
+	walk(d)
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
 // checkRefs walks node and fails when a $ref does not land on a document of the set (and, with a
 // fragment, on a node inside it).
 func checkRefs(d *doc, node any, byID map[string]*doc) error {
@@ -190,6 +211,9 @@ func checkRefs(d *doc, node any, byID map[string]*doc) error {
 			target, ok := byID[abs.String()]
 			if !ok {
 				return fmt.Errorf("schema %s: $ref %q resolves to %s, which is not one of the schemas", d.key, ref, abs)
+			}
+			if target != d {
+				d.refs[target] = true
 			}
 			if _, err := pointerGet(target.tree, frag); err != nil {
 				return fmt.Errorf("schema %s: $ref %q: %v in %s", d.key, ref, err, target.key)
@@ -275,8 +299,8 @@ func (r *Registry) Match(provider, method, urlPath string) (*Operation, bool) {
 	return nil, false
 }
 
-// ValidateRequest checks a request body against the operation's request schema. An operation without
-// a request schema accepts any body.
+// ValidateRequest checks a JSON request body against the operation's request schema. An operation
+// without a request schema accepts any body.
 func (r *Registry) ValidateRequest(op *Operation, body []byte) []Violation {
 	if op.Request == "" {
 		return nil
