@@ -7,7 +7,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
+
+	"github.com/latam-conformance/conformance/clients/internal/endpoint"
 )
 
 // Document types of KYC-04 (ARG and BRA) and KYB-09.
@@ -45,10 +46,7 @@ func MultipartFile(filename, mediaType string, content io.Reader) (*bytes.Buffer
 	}
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, uploadFieldName, filename))
-	h.Set("Content-Type", mediaType)
-	part, err := w.CreatePart(h)
+	part, err := w.CreatePart(endpoint.FilePart(uploadFieldName, filename, mediaType))
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,9 +1,10 @@
 // Package endpoint is what the provider clients share about where they send requests: the base URL
-// check, joining it with an escaped path, and the limit on error bodies.
+// check, joining it with an escaped path, the limit on error bodies and the header of a file part.
 package endpoint
 
 import (
 	"fmt"
+	"net/textproto"
 	"net/url"
 	"strings"
 )
@@ -47,4 +48,16 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"")
+
+// FilePart is the MIME header of a multipart/form-data file part. The names are escaped the way
+// mime/multipart escapes them (backslash and double quote only), so a non-ASCII file name is sent as
+// UTF-8 rather than as a Go-quoted \u escape.
+func FilePart(field, filename, contentType string) textproto.MIMEHeader {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quoteEscaper.Replace(field), quoteEscaper.Replace(filename)))
+	h.Set("Content-Type", contentType)
+	return h
 }

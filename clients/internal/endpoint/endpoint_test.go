@@ -21,3 +21,9 @@ func TestParseAndJoin(t *testing.T) {
 	assert.Equal(t, "abc…", Truncate("abcdef", 3))
 	assert.Equal(t, "ab", Truncate("ab", 3))
 }
+
+func TestFilePartEscapesLikeMimeMultipart(t *testing.T) {
+	h := FilePart("dni_selfie", `fóto "1".jpg`, "image/jpeg")
+	assert.Equal(t, `form-data; name="dni_selfie"; filename="fóto \"1\".jpg"`, h.Get("Content-Disposition"))
+	assert.Equal(t, "image/jpeg", h.Get("Content-Type"))
+}
