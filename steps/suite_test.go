@@ -13,13 +13,12 @@ import (
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
 // TestSuite runs the whole embedded Gherkin suite under go test, each scenario a subtest, four at a
 // time, against the embedded mocks: with -race this proves the per-scenario World shares nothing.
 func TestSuite(t *testing.T) {
-	reg, err := schema.Load(schemas.FS)
+	reg, err := schema.Embedded()
 	require.NoError(t, err)
 	set, err := targets.Start(context.Background(), providers.Names(), nil, mock.Config{Schemas: reg})
 	require.NoError(t, err)

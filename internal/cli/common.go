@@ -7,14 +7,13 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/schema"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
 func providerList() string { return strings.Join(providers.Names(), ", ") }
 
 // loadSchemas compiles the embedded schemas; a broken one is a configuration error.
 func loadSchemas() (*schema.Registry, error) {
-	reg, err := schema.Load(schemas.FS)
+	reg, err := schema.Embedded()
 	if err != nil {
 		return nil, exit.Usagef("schemas: %v", err)
 	}

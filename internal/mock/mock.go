@@ -43,7 +43,7 @@ const (
 
 // Config is what the runner hands every mock constructor.
 type Config struct {
-	Schemas  *schema.Registry
+	Schemas  *schema.Registry // nil: the embedded schemas (schema.Embedded)
 	Now      func() time.Time // nil: time.Now
 	TokenTTL time.Duration    // lifetime of provider-issued tokens (BaaS SMS tokens); 0: the mock's default
 }
@@ -54,6 +54,22 @@ func (cfg Config) Clock() func() time.Time {
 		return cfg.Now
 	}
 	return time.Now
+}
+
+// Registry returns cfg.Schemas, or the embedded schemas when it is nil, after checking that it holds
+// the operations of provider.
+func (cfg Config) Registry(provider string) (*schema.Registry, error) {
+	reg := cfg.Schemas
+	if reg == nil {
+		var err error
+		if reg, err = schema.Embedded(); err != nil {
+			return nil, fmt.Errorf("%s mock: %w", provider, err)
+		}
+	}
+	if len(reg.Operations(provider)) == 0 {
+		return nil, fmt.Errorf("%s mock: the schema registry has no %s operations", provider, provider)
+	}
+	return reg, nil
 }
 
 // Problem is an answer in a provider's error shape; each mock renders it its own way.

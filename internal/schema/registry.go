@@ -15,8 +15,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xeipuuv/gojsonschema"
+
+	"github.com/latam-conformance/conformance/schemas"
 )
 
 // Operation is one documented call of a provider, as listed in <provider>/index.json.
@@ -432,3 +435,7 @@ func rule(t string) string {
 		return t
 	}
 }
+
+// Embedded returns the registry of the schemas built into the binary (package schemas), compiled on the
+// first call and shared after it: a Registry is only read once loaded.
+var Embedded = sync.OnceValues(func() (*Registry, error) { return Load(schemas.FS) })

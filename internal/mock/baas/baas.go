@@ -55,17 +55,18 @@ type Mock struct {
 	outbox   []SMS             // every SMS sent, oldest first
 }
 
-// New builds the mock. cfg.Schemas must hold the baas schemas.
+// New builds the mock. cfg.Schemas, when set, must hold the baas schemas.
 func New(cfg mock.Config) (*Mock, error) {
-	if cfg.Schemas == nil {
-		return nil, fmt.Errorf("baas mock: no schema registry")
+	reg, err := cfg.Registry("baas")
+	if err != nil {
+		return nil, err
 	}
 	for _, id := range []string{"token_request", "movement_validation"} {
-		if !hasOp(cfg.Schemas, id) {
+		if !hasOp(reg, id) {
 			return nil, fmt.Errorf("baas mock: schema index has no operation %q", id)
 		}
 	}
-	m := &Mock{schemas: cfg.Schemas, now: cfg.Clock(), ttl: cfg.TokenTTL}
+	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL}
 	if m.ttl <= 0 {
 		m.ttl = DefaultTokenTTL
 	}

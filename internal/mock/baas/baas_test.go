@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +18,6 @@ import (
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/schema"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
 type clock struct {
@@ -32,13 +32,8 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-var registry = func() *schema.Registry {
-	r, err := schema.Load(schemas.FS)
-	if err != nil {
-		panic(err)
-	}
-	return r
-}()
+// registry is the embedded schemas, which New uses when mock.Config names none.
+var registry, _ = schema.Embedded()
 
 func newMock(t testing.TB, clk *clock) *Mock {
 	t.Helper()
@@ -255,9 +250,14 @@ func TestControlIssuedTokens(t *testing.T) {
 	assert.Equal(t, 200, status)
 }
 
-func TestNewNeedsSchemas(t *testing.T) {
-	_, err := New(mock.Config{})
-	assert.ErrorContains(t, err, "no schema registry")
+func TestNewTakesTheEmbeddedSchemasByDefaultAndRefusesASetWithoutBaaS(t *testing.T) {
+	m, err := New(mock.Config{})
+	require.NoError(t, err)
+	assert.NotNil(t, m.schemas)
+	reg, err := schema.Load(fstest.MapFS{"other/index.json": {Data: []byte(`{"provider":"other","operations":[]}`)}})
+	require.NoError(t, err)
+	_, err = New(mock.Config{Schemas: reg})
+	assert.ErrorContains(t, err, "baas mock: the schema registry has no baas operations")
 }
 
 // FuzzNever5xx: whatever arrives, the mock answers below 500, in the documented error shape when it

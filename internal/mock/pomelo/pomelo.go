@@ -90,15 +90,13 @@ type Mock struct {
 	wg         sync.WaitGroup
 }
 
-// New builds the mock. cfg.Schemas must hold the pomelo schemas.
+// New builds the mock. cfg.Schemas, when set, must hold the pomelo schemas.
 func New(cfg mock.Config) (*Mock, error) {
-	if cfg.Schemas == nil {
-		return nil, fmt.Errorf("pomelo mock: no schema registry")
+	reg, err := cfg.Registry("pomelo")
+	if err != nil {
+		return nil, err
 	}
-	if len(cfg.Schemas.Operations("pomelo")) == 0 {
-		return nil, fmt.Errorf("pomelo mock: the schema registry has no pomelo operations")
-	}
-	m := &Mock{schemas: cfg.Schemas, now: cfg.Clock(), ttl: cfg.TokenTTL,
+	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL,
 		hc:      &http.Client{Timeout: 5 * time.Second},
 		retries: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}}
 	if m.ttl <= 0 {

@@ -17,16 +17,10 @@ import (
 	client "github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/schema"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
-var registry = func() *schema.Registry {
-	r, err := schema.Load(schemas.FS)
-	if err != nil {
-		panic(err)
-	}
-	return r
-}()
+// registry is the embedded schemas, which New uses when mock.Config names none.
+var registry, _ = schema.Embedded()
 
 type harness struct {
 	t     testing.TB
