@@ -11,6 +11,7 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/clients/gu1"
+	"github.com/latam-conformance/conformance/clients/personalinfo"
 	"github.com/latam-conformance/conformance/clients/pomelo"
 )
 
@@ -40,7 +41,8 @@ func transportOnly(err error) error {
 	var b *baas.APIError
 	var p *pomelo.APIError
 	var g *gu1.APIError
-	if err == nil || errors.As(err, &b) || errors.As(err, &p) || errors.As(err, &g) {
+	var pi *personalinfo.APIError
+	if err == nil || errors.As(err, &b) || errors.As(err, &p) || errors.As(err, &g) || errors.As(err, &pi) {
 		return nil
 	}
 	return err
@@ -195,7 +197,7 @@ func theRequestIsRejectedAt(ctx context.Context, pointer string) error {
 		return fmt.Errorf("%s: status = %d, want a documented rejection (%s) for the invalid %s (body: %s)",
 			ex.Name(), ex.Status, strings.Join(sortedStrings(documented), " or "), pointer, snippet(ex.RespBody))
 	}
-	vs := w.deps.Schemas.ValidateRequest(op, ex.ReqBody)
+	vs := w.deps.Schemas.ValidateRequestBody(op, ex.ReqType, ex.ReqBody)
 	var seen []string
 	for _, v := range vs {
 		if v.Pointer == pointer || strings.HasPrefix(v.Pointer, pointer+"/") {
@@ -204,7 +206,7 @@ func theRequestIsRejectedAt(ctx context.Context, pointer string) error {
 		seen = append(seen, v.String())
 	}
 	return fmt.Errorf("%s: the provider refused the request, but schemas/%s/%s does not flag %s (it reports: %s)",
-		ex.Name(), ex.Provider, op.Request, pointer, orNone(seen))
+		ex.Name(), ex.Provider, op.RequestSchemaFor(ex.ReqType), pointer, orNone(seen))
 }
 
 func orNone(s []string) string {

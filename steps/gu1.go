@@ -58,6 +58,28 @@ func registerGu1(sc stepRegistry) {
 		return nil
 	})
 	sc.Step(`^an? (person|company) entity created through the Entities API$`, aGu1Entity)
+	sc.Step(`^I read the entity back$`, func(ctx context.Context) error {
+		_, g, c, err := gu1Of(ctx)
+		if err != nil {
+			return err
+		}
+		if g.entity == nil {
+			return errors.New(`no entity yet: start with "a person entity created through the Entities API"`)
+		}
+		e, _, err := c.GetEntity(ctx, g.entity.ID)
+		if err == nil && (e.ID != g.entity.ID || e.Type != g.entity.Type || e.Name != g.entity.Name) {
+			return fmt.Errorf("GET entity %s answered %+v, want the entity created: %+v", g.entity.ID, *e, *g.entity)
+		}
+		return transportOnly(err)
+	})
+	sc.Step(`^I read an entity that does not exist$`, func(ctx context.Context) error {
+		_, _, c, err := gu1Of(ctx)
+		if err != nil {
+			return err
+		}
+		_, _, err = c.GetEntity(ctx, "123e4567-e89b-12d3-a456-426614174000")
+		return transportOnly(err)
+	})
 	sc.Step(`^a gu1 webhook receiver$`, aGu1Receiver)
 	sc.Step(`^a validation request for the entity$`, aValidationRequest)
 	sc.Step(`^a validation request for an entity that does not exist$`, func(ctx context.Context) error {

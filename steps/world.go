@@ -56,6 +56,7 @@ type Exchange struct {
 	Method   string
 	Path     string // relative to the target's base URL
 	Query    string
+	ReqType  string // the request's Content-Type
 	ReqBody  []byte
 	Altered  bool // the scenario changed the request on purpose, away from a documented valid one
 	Status   int
@@ -87,6 +88,7 @@ type World struct {
 	baas   *baasWorld
 	pomelo *pomeloWorld
 	gu1    *gu1World
+	pi     *piWorld
 }
 
 func worldOf(ctx context.Context) *World {
@@ -152,6 +154,7 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 	registerBaaS(reg)
 	registerPomelo(reg)
 	registerGu1(reg)
+	registerPersonalInfo(reg)
 }
 
 func (w *World) result(s *godog.Scenario, err error) report.Scenario {
@@ -229,7 +232,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	altered := r.w.altered
 	r.w.mu.Unlock()
 	ex := &Exchange{Provider: r.provider, Method: req.Method, Path: strings.TrimPrefix(req.URL.Path, r.prefix),
-		Query: req.URL.RawQuery, ReqBody: reqBody, Altered: altered}
+		Query: req.URL.RawQuery, ReqType: req.Header.Get("Content-Type"), ReqBody: reqBody, Altered: altered}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
 		ex.Err = err
@@ -293,10 +296,11 @@ func (w *World) checkExchanges() error {
 		}
 		accepted := ex.Status >= 200 && ex.Status < 300
 		if !ex.Altered || accepted {
-			if vs := w.deps.Schemas.ValidateRequest(op, ex.ReqBody); len(vs) > 0 {
-				what := "request body breaks schemas/" + ex.Provider + "/" + op.Request
+			if vs := w.deps.Schemas.ValidateRequestBody(op, ex.ReqType, ex.ReqBody); len(vs) > 0 {
+				file := op.RequestSchemaFor(ex.ReqType)
+				what := "request body breaks schemas/" + ex.Provider + "/" + file
 				if ex.Altered {
-					what = fmt.Sprintf("the provider accepted (%d) a request body that schemas/%s/%s rejects", ex.Status, ex.Provider, op.Request)
+					what = fmt.Sprintf("the provider accepted (%d) a request body that schemas/%s/%s rejects", ex.Status, ex.Provider, file)
 				}
 				problems = append(problems, fmt.Sprintf("%s: %s: %s", ex.Name(), what, joinViolations(vs)))
 			}

@@ -170,6 +170,17 @@ func (c *Client) CreateEntity(ctx context.Context, e *Entity) (*Entity, *http.Re
 	return &out, resp, nil
 }
 
+// GetEntity returns an entity of the organisation by id. GET /api/entities/{id}; an unknown id answers
+// 404 ENTITY_NOT_FOUND.
+func (c *Client) GetEntity(ctx context.Context, id string) (*Entity, *http.Response, error) {
+	var out Entity
+	resp, err := c.Do(ctx, http.MethodGet, PathEntities+"/"+url.PathEscape(id), nil, nil, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &out, resp, nil
+}
+
 // ValidationRequest is the body of POST /api/kyc/validations (GU1-02..04). Metadata is sent as compact
 // JSON (encoding/json compacts a RawMessage), and the 10KB limit counts the bytes of that compact text.
 type ValidationRequest struct {

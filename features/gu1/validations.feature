@@ -14,6 +14,23 @@ Feature: gu1 KYC validations (POST /api/kyc/validations)
       | person  |
       | company |
 
+  @GU1-10
+  Scenario Outline: a <type> entity reads back as it was created
+    Given a <type> entity created through the Entities API
+    When I read the entity back
+    Then the provider answers 200
+
+    Examples:
+      | type    |
+      | person  |
+      | company |
+
+  @GU1-10 @GU1-07
+  Scenario: an entity that does not exist is not found
+    When I read an entity that does not exist
+    Then the provider answers 404 with error code "ENTITY_NOT_FOUND"
+    And the error message is "Entity not found"
+
   @GU1-05 @GU1-02 @GU1-03 @DOC-07
   Scenario: a validation for a person answers 201 with the whole validation
     Given a person entity created through the Entities API

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -25,11 +26,9 @@ import (
 	featurefiles "github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
-	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
-	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
-	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
+	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/schema"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -40,23 +39,31 @@ func run(t *testing.T, args ...string) (int, string, string) {
 }
 
 // baasMock serves a fresh BaaS mock; wrap may rewrite its answers (a mutant provider).
-func baasMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
+// mockServer serves the named provider's embedded mock on loopback, through wrap when it is not nil.
+func mockServer(t *testing.T, provider string, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	reg, err := schema.Load(schemas.FS)
+	reg, err := schema.Embedded()
 	require.NoError(t, err)
-	m, err := mockbaas.New(mock.Config{Schemas: reg})
+	p, err := providers.Lookup(provider)
 	require.NoError(t, err)
-	var h http.Handler = m
+	m, err := p.NewMock(mock.Config{Schemas: reg})
+	require.NoError(t, err)
 	if wrap != nil {
-		h = wrap(m)
+		m = wrap(m)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
 
-// rewriting answers every request through next, replacing old with new in response bodies.
-func rewriting(old, new string) func(http.Handler) http.Handler {
+func baasMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	return mockServer(t, "baas", wrap)
+}
+
+// answering serves every request through next, then lets change alter the status, the headers and the
+// body of the answer before it is sent: a provider that strays from its documents in one way.
+func answering(change func(status int, h http.Header, body []byte) (int, []byte)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
@@ -64,12 +71,19 @@ func rewriting(old, new string) func(http.Handler) http.Handler {
 			for k, v := range rec.Header() {
 				w.Header()[k] = v
 			}
-			body := strings.ReplaceAll(rec.Body.String(), old, new)
+			status, body := change(rec.Code, w.Header(), rec.Body.Bytes())
 			w.Header().Del("Content-Length")
-			w.WriteHeader(rec.Code)
-			_, _ = io.WriteString(w, body)
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
 		})
 	}
+}
+
+// rewriting replaces old with new in every response body.
+func rewriting(old, new string) func(http.Handler) http.Handler {
+	return answering(func(status int, _ http.Header, body []byte) (int, []byte) {
+		return status, bytes.ReplaceAll(body, []byte(old), []byte(new))
+	})
 }
 
 // withoutControl hides the control API, as a real sandbox would.
@@ -98,8 +112,10 @@ func TestRunEmbeddedPassesAndReports(t *testing.T) {
 	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")
 	require.Equal(t, exit.OK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "0 failed")
-	assert.Contains(t, out, "baas     15/15 IDs proven")
-	assert.Contains(t, out, "planned: BAAS-16 (issue 5)")
+	for _, want := range []string{"baas         15/15", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
+		assert.Contains(t, out, "  "+want+" IDs proven (", "every provider's required IDs, in aligned columns")
+	}
+	assert.Contains(t, out, "\n               planned: BAAS-16 (issue 5)\n")
 	assert.Contains(t, out, "DOC-13")
 
 	var doc struct {
@@ -219,20 +235,9 @@ func TestRunInterruptedStopsAndSaysSo(t *testing.T) {
 }
 
 // pomeloMock serves a fresh Pomelo mock behind wrap (a mutant provider).
-func pomeloMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
-	t.Helper()
-	reg, err := schema.Load(schemas.FS)
-	require.NoError(t, err)
-	m, err := mockpomelo.New(mock.Config{Schemas: reg})
-	require.NoError(t, err)
-	srv := httptest.NewServer(wrap(m))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 func TestRunFailsNamingKYC11WhenSearchIgnoresDescending(t *testing.T) {
 	// A provider whose search drops the "-" of every sort key.
-	url := pomeloMock(t, func(next http.Handler) http.Handler {
+	url := mockServer(t, "pomelo", func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
 			if s := q.Get("sort"); s != "" {
@@ -251,7 +256,7 @@ func TestRunFailsNamingKYC11WhenSearchIgnoresDescending(t *testing.T) {
 
 func TestRunFailsNamingKYC12WhenSearchIgnoresUnknownFilters(t *testing.T) {
 	// A provider that silently drops a filter it does not know and answers the unfiltered list.
-	url := pomeloMock(t, func(next http.Handler) http.Handler {
+	url := mockServer(t, "pomelo", func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
 			q.Del("filter[colour]")
@@ -267,30 +272,37 @@ func TestRunFailsNamingKYC12WhenSearchIgnoresUnknownFilters(t *testing.T) {
 }
 
 func TestRunFailsNamingGU107WhenUnknownEntityIs400(t *testing.T) {
-	reg, err := schema.Load(schemas.FS)
-	require.NoError(t, err)
-	m, err := mockgu1.New(mock.Config{Schemas: reg})
-	require.NoError(t, err)
 	// A provider that answers 400 where GU1-07 documents 404.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		m.ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
+	url := mockServer(t, "gu1", answering(func(status int, _ http.Header, body []byte) (int, []byte) {
+		if status == http.StatusNotFound && bytes.Contains(body, []byte("ENTITY_NOT_FOUND")) {
+			status = http.StatusBadRequest
 		}
-		code := rec.Code
-		if code == http.StatusNotFound && strings.Contains(rec.Body.String(), "ENTITY_NOT_FOUND") {
-			code = http.StatusBadRequest
-		}
-		w.WriteHeader(code)
-		_, _ = w.Write(rec.Body.Bytes())
+		return status, body
 	}))
-	defer srv.Close()
-	code, out, _ := run(t, "run", "--base-url", "gu1="+srv.URL, "--tags", "@gu1")
+	code, out, _ := run(t, "run", "--base-url", "gu1="+url, "--tags", "@gu1")
 	require.Equal(t, exit.Failed, code, out)
 	assert.Contains(t, out, "[GU1-07] an entity that does not exist")
 	assert.Contains(t, out, "status = 400, want 404")
 	assert.Contains(t, out, "failed: GU1-07")
+}
+
+func TestRunAndVerifyFailNamingPI05WhenXContentTypeOptionsIsDropped(t *testing.T) {
+	// A provider that forgets one of the security headers of PI-05 on every response.
+	url := mockServer(t, "personalinfo", answering(func(status int, h http.Header, body []byte) (int, []byte) {
+		h.Del("X-Content-Type-Options")
+		return status, body
+	}))
+	code, out, _ := run(t, "run", "--base-url", "personalinfo="+url, "--tags", "@personalinfo")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "[PI-05] every response, accepted or refused, carries the documented headers")
+	assert.Contains(t, out, `answered 200 with X-Content-Type-Options: "", want "nosniff"`)
+	assert.Contains(t, out, "failed: PI-05")
+	assert.Contains(t, out, "1 failed", "only the header scenario fails: the others do not look at headers")
+
+	code, out, _ = run(t, "verify", "--base-url", "personalinfo="+url, "--provider", "personalinfo")
+	require.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "FAIL PI-01 PI-02 PI-04 PI-05 DOC-10 DOC-11: the seed's person with three photos uploaded")
+	assert.Contains(t, out, "X-Content-Type-Options")
 }
 
 func TestRunUnreachableTargetExits3NamingURL(t *testing.T) {
@@ -330,7 +342,7 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"run", "--colour"}, "flag provided but not defined: -colour"},
 		{"bad base-url", []string{"run", "--base-url", "baas"}, "want PROVIDER=URL"},
-		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas, gu1, pomelo)`},
+		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas, gu1, personalinfo, pomelo)`},
 		{"not http", []string{"run", "--base-url", "baas=ftp://x"}, "is not an http(s) URL"},
 		{"bad format", []string{"run", "--format", "html"}, `--format "html": want pretty or progress`},
 		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
@@ -410,7 +422,7 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
 	urls := map[string]string{}
-	for len(urls) < 3 {
+	for len(urls) < len(providers.Names()) {
 		select {
 		case line := <-out.lines:
 			name, u, ok := strings.Cut(line, " ")
@@ -423,14 +435,19 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 		}
 	}
 	baseURL := urls["baas"]
-	code, runOut, errOut := run(t, "run", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"], "--base-url", "gu1="+urls["gu1"])
+	var targets []string
+	for _, name := range providers.Names() {
+		require.NotEmpty(t, urls[name], "conformance mock printed no URL for %s", name)
+		targets = append(targets, "--base-url", name+"="+urls[name])
+	}
+	code, runOut, errOut := run(t, append([]string{"run"}, targets...)...)
 	assert.Equal(t, exit.OK, code, runOut+errOut)
 	assert.NotContains(t, runOut, "embedded mock")
-	assert.Contains(t, runOut, "15/15 IDs proven")
-	assert.Contains(t, runOut, "26/26 IDs proven")
-	assert.Contains(t, runOut, "13/13 IDs proven")
+	for _, want := range []string{"baas         15/15", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
+		assert.Contains(t, runOut, want+" IDs proven")
+	}
 
-	code, verOut, errOut := run(t, "verify", "--base-url", "baas="+urls["baas"], "--base-url", "pomelo="+urls["pomelo"])
+	code, verOut, errOut := run(t, append([]string{"verify"}, targets...)...)
 	assert.Equal(t, exit.OK, code, verOut+errOut)
 
 	cancel()
@@ -473,10 +490,18 @@ func TestVerify(t *testing.T) {
 		require.Equal(t, exit.OK, code, out+errOut)
 		assert.Contains(t, out, "ok   BAAS-12: a movement validation with an expired token [given a person holds an expired SMS token]")
 		assert.Contains(t, out, "ok   KYC-03 KYC-04: an upload of a selfie [given an access token is valid; a KYC session exists]")
-		assert.Contains(t, out, "24 passed, 0 failed")
+		// Every committed interaction, counted from pacts/ rather than written down here.
+		all, err := pactfile.ReadDir(filepath.Join("..", "..", "pacts"))
+		require.NoError(t, err)
+		n := 0
+		for _, p := range all {
+			n += len(p.Interactions)
+		}
+		require.GreaterOrEqual(t, n, 40)
+		assert.Contains(t, out, fmt.Sprintf("%d passed, 0 failed", n))
 		raw, err := os.ReadFile(junit)
 		require.NoError(t, err)
-		assert.Contains(t, string(raw), `tests="24"`)
+		assert.Contains(t, string(raw), fmt.Sprintf(`tests="%d"`, n))
 	})
 	t.Run("a provider that answers the wrong code fails that interaction", func(t *testing.T) {
 		url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))

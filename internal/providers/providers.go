@@ -32,7 +32,7 @@ type Provider struct {
 
 // All lists every provider, sorted by name.
 func All() []Provider {
-	all := []Provider{baas(), gu1(), pomelo()}
+	all := []Provider{baas(), gu1(), personalinfo(), pomelo()}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }
@@ -72,5 +72,5 @@ func param(params map[string]any, name string) (string, error) {
 	case json.Number:
 		return v.String(), nil
 	}
-	return "", fmt.Errorf("provider state needs the parameter %q as a string of digits, got %v", name, params[name])
+	return "", fmt.Errorf("provider state needs the parameter %q as a non-empty string (or a whole number), got %v", name, params[name])
 }

@@ -60,6 +60,14 @@ func (s Summary) Write(w io.Writer) {
 	if s.Seed != 0 {
 		fmt.Fprintf(w, "Random order: --random %d repeats it\n", s.Seed)
 	}
+	width := 0 // of the longest provider name, so that columns line up
+	for _, t := range s.Targets {
+		width = max(width, len(t.Provider))
+	}
+	for _, pc := range s.Coverage {
+		width = max(width, len(pc.Provider))
+	}
+	indent := strings.Repeat(" ", width+3)
 	fmt.Fprintln(w, "Targets:")
 	for _, t := range s.Targets {
 		kind, ctl := "embedded mock", "control API"
@@ -69,7 +77,7 @@ func (s Summary) Write(w io.Writer) {
 		if !t.Control {
 			ctl = "no control API"
 		}
-		fmt.Fprintf(w, "  %-8s %s (%s, %s)\n", t.Provider, t.BaseURL, kind, ctl)
+		fmt.Fprintf(w, "  %-*s %s (%s, %s)\n", width, t.Provider, t.BaseURL, kind, ctl)
 	}
 	section := func(title string, st Status) {
 		first := true
@@ -92,7 +100,7 @@ func (s Summary) Write(w io.Writer) {
 	section("Skipped", Skipped)
 	fmt.Fprintln(w, "Coverage of the catalogue:")
 	for _, pc := range s.Coverage {
-		fmt.Fprintf(w, "  %-8s %d/%d IDs proven (%s)\n", pc.Provider, pc.Proven, pc.Required, pc.Title)
+		fmt.Fprintf(w, "  %-*s %d/%d IDs proven (%s)\n", width, pc.Provider, pc.Proven, pc.Required, pc.Title)
 		byState := map[string][]string{}
 		for _, c := range pc.IDs {
 			id := c.ID
@@ -103,7 +111,7 @@ func (s Summary) Write(w io.Writer) {
 		}
 		for _, st := range []string{Broken, Missing, NotRun, Planned} {
 			if ids := byState[st]; len(ids) > 0 {
-				fmt.Fprintf(w, "           %s: %s\n", st, strings.Join(ids, ", "))
+				fmt.Fprintf(w, "%s%s: %s\n", indent, st, strings.Join(ids, ", "))
 			}
 		}
 	}

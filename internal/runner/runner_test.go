@@ -14,12 +14,11 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
 func options(t testing.TB) Options {
 	t.Helper()
-	reg, err := schema.Load(schemas.FS)
+	reg, err := schema.Embedded()
 	require.NoError(t, err)
 	cat, err := catalogue.Load()
 	require.NoError(t, err)
@@ -67,13 +66,15 @@ func TestRunRefusesBaseURLForProviderWithoutFeatures(t *testing.T) {
 }
 
 // BenchmarkSuite measures whole runs on the embedded mocks: parse, start the mocks, every scenario,
-// coverage; the BaaS suite alone and the whole suite. Compile time is not included.
+// coverage; the BaaS suite alone, the natural-person suite (two of its scenarios send 5 MiB photos) and
+// the whole suite. Compile time is not included.
 func BenchmarkSuite(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		tags string
 		conc int
-	}{{"baas/concurrency=1", "@baas", 1}, {"baas/concurrency=4", "@baas", 4}, {"all/concurrency=1", "", 1}, {"all/concurrency=4", "", 4}} {
+	}{{"baas/concurrency=1", "@baas", 1}, {"baas/concurrency=4", "@baas", 4},
+		{"personalinfo/concurrency=4", "@personalinfo", 4}, {"all/concurrency=1", "", 1}, {"all/concurrency=4", "", 4}} {
 		b.Run(bc.name, func(b *testing.B) {
 			o := options(b)
 			o.Concurrency, o.Tags = bc.conc, bc.tags

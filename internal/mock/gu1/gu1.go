@@ -81,12 +81,13 @@ type Mock struct {
 	wg          sync.WaitGroup
 }
 
-// New builds the mock. cfg.Schemas must hold the gu1 schemas.
+// New builds the mock. cfg.Schemas, when set, must hold the gu1 schemas.
 func New(cfg mock.Config) (*Mock, error) {
-	if cfg.Schemas == nil || len(cfg.Schemas.Operations("gu1")) == 0 {
-		return nil, fmt.Errorf("gu1 mock: the schema registry has no gu1 operations")
+	reg, err := cfg.Registry("gu1")
+	if err != nil {
+		return nil, err
 	}
-	m := &Mock{schemas: cfg.Schemas, now: cfg.Clock(), hc: &http.Client{Timeout: 5 * time.Second}}
+	m := &Mock{schemas: reg, now: cfg.Clock(), hc: &http.Client{Timeout: 5 * time.Second}}
 	m.reset()
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
 	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {
@@ -103,6 +104,7 @@ func New(cfg mock.Config) (*Mock, error) {
 		}
 	}
 	rt.Handle(http.MethodPost, client.PathEntities, auth(m.createEntity))
+	rt.Handle(http.MethodGet, client.PathEntities+"/{id}", auth(m.getEntity))
 	rt.Handle(http.MethodPost, client.PathValidations, auth(m.createValidation))
 	rt.Handle(http.MethodGet, client.PathValidations+"/{id}", auth(m.getValidation))
 	rt.Handle(http.MethodPost, client.PathValidations+"/{id}/cancel", auth(m.cancelValidation))
@@ -113,6 +115,8 @@ func New(cfg mock.Config) (*Mock, error) {
 	})
 	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) { m.reset(); w.WriteHeader(http.StatusNoContent) })
 	rt.Handle(http.MethodPost, c+"/organizations", m.ctlOrg)
+	rt.Handle(http.MethodPost, c+"/entities", m.ctlEntity)
+	rt.Handle(http.MethodPost, c+"/validations", m.ctlValidation)
 	rt.Handle(http.MethodPost, c+"/validations/{id}/status", m.ctlStatus)
 	rt.Handle(http.MethodGet, c+"/deliveries", m.ctlDeliveries)
 	m.router = rt
@@ -205,6 +209,17 @@ func (m *Mock) createEntity(w http.ResponseWriter, r *http.Request, o *org) {
 	m.entities[o.ID][e.ID] = e
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, e)
+}
+
+func (m *Mock) getEntity(w http.ResponseWriter, r *http.Request, o *org) {
+	m.mu.Lock()
+	e, found := m.entities[o.ID][r.PathValue("id")]
+	m.mu.Unlock()
+	if !found {
+		writeProblem(w, errEntityNotFound)
+		return
+	}
+	mock.WriteJSON(w, http.StatusOK, e)
 }
 
 // MetadataSize is how GU1-04's 10KB is counted: the bytes of metadata's compact JSON text.
@@ -425,6 +440,83 @@ func (m *Mock) ctlOrg(w http.ResponseWriter, r *http.Request) {
 	m.orgs[o.APIKey] = &o
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, o)
+}
+
+// ctlOrgOf is the organisation of key, or nil after answering 404. m.mu must be held.
+func (m *Mock) ctlOrgOf(w http.ResponseWriter, key string) *org {
+	o := m.orgs[key]
+	if o == nil {
+		writeProblem(w, problem(http.StatusNotFound, CodeInvalidRequest, "control API: no organisation has the api_key %q", key))
+	}
+	return o
+}
+
+// ctlEntity puts an entity with a given id into the organisation of api_key (Pact provider states).
+func (m *Mock) ctlEntity(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		APIKey string `json:"api_key"`
+		client.Entity
+	}
+	p := mock.DecodeStrict(r, &in)
+	if p == nil && (in.APIKey == "" || in.ID == "" || (in.Type != "person" && in.Type != "company")) {
+		p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want {api_key, id, type: person|company, name}")
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o := m.ctlOrgOf(w, in.APIKey)
+	if o == nil {
+		return
+	}
+	if m.entities[o.ID] == nil {
+		m.entities[o.ID] = map[string]client.Entity{}
+	}
+	m.entities[o.ID][in.ID] = in.Entity
+	mock.WriteJSON(w, http.StatusCreated, in.Entity)
+}
+
+// ctlValidation puts a validation with a given id and status on an existing entity (Pact provider
+// states). It becomes the entity's current validation; no webhook is sent.
+func (m *Mock) ctlValidation(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		APIKey   string `json:"api_key"`
+		ID       string `json:"id"`
+		EntityID string `json:"entity_id"`
+		Status   string `json:"status"`
+	}
+	p := mock.DecodeStrict(r, &in)
+	if p == nil && (in.APIKey == "" || in.ID == "" || in.EntityID == "" || !slices.Contains(Statuses, in.Status)) {
+		p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want {api_key, id, entity_id, status} with status one of %v", Statuses)
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o := m.ctlOrgOf(w, in.APIKey)
+	if o == nil {
+		return
+	}
+	if _, ok := m.entities[o.ID][in.EntityID]; !ok {
+		writeProblem(w, errEntityNotFound)
+		return
+	}
+	for _, v := range m.validations {
+		if v.EntityID == in.EntityID && v.IsCurrent {
+			v.IsCurrent = false
+		}
+	}
+	now := stamp(m.now())
+	session := "session_" + randid.Hex(8)
+	v := &validation{Validation: client.Validation{ID: in.ID, EntityID: in.EntityID, OrganizationID: o.ID,
+		SessionID: session, Status: in.Status, Provider: "kyc_provider",
+		ProviderSessionURL: "https://verify.example.com/" + session, IsCurrent: true, CreatedAt: now, UpdatedAt: now}}
+	m.validations[v.ID] = v
+	mock.WriteJSON(w, http.StatusCreated, v.Validation)
 }
 
 func (m *Mock) ctlStatus(w http.ResponseWriter, r *http.Request) {

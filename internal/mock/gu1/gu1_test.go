@@ -15,16 +15,10 @@ import (
 	client "github.com/latam-conformance/conformance/clients/gu1"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/schema"
-	"github.com/latam-conformance/conformance/schemas"
 )
 
-var registry = func() *schema.Registry {
-	r, err := schema.Load(schemas.FS)
-	if err != nil {
-		panic(err)
-	}
-	return r
-}()
+// registry is the embedded schemas, which New uses when mock.Config names none.
+var registry, _ = schema.Embedded()
 
 func newMock(t testing.TB) *Mock {
 	t.Helper()
@@ -210,4 +204,58 @@ func FuzzNever5xx(f *testing.F) {
 			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body.String())
 		}
 	})
+}
+
+func TestGetEntity(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	id := entity(t, m, APIKey, "company")
+	status, body := call(t, m, APIKey, "GET", client.PathEntities+"/"+id, "")
+	require.Equal(t, 200, status, "%v", body)
+	assert.Equal(t, map[string]any{"id": id, "type": "company", "name": "Ana"}, body)
+
+	status, body = call(t, m, APIKeyNoKYC, "GET", client.PathEntities+"/"+id, "")
+	assert.Equal(t, 404, status, "another organisation's entity is not visible")
+	assert.Equal(t, "ENTITY_NOT_FOUND", body["error"])
+	status, _ = call(t, m, "", "GET", client.PathEntities+"/"+id, "")
+	assert.Equal(t, 401, status)
+}
+
+func TestControlEntityAndValidation(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	const person, val = "0b6f4c1e-6f0a-4c55-9a53-6d3e1f7b2a10", "e3a1c2b4-5d6f-4a8b-9c0d-1e2f3a4b5c6d"
+	status, body := call(t, m, "", "POST", mock.ControlPrefix+"/entities", `{"api_key":"`+APIKey+`","id":"`+person+`","type":"person","name":"Ana"}`)
+	require.Equal(t, 201, status, "%v", body)
+	status, body = call(t, m, "", "POST", mock.ControlPrefix+"/validations", `{"api_key":"`+APIKey+`","id":"`+val+`","entity_id":"`+person+`","status":"approved"}`)
+	require.Equal(t, 201, status, "%v", body)
+
+	status, body = call(t, m, APIKey, "GET", client.PathValidations+"/"+val, "")
+	require.Equal(t, 200, status, "%v", body)
+	assert.Equal(t, "approved", body["status"])
+	assert.Equal(t, true, body["isCurrent"])
+	status, body = call(t, m, APIKey, "POST", client.PathValidations+"/"+val+"/cancel", "")
+	assert.Equal(t, 409, status, "an approved validation is not cancellable: %v", body)
+
+	// A later real validation takes over as current.
+	status, body = call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`"}`)
+	require.Equal(t, 201, status, "%v", body)
+	_, body = call(t, m, APIKey, "GET", client.PathValidations+"/"+val, "")
+	assert.Equal(t, false, body["isCurrent"])
+
+	for name, tc := range map[string]struct {
+		path, body string
+		status     int
+	}{
+		"unknown key":               {"/entities", `{"api_key":"nobody","id":"x","type":"person","name":"A"}`, 404},
+		"bad type":                  {"/entities", `{"api_key":"` + APIKey + `","id":"x","type":"robot","name":"A"}`, 400},
+		"unknown field":             {"/entities", `{"api_key":"` + APIKey + `","id":"x","type":"person","nme":"A"}`, 400},
+		"validation unknown entity": {"/validations", `{"api_key":"` + APIKey + `","id":"v","entity_id":"nobody","status":"pending"}`, 404},
+		"validation bad status":     {"/validations", `{"api_key":"` + APIKey + `","id":"v","entity_id":"` + person + `","status":"done"}`, 400},
+		"malformed":                 {"/validations", `{`, 400},
+	} {
+		status, body := call(t, m, "", "POST", mock.ControlPrefix+tc.path, tc.body)
+		assert.Equal(t, tc.status, status, "%s: %v", name, body)
+		assert.NotEmpty(t, body["error"], name)
+	}
 }

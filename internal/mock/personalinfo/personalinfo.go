@@ -1,0 +1,378 @@
+// Package personalinfo is the embedded, stateful mock of the natural-person onboarding API (seed 003).
+//
+// It answers POST /internal/v1/clients/personal_informations for a known integration token (PI-01),
+// reads the person and the three photos from a multipart/form-data body (DOC-11), validates them
+// against schemas/personalinfo the way a Rails model would (PI-02, PI-03, PI-06), and answers 200 with
+// state "checking" (PI-04, DOC-10). Every response, error or not, carries the security headers of PI-05
+// and an X-Request-Id. Invalid input is a Rails-style 422 {"errors": {field: [message]}}; a missing
+// token 401, a malformed multipart body 400 and a body over 16 MiB 413, in the same shape.
+package personalinfo
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	client "github.com/latam-conformance/conformance/clients/personalinfo"
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/randid"
+	"github.com/latam-conformance/conformance/internal/schema"
+)
+
+// Fixture integration token and the client it belongs to (seed 003's client_id).
+const (
+	Token    = "pi-conformance-token"
+	ClientID = 7777
+)
+
+// Limits: a photo may hold 5 MiB (schemas/personalinfo/fields.json); a request body 16 MiB.
+const (
+	MaxPhoto = 5 << 20
+	MaxBody  = 16 << 20
+)
+
+// SecurityHeaders are the headers PI-05 lists, with their documented values, sent on every response.
+var SecurityHeaders = [][2]string{
+	{"X-Frame-Options", "SAMEORIGIN"},
+	{"X-XSS-Protection", "1; mode=block"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Download-Options", "noopen"},
+	{"X-Permitted-Cross-Domain-Policies", "none"},
+	{"Referrer-Policy", "strict-origin-when-cross-origin"},
+}
+
+// ContentType is PI-05's Content-Type of every answer.
+const ContentType = "application/json; charset=utf-8"
+
+// stored is a created record with what the mock kept of its photos.
+type stored struct {
+	Record client.Record              `json:"record"`
+	Photos map[string]schema.FormFile `json:"photos"`
+}
+
+// Mock is the mock. Build it with New.
+type Mock struct {
+	schemas *schema.Registry
+	op      *schema.Operation
+	now     func() time.Time
+	handler http.Handler
+
+	mu      sync.Mutex
+	tokens  map[string]int64 // integration token -> client id
+	records map[int64]*stored
+	nextID  int64
+}
+
+// New builds the mock. cfg.Schemas, when set, must hold the personalinfo schemas.
+func New(cfg mock.Config) (*Mock, error) {
+	reg, err := cfg.Registry("personalinfo")
+	if err != nil {
+		return nil, err
+	}
+	m := &Mock{schemas: reg, now: cfg.Clock()}
+	for _, op := range reg.Operations("personalinfo") {
+		if op.ID == "create_personal_information" {
+			m.op = op
+		}
+	}
+	if m.op == nil || m.op.Form == "" || m.op.Request == "" {
+		return nil, fmt.Errorf("personalinfo mock: schemas/personalinfo/index.json lacks create_personal_information with its request and form schemas")
+	}
+	m.reset()
+	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) {
+		field := "base"
+		switch p.Status {
+		case http.StatusNotFound:
+			field = "path"
+		case http.StatusMethodNotAllowed:
+			field = "method"
+		}
+		writeErrors(w, p.Status, map[string][]string{field: {p.Message}})
+	})
+	rt.Handle(http.MethodPost, client.PathPersonalInformations, m.create)
+	c := mock.ControlPrefix
+	rt.Handle(http.MethodGet, mock.HealthPath, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"provider": "personalinfo", "control": true})
+	})
+	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) {
+		m.reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	rt.Handle(http.MethodPost, c+"/tokens", m.ctlToken)
+	rt.Handle(http.MethodGet, c+"/records/{id}", m.ctlRecord)
+	m.handler = headers(rt)
+	return m, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+func (m *Mock) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tokens = map[string]int64{Token: ClientID}
+	m.records = map[int64]*stored{}
+	m.nextID = 1
+}
+
+// headers sets PI-05's headers, an X-Request-Id, Rails' Vary and an X-Runtime on every response.
+func headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for _, kv := range SecurityHeaders {
+			h.Set(kv[0], kv[1])
+		}
+		h.Set("X-Request-Id", randid.UUID())
+		h.Set("Vary", "Origin")
+		next.ServeHTTP(&runtimeWriter{ResponseWriter: w, start: time.Now()}, r)
+	})
+}
+
+type runtimeWriter struct {
+	http.ResponseWriter
+	start   time.Time
+	written bool
+}
+
+func (w *runtimeWriter) WriteHeader(status int) {
+	if !w.written {
+		w.written = true
+		w.Header().Set("X-Runtime", strconv.FormatFloat(time.Since(w.start).Seconds(), 'f', 6, 64))
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *runtimeWriter) Write(b []byte) (int, error) {
+	if !w.written {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// writeJSON writes v with PI-05's Content-Type and Rails' ETag and Cache-Control.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, _ := json.Marshal(v)
+	sum := md5.Sum(body)
+	h := w.Header()
+	h.Set("Content-Type", ContentType)
+	h.Set("ETag", `W/"`+hex.EncodeToString(sum[:])+`"`)
+	h.Set("Cache-Control", "max-age=0, private, must-revalidate")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeErrors(w http.ResponseWriter, status int, fields map[string][]string) {
+	writeJSON(w, status, map[string]any{"errors": fields})
+}
+
+// create: PI-01..06, DOC-09..11.
+func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	clientID, ok := m.tokens[r.Header.Get("Authorization")]
+	m.mu.Unlock()
+	if !ok {
+		writeErrors(w, http.StatusUnauthorized, map[string][]string{"authorization": {"is missing or is not a valid integration token"}})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		writeErrors(w, http.StatusBadRequest, map[string][]string{"body": {"could not be read: " + err.Error()}})
+		return
+	}
+	if len(body) > MaxBody {
+		writeErrors(w, http.StatusRequestEntityTooLarge, map[string][]string{"body": {fmt.Sprintf("is larger than %d bytes", MaxBody)}})
+		return
+	}
+	doc, errs, status := m.read(r.Header.Get("Content-Type"), body)
+	if status != 0 {
+		writeErrors(w, status, errs)
+		return
+	}
+	if len(errs) > 0 {
+		writeErrors(w, http.StatusUnprocessableEntity, errs)
+		return
+	}
+	now := m.now().UTC().Format("2006-01-02T15:04:05.000Z")
+	rec := client.Record{
+		FirstName: doc.text("first_name"), LastName: doc.text("last_name"), Nationality: doc.text("nationality"),
+		Gender: doc.text("gender"), MaritalStatus: doc.text("marital_status"),
+		PoliticallyExposed: doc.text("politically_exposed") == "true",
+		Birthday:           strings.ReplaceAll(doc.text("birthday"), "/", "-"),
+		ClientID:           clientID, CreatedAt: now, UpdatedAt: now,
+		DocumentType: doc.text("document_type"), DocumentNumber: doc.text("document_number"), State: "checking",
+	}
+	photos := map[string]schema.FormFile{}
+	for _, f := range []string{client.PhotoFront, client.PhotoBack, client.PhotoSelfie} {
+		photos[f] = doc.files[f]
+	}
+	m.mu.Lock()
+	rec.ID = m.nextID
+	m.nextID++
+	m.records[rec.ID] = &stored{Record: rec, Photos: photos}
+	m.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": rec}) // 200, not 201 (DOC-10)
+}
+
+// form is a request read into text values and files.
+type form struct {
+	values map[string]any
+	files  map[string]schema.FormFile
+}
+
+func (f form) text(name string) string {
+	switch v := f.values[name].(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// read turns the body into a form and its Rails errors. A status other than 0 is an answer that is not
+// a validation failure (400 for a body that cannot be parsed).
+func (m *Mock) read(contentType string, body []byte) (form, map[string][]string, int) {
+	f := form{values: map[string]any{}, files: map[string]schema.FormFile{}}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	var key string
+	var doc []byte
+	switch {
+	case mt == "multipart/form-data":
+		d, err := schema.FormDocument(contentType, body)
+		if err != nil {
+			return f, map[string][]string{"body": {err.Error()}}, http.StatusBadRequest
+		}
+		key, doc = m.op.Form, d
+	case mt == "application/json":
+		var obj map[string]any
+		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+			return f, map[string][]string{"body": {"is not a JSON object"}}, http.StatusBadRequest
+		}
+		key, doc = m.op.Request, body
+	default:
+		// Rails reads no parameters from another media type: every field is then blank.
+		key, doc = m.op.Form, []byte(`{}`)
+	}
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal(doc, &raw)
+	for name, v := range raw {
+		var file schema.FormFile
+		if mt == "multipart/form-data" && json.Unmarshal(v, &file) == nil && file.Filename != "" {
+			f.files[name] = file
+			continue
+		}
+		var val any
+		_ = json.Unmarshal(v, &val)
+		f.values[name] = val
+	}
+	vs, _ := m.schemas.ValidateDocument(m.op.Provider+"/"+key, doc)
+	errs := railsErrors(vs)
+	if mt == "application/json" {
+		// DOC-11: a JSON body names the photos but cannot carry them.
+		for _, p := range []string{client.PhotoFront, client.PhotoBack, client.PhotoSelfie} {
+			add(errs, p, "must be an uploaded file: send multipart/form-data, a JSON body cannot carry a photo (DOC-11)")
+		}
+	}
+	if b := f.text("birthday"); len(errs["birthday"]) == 0 && b != "" {
+		if _, err := time.Parse("2006-01-02", strings.ReplaceAll(b, "/", "-")); err != nil {
+			add(errs, "birthday", "is not a valid date")
+		}
+	}
+	return f, errs, 0
+}
+
+func add(errs map[string][]string, field, msg string) {
+	for _, m := range errs[field] {
+		if m == msg {
+			return
+		}
+	}
+	errs[field] = append(errs[field], msg)
+}
+
+// railsErrors words schema violations the way Rails' validations do, per top-level field.
+func railsErrors(vs []schema.Violation) map[string][]string {
+	errs := map[string][]string{}
+	for _, v := range vs {
+		segs := strings.Split(strings.TrimPrefix(v.Pointer, "/"), "/")
+		field := segs[0]
+		if field == "" {
+			add(errs, "base", "must be an object of the documented fields")
+			continue
+		}
+		sub := ""
+		if len(segs) > 1 {
+			sub = segs[1]
+		}
+		add(errs, field, railsMessage(field, sub, v.Rule))
+	}
+	return errs
+}
+
+func railsMessage(field, sub, rule string) string {
+	isPhoto := field == client.PhotoFront || field == client.PhotoBack || field == client.PhotoSelfie
+	switch {
+	case rule == "required" && sub == "", rule == "minLength" && sub == "":
+		return "can't be blank"
+	case isPhoto && sub == "content_type":
+		return "must be an image"
+	case isPhoto && sub == "detected_type":
+		return "does not look like an image"
+	case isPhoto && sub == "size" && rule == "maximum":
+		return fmt.Sprintf("is too large (maximum is %d MB)", MaxPhoto>>20)
+	case isPhoto && sub == "size":
+		return "is empty"
+	case isPhoto && rule == "type":
+		return "must be an uploaded file"
+	case rule == "enum":
+		return "is not included in the list"
+	case field == "birthday":
+		return "is not a valid date"
+	}
+	return "is invalid"
+}
+
+// ---- control API ----
+
+func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token    string `json:"token"`
+		ClientID int64  `json:"client_id"`
+	}
+	if p := mock.DecodeStrict(r, &in); p != nil || in.Token == "" {
+		msg := "control API: want {token, client_id}"
+		if p != nil {
+			msg = p.Message
+		}
+		writeErrors(w, http.StatusBadRequest, map[string][]string{"body": {msg}})
+		return
+	}
+	if in.ClientID == 0 {
+		in.ClientID = ClientID
+	}
+	m.mu.Lock()
+	m.tokens[in.Token] = in.ClientID
+	m.mu.Unlock()
+	writeJSON(w, http.StatusCreated, in)
+}
+
+func (m *Mock) ctlRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	m.mu.Lock()
+	s := m.records[id]
+	m.mu.Unlock()
+	if err != nil || s == nil {
+		writeErrors(w, http.StatusNotFound, map[string][]string{"id": {"no record " + r.PathValue("id")}})
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
