@@ -159,6 +159,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			Message: "godog reported a failure that no scenario result explains; see the output above"})
 	}
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
+	if o.Tags != "" {
+		res.keepProvidersInRun(o.BaseURLs)
+	}
 
 	if cucumberTmp != "" {
 		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
@@ -194,6 +197,28 @@ func placeLines(results []report.Scenario, parsed []featureset.Scenario) {
 		}
 		return results[i].Line < results[j].Line
 	})
+}
+
+// keepProvidersInRun drops from the report the providers that --tags left without a scenario and that no
+// --base-url named: a run of @gu1 reports on gu1, not on three providers it never meant to test.
+func (r *Result) keepProvidersInRun(named map[string]string) {
+	ran := map[string]bool{}
+	for _, s := range r.Scenarios {
+		ran[s.Provider] = true
+	}
+	keep := func(p string) bool { _, ok := named[p]; return ok || ran[p] }
+	for p := range r.Targets {
+		if !keep(p) {
+			delete(r.Targets, p)
+		}
+	}
+	cov := r.Coverage[:0]
+	for _, c := range r.Coverage {
+		if keep(c.Provider) {
+			cov = append(cov, c)
+		}
+	}
+	r.Coverage = cov
 }
 
 func (r *Result) failures() int {

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"io"
+	"net/http/httptest"
 	"testing"
 	"testing/fstest"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/mock"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
@@ -37,6 +40,8 @@ func TestRunRandomOrderIsStableInReports(t *testing.T) {
 		a, b := res.Scenarios[i-1], res.Scenarios[i]
 		assert.True(t, a.Feature < b.Feature || (a.Feature == b.Feature && a.Line < b.Line), "sorted by place: %v then %v", a, b)
 	}
+	require.Len(t, res.Coverage, 1, "only the provider --tags selected is reported")
+	assert.Equal(t, []string{"baas"}, res.Providers())
 	cov := res.Coverage[0]
 	var states = map[string]string{}
 	for _, c := range cov.IDs {
@@ -44,6 +49,25 @@ func TestRunRandomOrderIsStableInReports(t *testing.T) {
 	}
 	assert.Equal(t, report.Proven, states["BAAS-12"])
 	assert.Equal(t, report.NotRun, states["BAAS-01"], "filtered out by --tags")
+}
+
+func TestTagsKeepAProviderNamedByBaseURL(t *testing.T) {
+	o := options(t)
+	o.Tags = "@GU1-07"
+	// A BaaS mock served apart stands in for a target the user named.
+	m, err := mockbaas.New(mock.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	o.BaseURLs = map[string]string{"baas": srv.URL}
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"baas", "gu1"}, res.Providers(), "gu1 ran; baas was named with --base-url")
+	var got []string
+	for _, c := range res.Coverage {
+		got = append(got, c.Provider)
+	}
+	assert.Equal(t, []string{"baas", "gu1"}, got)
 }
 
 func TestExitCodes(t *testing.T) {
