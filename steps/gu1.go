@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/latam-conformance/conformance/clients/gu1"
-	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
 )
 
 // gu1World is the gu1 part of a scenario's state.
@@ -31,7 +30,7 @@ func (w *World) gu1State() *gu1World {
 	if w.gu1 == nil {
 		t := w.deps.Targets["gu1"]
 		// The mock's fixture key; a sandbox's comes with issue 5's configuration.
-		w.gu1 = &gu1World{base: strings.TrimSuffix(t.BaseURL, "/"), control: t.Control, key: mockgu1.APIKey}
+		w.gu1 = &gu1World{base: strings.TrimSuffix(t.BaseURL, "/"), control: t.Control, key: w.secret("gu1", "api_key")}
 	}
 	return w.gu1
 }
@@ -53,8 +52,16 @@ func gu1Of(ctx context.Context) (*World, *gu1World, *gu1.Client, error) {
 
 func registerGu1(sc stepRegistry) {
 	sc.Step(`^an organisation (with|without) the KYC integration$`, func(ctx context.Context, with string) error {
-		g := worldOf(ctx).gu1State()
-		g.key = map[string]string{"with": mockgu1.APIKey, "without": mockgu1.APIKeyNoKYC}[with]
+		w := worldOf(ctx)
+		g := w.gu1State()
+		if with == "with" {
+			g.key = w.secret("gu1", "api_key")
+			return nil
+		}
+		if w.deps.Targets["gu1"].Sandbox && !w.configured("gu1", "api_key_no_kyc") {
+			return w.skip("needs the API key of an organisation without the KYC integration: providers.gu1.credentials.api_key_no_kyc in the config file")
+		}
+		g.key = w.secret("gu1", "api_key_no_kyc")
 		return nil
 	})
 	sc.Step(`^an? (person|company) entity created through the Entities API$`, aGu1Entity)
@@ -276,17 +283,19 @@ func theValidationIs(ctx context.Context, status, not, current string) error {
 
 // gu1Receiver checks X-Webhook-Signature with the mock's secret and records the events it accepts.
 type gu1Receiver struct {
+	secret string // the organisation's webhook secret
 	srv    *httptest.Server
 	mu     sync.Mutex
 	events []gu1.Event
 }
 
 func aGu1Receiver(ctx context.Context) error {
-	g := worldOf(ctx).gu1State()
-	r := &gu1Receiver{}
+	w := worldOf(ctx)
+	g := w.gu1State()
+	r := &gu1Receiver{secret: w.secret("gu1", "webhook_secret")}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		if !gu1.Verify(mockgu1.WebhookSecret, body, req.Header.Get(gu1.HeaderSignature)) {
+		if !gu1.Verify(r.secret, body, req.Header.Get(gu1.HeaderSignature)) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/personalinfo"
 	"github.com/latam-conformance/conformance/internal/fixtures"
-	mockpi "github.com/latam-conformance/conformance/internal/mock/personalinfo"
 )
 
 // piWorld is the natural-person part of a scenario's state.
@@ -35,7 +34,7 @@ func (w *World) piState() *piWorld {
 	if w.pi == nil {
 		t := w.deps.Targets["personalinfo"]
 		// The mock's fixture token; a sandbox's comes with issue 5's configuration.
-		w.pi = &piWorld{base: strings.TrimSuffix(t.BaseURL, "/"), control: t.Control, token: mockpi.Token,
+		w.pi = &piWorld{base: strings.TrimSuffix(t.BaseURL, "/"), control: t.Control, token: w.secret("personalinfo", "token"),
 			overrides: map[string]*string{}}
 	}
 	return w.pi

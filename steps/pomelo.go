@@ -38,9 +38,9 @@ func (w *World) pomeloState() (*pomeloWorld, error) {
 		return w.pomelo, nil
 	}
 	t := w.deps.Targets["pomelo"]
-	// The mock's fixture credentials; a sandbox's come with issue 5's configuration.
 	c, err := pomelo.NewClient(t.BaseURL, pomelo.WithHTTPClient(w.httpClient("pomelo")),
-		pomelo.WithCredentials(pomelo.Credentials{ClientID: mockpomelo.ClientID, ClientSecret: mockpomelo.ClientSecret, Audience: "https://api.pomelo.la"}))
+		pomelo.WithCredentials(pomelo.Credentials{ClientID: w.secret("pomelo", "client_id"),
+			ClientSecret: w.secret("pomelo", "client_secret"), Audience: w.setting("pomelo", "audience")}))
 	if err != nil {
 		return nil, err
 	}
@@ -234,12 +234,12 @@ func iAskForAToken(ctx context.Context, secret string) error {
 		return err
 	}
 	if secret == "" {
-		secret = mockpomelo.ClientSecret
+		secret = w.secret("pomelo", "client_secret")
 	} else {
 		w.alter()
 	}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {mockpomelo.ClientID},
-		"client_secret": {secret}, "audience": {"https://api.pomelo.la"}}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {w.secret("pomelo", "client_id")},
+		"client_secret": {secret}, "audience": {w.setting("pomelo", "audience")}}
 	_, err = p.anon.Raw(ctx, http.MethodPost, pomelo.PathToken, nil, []byte(form.Encode()), "application/x-www-form-urlencoded", nil)
 	return transportOnly(err)
 }
@@ -645,12 +645,12 @@ const hookPath = "/hooks/pomelo"
 func (r *webhookReceiver) url() string { return r.srv.URL + hookPath }
 
 func aWebhookReceiver(ctx context.Context) error {
-	_, p, err := pomeloOf(ctx)
+	w, p, err := pomeloOf(ctx)
 	if err != nil {
 		return err
 	}
 	r := &webhookReceiver{}
-	r.rc = &pomelo.Receiver{Secrets: map[string]string{mockpomelo.WebhookAPIKey: mockpomelo.WebhookSecret}, Endpoint: hookPath,
+	r.rc = &pomelo.Receiver{Secrets: map[string]string{w.secret("pomelo", "webhook_api_key"): w.secret("pomelo", "webhook_secret")}, Endpoint: hookPath,
 		Handle: func(_ *http.Request, ev pomelo.Event) error {
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -743,27 +743,28 @@ func theProviderTried(ctx context.Context, n int) error {
 	}
 }
 
-var tamper = map[string]func(h http.Header, body []byte) []byte{
-	"with a wrong signature": func(h http.Header, b []byte) []byte {
+// tamper changes a correctly signed notification; secret is the signing secret.
+var tamper = map[string]func(secret string, h http.Header, body []byte) []byte{
+	"with a wrong signature": func(_ string, h http.Header, b []byte) []byte {
 		h.Set(pomelo.HeaderSignature, "hmac-sha256 "+strings.Repeat("A", 43)+"=")
 		return b
 	},
-	"replayed with a timestamp from 10 minutes ago": func(h http.Header, b []byte) []byte {
+	"replayed with a timestamp from 10 minutes ago": func(secret string, h http.Header, b []byte) []byte {
 		old := time.Now().Add(-10 * time.Minute).Unix()
-		sig, _ := pomelo.Sign(mockpomelo.WebhookSecret, old, hookPath, b)
+		sig, _ := pomelo.Sign(secret, old, hookPath, b)
 		h.Set(pomelo.HeaderTimestamp, strconv.FormatInt(old, 10))
 		h.Set(pomelo.HeaderSignature, sig)
 		return b
 	},
-	"whose body was changed after signing": func(h http.Header, b []byte) []byte {
+	"whose body was changed after signing": func(_ string, h http.Header, b []byte) []byte {
 		return []byte(strings.Replace(string(b), `"VALIDATED"`, `"REJECTED"`, 1))
 	},
 }
 
 // sendToReceiver POSTs a really signed notification to the scenario's receiver, after tamper (when not
 // nil) has changed it, and checks the receiver's answer.
-func sendToReceiver(ctx context.Context, tamper func(http.Header, []byte) []byte, want int) error {
-	_, p, err := pomeloOf(ctx)
+func sendToReceiver(ctx context.Context, tamper func(string, http.Header, []byte) []byte, want int) error {
+	w, p, err := pomeloOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -773,18 +774,19 @@ func sendToReceiver(ctx context.Context, tamper func(http.Header, []byte) []byte
 	body, _ := json.Marshal(pomelo.Event{EventID: fixtures.PomeloID("evt"), EventType: "identity.session.status_changed",
 		SessionID: fixtures.PomeloID("ses"), Status: pomelo.StatusValidated, CreatedAt: time.Now().UTC().Format(time.RFC3339)})
 	ts := time.Now().Unix()
-	sig, err := pomelo.Sign(mockpomelo.WebhookSecret, ts, hookPath, body)
+	secret := w.secret("pomelo", "webhook_secret")
+	sig, err := pomelo.Sign(secret, ts, hookPath, body)
 	if err != nil {
 		return err
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set(pomelo.HeaderAPIKey, mockpomelo.WebhookAPIKey)
+	h.Set(pomelo.HeaderAPIKey, w.secret("pomelo", "webhook_api_key"))
 	h.Set(pomelo.HeaderSignature, sig)
 	h.Set(pomelo.HeaderTimestamp, strconv.FormatInt(ts, 10))
 	h.Set(pomelo.HeaderEndpoint, hookPath)
 	if tamper != nil {
-		body = tamper(h, body)
+		body = tamper(secret, h, body)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.receiver.url(), strings.NewReader(string(body)))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
@@ -30,8 +31,52 @@ const ControlTag = "@control"
 
 // Target is where one provider's requests go.
 type Target struct {
-	BaseURL string
-	Control bool // the target offers the mock control API
+	BaseURL    string
+	Control    bool              // the target offers the mock control API
+	Sandbox    bool              // a real provider environment (no control API, real credentials)
+	Production bool              // a production host: @destructive scenarios never run
+	Secrets    map[string]string // credential -> value (the mock's fixtures unless configured)
+	Settings   map[string]string // option -> value
+	Timeout    time.Duration     // per request; 0 for Deps.Timeout
+	Transport  http.RoundTripper // paced and retried for this provider; nil for Deps.Transport
+}
+
+// DestructiveTag marks a scenario that deletes or resets data on the target (Pomelo's
+// /clean_validations). It never runs against a production host.
+const DestructiveTag = "@destructive"
+
+// secret is a credential of provider: the configured one, else the mock's fixture (a sandbox run has
+// every required credential configured; an optional one it leaves out falls back to the fixture).
+func (w *World) secret(provider, name string) string {
+	if v := w.deps.Targets[provider].Secrets[name]; v != "" {
+		return v
+	}
+	if p, err := providers.Lookup(provider); err == nil {
+		return providers.Defaults(p.Credentials)[name]
+	}
+	return ""
+}
+
+// configured tells whether a credential was given for provider (rather than defaulted to the fixture).
+func (w *World) configured(provider, name string) bool {
+	return w.deps.Targets[provider].Secrets[name] != ""
+}
+
+// skip ends the scenario as skipped with reason.
+func (w *World) skip(reason string) error {
+	w.skipReason = reason
+	return godog.ErrSkip
+}
+
+// setting is an option of provider, else its default.
+func (w *World) setting(provider, name string) string {
+	if v := w.deps.Targets[provider].Settings[name]; v != "" {
+		return v
+	}
+	if p, err := providers.Lookup(provider); err == nil {
+		return providers.Defaults(p.Options)[name]
+	}
+	return ""
 }
 
 // Deps is what the runner hands every scenario.
@@ -126,10 +171,17 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 			return ctx, fmt.Errorf("no target for provider %q (the folder of %s)", w.provider, s.Uri)
 		}
 		for _, tag := range s.Tags {
-			if tag.Name == ControlTag && !t.Control {
+			switch {
+			case tag.Name == DestructiveTag && t.Production:
+				w.skipReason = fmt.Sprintf("destructive (%s): never run against the production host %s", DestructiveTag, t.BaseURL)
+			case tag.Name == ControlTag && t.Sandbox:
+				w.skipReason = fmt.Sprintf("needs the mock control API (%s); a sandbox target (%s) has none", ControlTag, t.BaseURL)
+			case tag.Name == ControlTag && !t.Control:
 				w.skipReason = fmt.Sprintf("needs the mock control API (%s), which %s does not offer", ControlTag, t.BaseURL)
-				return ctx, godog.ErrSkip
+			default:
+				continue
 			}
+			return ctx, godog.ErrSkip
 		}
 		return ctx, nil
 	})
@@ -184,11 +236,18 @@ func (w *World) httpClient(provider string) *http.Client {
 	if base != nil {
 		prefix = strings.TrimSuffix(base.Path, "/")
 	}
-	timeout := w.deps.Timeout
+	t := w.deps.Targets[provider]
+	timeout, next := t.Timeout, t.Transport
+	if timeout <= 0 {
+		timeout = w.deps.Timeout
+	}
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, prefix: prefix, next: w.deps.transport()}}
+	if next == nil {
+		next = w.deps.transport()
+	}
+	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, prefix: prefix, next: next}}
 }
 
 // controlClient is the http.Client for control-API calls: not recorded, not schema-checked.

@@ -120,7 +120,7 @@ Feature: KYC sessions for individuals
       | ask for the report of |
       | upload a selfie to    |
 
-  @KYC-13 @control
+  @KYC-13 @control @destructive
   Scenario: cleaning by user id lets the same user start again
     Given a validation flow for ARG
     And a user "usr-cleanme1" with document number "20111222333" and a validated session
@@ -129,7 +129,7 @@ Feature: KYC sessions for individuals
     Then the provider answers 200
     And a new KYC session can be created for "usr-cleanme1"
 
-  @KYC-13 @control
+  @KYC-13 @control @destructive
   Scenario: cleaning by document number
     Given a validation flow for ARG
     And a user "usr-cleanme2" with document number "20444555666" and a validated session
@@ -137,7 +137,7 @@ Feature: KYC sessions for individuals
     Then the provider answers 200
     And a new KYC session can be created for "usr-cleanme2"
 
-  @KYC-13 @control
+  @KYC-13 @control @destructive
   Scenario: with both a user id and a document number, the user id wins
     Given a validation flow for ARG
     And a user "usr-cleanme3" with document number "20777888999" and a validated session

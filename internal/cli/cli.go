@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 )
 
@@ -22,6 +23,7 @@ Usage:
   conformance run    [flags]   run the Gherkin suite against the embedded mocks or --base-url targets
   conformance mock   [flags]   serve the mock providers on loopback until interrupted
   conformance verify [flags]   verify the committed Pact contracts against the targets
+  conformance config check     check a configuration file (conformance.yaml) without running anything
   conformance help [command]   show help
 
 Providers: %s
@@ -29,7 +31,8 @@ Providers: %s
 Exit codes:
   0  everything passed
   1  a conformance failure: a scenario or a pact interaction did not hold
-  2  usage or configuration error: bad flags, unknown provider, malformed feature file
+  2  usage or configuration error: bad flags or config file, unknown provider, malformed feature file,
+     a production host without --allow-production
   3  a target could not be reached, or a tool (the Pact verifier) could not run
 
 Run 'conformance COMMAND --help' for the flags of a command.
@@ -49,6 +52,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 		err = mockCmd(ctx, args[1:], stdout, stderr, env)
 	case "verify":
 		err = verifyCmd(ctx, args[1:], stdout, stderr, env)
+	case "config":
+		err = configCmd(ctx, args[1:], stdout, stderr, env)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return Main(ctx, []string{args[1], "--help"}, stdout, stderr, env)
@@ -56,7 +61,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 		fmt.Fprintf(stdout, usage, providerList())
 		return exit.OK
 	default:
-		err = exit.Usagef("unknown command %q (want run, mock or verify; see 'conformance help')", args[0])
+		err = exit.Usagef("unknown command %q (want run, mock, verify or config; see 'conformance help')", args[0])
 	}
 	if err == nil {
 		return exit.OK
@@ -66,7 +71,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 	}
 	code := exit.CodeOf(err)
 	var silent *silentError
-	if !errors.As(err, &silent) {
+	var probs *config.Problems
+	switch {
+	case errors.As(err, &probs):
+		fmt.Fprintf(stderr, "conformance: %s\n", probs.Error())
+	case !errors.As(err, &silent):
 		fmt.Fprintf(stderr, "conformance: %s\n", oneLine(err.Error()))
 	}
 	return code

@@ -33,12 +33,17 @@ import (
 
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runEnv(t, nil, args...)
+}
+
+// runEnv runs the CLI with env as its environment.
+func runEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), args, &out, &errb, func(string) string { return "" })
+	code := Main(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
 	return code, out.String(), errb.String()
 }
 
-// baasMock serves a fresh BaaS mock; wrap may rewrite its answers (a mutant provider).
 // mockServer serves the named provider's embedded mock on loopback, through wrap when it is not nil.
 func mockServer(t *testing.T, provider string, wrap func(http.Handler) http.Handler) string {
 	t.Helper()

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"io"
 	"io/fs"
 	"os"
 	"time"
 
 	"github.com/latam-conformance/conformance/features"
+	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/runner"
@@ -31,8 +33,8 @@ Examples:
 
 // RunOptions are the flags of 'conformance run'.
 type RunOptions struct {
-	Features     string
-	BaseURLs     multiFlag
+	Features string
+	targeting
 	Tags         string
 	Format       string
 	JUnit        string
@@ -40,6 +42,7 @@ type RunOptions struct {
 	Concurrency  int
 	Random       int64
 	Timeout      time.Duration
+	RunTimeout   time.Duration
 	TokenTTL     time.Duration
 }
 
@@ -47,14 +50,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	var o RunOptions
 	flags := newFlags("run", runHelp, stdout)
 	flags.flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
-	flags.flags.Var(&o.BaseURLs, "base-url", "`PROVIDER=URL`: send that provider's requests to URL instead of an embedded mock (repeatable)")
+	o.targeting.register(flags.flags)
 	flags.flags.StringVar(&o.Tags, "tags", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
 	flags.flags.StringVar(&o.Format, "format", "progress", "console output: `pretty` or progress")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
 	flags.flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
 	flags.flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
 	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
-	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT`")
+	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
+	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
 	if err := parse(flags, args); err != nil {
 		return err
@@ -65,8 +69,24 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if o.Timeout <= 0 {
 		return exit.Usagef("run: --timeout %s: want a positive duration", o.Timeout)
 	}
-	baseURLs, err := targets.ParseBaseURLs(o.BaseURLs)
+	plan, err := o.resolve(flags)
 	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	flags.flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if cfg := plan.Config; cfg != nil {
+		if !set["timeout"] && cfg.Timeout > 0 {
+			o.Timeout = cfg.Timeout
+		}
+		if !set["run-timeout"] && cfg.RunTimeout > 0 {
+			o.RunTimeout = cfg.RunTimeout
+		}
+	}
+	if o.RunTimeout < 0 {
+		return exit.Usagef("run: --run-timeout %s: want a positive duration, or 0 for none", o.RunTimeout)
+	}
+	if err := plan.secretsFor(plan.credentialed(), env); err != nil {
 		return err
 	}
 	reg, err := loadSchemas()
@@ -90,8 +110,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		return exit.Usagef("run: --random %d: want a seed above 0, -1 to pick one, or 0 for file order", o.Random)
 	}
 	res, err := runner.Run(ctx, runner.Options{
-		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: baseURLs,
-		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
+		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
+		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
+		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
+		RunTimeout: o.RunTimeout,
+		Tags:       o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
 	if res == nil {

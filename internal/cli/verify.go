@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/pactfile"
@@ -23,9 +24,11 @@ import (
 const verifyHelp = `Usage: conformance verify [flags]
 
 Verifies the Pact contracts that the consumer tests wrote (pacts/, embedded in the binary) against each
-provider's target: an embedded mock by default, or --base-url. Provider states are set through the
-target's control API; against a target without one, interactions that need a state are skipped and say
-so. Prints a verdict per interaction, with the mismatches of each failure. Uses the Pact FFI
+provider's target: an embedded mock by default, or --base-url / the config file's base_url. Provider
+states are set through the target's control API; against a target without one (and always with
+--target sandbox), interactions that need a state are skipped and say so. A production host is refused
+unless --allow-production. The verifier replays the contract's requests as recorded: it does not add a
+sandbox's credentials. Prints a verdict per interaction, with the mismatches of each failure. Uses the Pact FFI
 (libpact_ffi) verifier.
 
 Exit codes: 0 every interaction holds, 1 an interaction does not (contract mismatch), 2 bad flags or
@@ -38,8 +41,8 @@ Examples:
 
 // VerifyOptions are the flags of 'conformance verify'.
 type VerifyOptions struct {
-	Pacts     string
-	BaseURLs  multiFlag
+	Pacts string
+	targeting
 	Providers multiFlag
 	JUnit     string
 	Verbose   bool
@@ -49,14 +52,14 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	var o VerifyOptions
 	flags := newFlags("verify", verifyHelp, stdout)
 	flags.flags.StringVar(&o.Pacts, "pacts", "", "verify the pact files (*.json) in `DIR` instead of the embedded ones")
-	flags.flags.Var(&o.BaseURLs, "base-url", "`PROVIDER=URL`: verify the provider at URL instead of an embedded mock (repeatable)")
+	o.targeting.register(flags.flags)
 	flags.flags.Var(&o.Providers, "provider", "verify only the pacts of `PROVIDER` (repeatable; default: every pact)")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
 	flags.flags.BoolVar(&o.Verbose, "verbose", false, "also print the Pact verifier's own output")
 	if err := parse(flags, args); err != nil {
 		return err
 	}
-	baseURLs, err := targets.ParseBaseURLs(o.BaseURLs)
+	plan, err := o.resolve(flags)
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,15 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	start := time.Now()
-	set, err := targets.Start(ctx, dedupe(names), baseURLs, mock.Config{Schemas: reg})
+	names = dedupe(names)
+	urls := map[string]string{}
+	for _, n := range names {
+		if u, ok := plan.BaseURLs[n]; ok {
+			urls[n] = u
+		}
+	}
+	set, err := targets.Start(ctx, names, urls, mock.Config{Schemas: reg},
+		targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod})
 	if err != nil {
 		return err
 	}

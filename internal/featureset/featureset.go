@@ -128,3 +128,54 @@ func indexLines(children []*messages.FeatureChild, lines map[string]int) {
 		}
 	}
 }
+
+// Matcher is a compiled --tags expression, read the way godog reads it: "&&" joins groups that must all
+// hold, "," joins tags of which one must, "~" negates a tag, and the "@" is optional.
+type Matcher struct{ groups [][]string }
+
+// CompileTags checks and compiles a --tags expression; "" matches every scenario. godog itself would
+// panic on an empty tag ("@a,,@b"); here it is an error.
+func CompileTags(expr string) (*Matcher, error) {
+	m := &Matcher{}
+	if strings.TrimSpace(expr) == "" {
+		return m, nil
+	}
+	for _, group := range strings.Split(expr, "&&") {
+		var terms []string
+		for _, term := range strings.Split(group, ",") {
+			term = strings.ReplaceAll(strings.TrimSpace(term), "@", "")
+			if term == "" || term == "~" || strings.ContainsAny(term, " \t") {
+				return nil, fmt.Errorf("--tags %q: each term is one tag such as @BAAS-12 or ~@control, joined by ',' (or) and '&&' (and)", expr)
+			}
+			terms = append(terms, term)
+		}
+		m.groups = append(m.groups, terms)
+	}
+	return m, nil
+}
+
+// Match tells whether a scenario with these tags runs.
+func (m *Matcher) Match(tags []string) bool {
+	has := func(name string) bool {
+		for _, t := range tags {
+			if strings.TrimPrefix(t, "@") == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, group := range m.groups {
+		ok := false
+		for _, term := range group {
+			if neg, found := strings.CutPrefix(term, "~"); found {
+				ok = ok || !has(neg)
+			} else {
+				ok = ok || has(term)
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -53,3 +53,28 @@ func TestParseErrors(t *testing.T) {
 	_, err = Parse(fstest.MapFS{"README.md": {Data: []byte("x")}}, ".")
 	assert.ErrorContains(t, err, "no .feature files")
 }
+
+func TestTagsMatchLikeGodog(t *testing.T) {
+	tags := []string{"@baas", "@BAAS-12", "@control"}
+	for expr, want := range map[string]bool{
+		"":                          true,
+		"@BAAS-12":                  true,
+		"BAAS-12":                   true,
+		"@BAAS-13":                  false,
+		"@BAAS-13,@BAAS-12":         true,
+		"~@control":                 false,
+		"~@destructive":             true,
+		"@baas && ~@control":        false,
+		"@baas && ~@gu1":            true,
+		"@gu1,~@control && @baas":   false,
+		"@gu1,@baas && @BAAS-12,@x": true,
+	} {
+		m, err := CompileTags(expr)
+		require.NoError(t, err, expr)
+		assert.Equal(t, want, m.Match(tags), expr)
+	}
+	for _, bad := range []string{"@a,,@b", "@a && ", "~", "@a @b"} {
+		_, err := CompileTags(bad)
+		assert.Error(t, err, bad)
+	}
+}

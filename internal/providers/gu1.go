@@ -49,6 +49,11 @@ func gu1() Provider {
 		PactConsumer: "conformance-gu1-client",
 		PactProvider: "gu1",
 		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockgu1.New(cfg) },
+		Credentials: []Setting{
+			{Name: "api_key", Doc: "the organisation's API key, sent as a bearer token (GU1-01)", Mock: mockgu1.APIKey},
+			{Name: "api_key_no_kyc", Doc: "the API key of an organisation without the KYC integration (GU1-09); its scenario is skipped without it", Mock: mockgu1.APIKeyNoKYC, Optional: true},
+			{Name: "webhook_secret", Doc: "the organisation's webhook signing secret (GU1-13)", Mock: mockgu1.WebhookSecret, Optional: true},
+		},
 		States: map[string]StateFunc{
 			StateGu1Org:      org(true),
 			StateGu1OrgNoKYC: org(false),

@@ -20,6 +20,7 @@ func personalinfo() Provider {
 		PactConsumer: "conformance-personalinfo-client",
 		PactProvider: "personalinfo",
 		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockpi.New(cfg) },
+		Credentials:  []Setting{{Name: "token", Doc: "the integration token, the whole Authorization header (PI-01)", Mock: mockpi.Token}},
 		States: map[string]StateFunc{
 			StatePIToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
 				tok, err := param(p, "token")

@@ -39,6 +39,13 @@ func pomelo() Provider {
 		PactConsumer: "conformance-pomelo-client",
 		PactProvider: "pomelo-identity",
 		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockpomelo.New(cfg) },
+		Credentials: []Setting{
+			{Name: "client_id", Doc: "OAuth2 client id (KYC-16)", Mock: mockpomelo.ClientID},
+			{Name: "client_secret", Doc: "OAuth2 client secret (KYC-16)", Mock: mockpomelo.ClientSecret},
+			{Name: "webhook_api_key", Doc: "the X-Api-Key of webhook notifications (KYC-15)", Mock: mockpomelo.WebhookAPIKey, Optional: true},
+			{Name: "webhook_secret", Doc: "the base64 webhook signing secret (KYC-15)", Mock: mockpomelo.WebhookSecret, Optional: true},
+		},
+		Options: []Setting{{Name: "audience", Doc: "the OAuth2 audience of the token request (KYC-16)", Mock: "https://api.pomelo.la"}},
 		States: map[string]StateFunc{
 			StatePomeloToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
 				tok, err := param(p, "token")

@@ -28,6 +28,26 @@ type Provider struct {
 	PactProvider string // provider name in the pacts
 	NewMock      func(mock.Config) (http.Handler, error)
 	States       map[string]StateFunc // Pact provider state -> setup
+	Credentials  []Setting            // secrets a real target needs; conformance.yaml names their variables
+	Options      []Setting            // non-secret settings of conformance.yaml's options section
+}
+
+// Setting is one credential or option of a provider. Mock is what the embedded mock takes: the value
+// used when the target is a mock, and for an Optional one that a sandbox configuration leaves out.
+type Setting struct {
+	Name     string
+	Doc      string
+	Mock     string
+	Optional bool // a sandbox run does not need it; the scenarios that do say so or skip
+}
+
+// Defaults returns the name -> Mock value of settings.
+func Defaults(settings []Setting) map[string]string {
+	out := map[string]string{}
+	for _, s := range settings {
+		out[s.Name] = s.Mock
+	}
+	return out
 }
 
 // All lists every provider, sorted by name.

@@ -3,6 +3,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
+	"github.com/latam-conformance/conformance/internal/transport"
 	"github.com/latam-conformance/conformance/steps"
 )
 
@@ -37,11 +39,21 @@ type Options struct {
 	JUnit        string            // write JUnit XML here when not empty
 	CucumberJSON string            // write cucumber JSON here when not empty
 	Concurrency  int
-	Random       int64 // 0: file order; otherwise the seed of a random order
-	Timeout      time.Duration
+	Random       int64         // 0: file order; otherwise the seed of a random order
+	Timeout      time.Duration // per request, for providers without their own
 	TokenTTL     time.Duration
 	Out          io.Writer
+
+	Mode       targets.Mode                 // sandbox or not; production hosts already allowed
+	Secrets    map[string]map[string]string // provider -> credential -> value (mock fixtures by default)
+	Settings   map[string]map[string]string // provider -> option -> value
+	Timeouts   map[string]time.Duration     // provider -> per-request timeout
+	RateLimits map[string]float64           // provider -> requests per second
+	RunTimeout time.Duration                // the whole run; 0 for none
 }
+
+// retries is how often an idempotent call answered 429 or 503 is sent again.
+const retries = 2
 
 // Result is the outcome of a run.
 type Result struct {
@@ -61,21 +73,42 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, exit.Usagef("%v", err)
 	}
+	tags, err := featureset.CompileTags(o.Tags)
+	if err != nil {
+		return nil, exit.Usagef("%v", err)
+	}
 	var names []string
-	seen := map[string]bool{}
+	seen, selected := map[string]bool{}, map[string]bool{}
 	for _, s := range scenarios {
 		if _, err := providers.Lookup(s.Provider); err != nil {
 			return nil, exit.Usagef("%s: features must sit in a folder named after their provider: %v", s.URI, err)
 		}
-		if !seen[s.Provider] {
-			seen[s.Provider] = true
-			names = append(names, s.Provider)
+		seen[s.Provider] = true
+		if tags.Match(s.Tags) && !selected[s.Provider] {
+			selected[s.Provider] = true
+			names = append(names, s.Provider) // only providers with a scenario to run get a target
 		}
+	}
+	if len(names) == 0 {
+		return nil, exit.Usagef("no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
 	}
 	for name := range o.BaseURLs {
 		if !seen[name] {
 			return nil, exit.Usagef("--base-url %s: the feature set (%s) has no %s scenarios", name, o.FeaturesName, name)
 		}
+	}
+	// Targets named but left out by --tags are not started or probed: a sandbox the run does not use
+	// is not contacted.
+	baseURLs := map[string]string{}
+	for name, u := range o.BaseURLs {
+		if selected[name] {
+			baseURLs[name] = u
+		}
+	}
+	if o.RunTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.RunTimeout)
+		defer cancel()
 	}
 	switch o.Format {
 	case "":
@@ -92,7 +125,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Random = time.Now().UnixNano()&(1<<62-1) | 1
 	}
 
-	set, err := targets.Start(ctx, names, o.BaseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL})
+	set, err := targets.Start(ctx, names, baseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL}, o.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -100,12 +133,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// One transport for the run, its idle connections closed before the mocks stop: net/http's graceful
 	// shutdown waits five seconds for a connection the client dialed and never used.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	defer transport.CloseIdleConnections()
+	httpTransport := http.DefaultTransport.(*http.Transport).Clone()
+	defer httpTransport.CloseIdleConnections()
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
-		Results: &report.Collector{}, Transport: transport}
+		Results: &report.Collector{}, Transport: httpTransport}
 	for name, t := range set.ByName {
-		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control}
+		timeout := o.Timeout
+		if d := o.Timeouts[name]; d > 0 {
+			timeout = d
+		}
+		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control, Sandbox: t.Sandbox, Production: t.Production,
+			Secrets: o.Secrets[name], Settings: o.Settings[name], Timeout: timeout,
+			Transport: transport.New(httpTransport, transport.Policy{RateLimit: o.RateLimits[name], Retries: retries})}
 	}
 
 	format := o.Format
@@ -143,6 +182,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	status := suite.Run()
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return res, exit.Unavailablef("run stopped by its time limit (%s) after %d scenarios", o.RunTimeout, len(res.Scenarios))
+	}
 	if ctx.Err() != nil {
 		return res, exit.Unavailablef("run interrupted after %d scenarios", len(res.Scenarios))
 	}
@@ -159,9 +201,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			Message: "godog reported a failure that no scenario result explains; see the output above"})
 	}
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
-	if o.Tags != "" {
-		res.keepProvidersInRun(o.BaseURLs)
-	}
 
 	if cucumberTmp != "" {
 		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
@@ -197,28 +236,6 @@ func placeLines(results []report.Scenario, parsed []featureset.Scenario) {
 		}
 		return results[i].Line < results[j].Line
 	})
-}
-
-// keepProvidersInRun drops from the report the providers that --tags left without a scenario and that no
-// --base-url named: a run of @gu1 reports on gu1, not on three providers it never meant to test.
-func (r *Result) keepProvidersInRun(named map[string]string) {
-	ran := map[string]bool{}
-	for _, s := range r.Scenarios {
-		ran[s.Provider] = true
-	}
-	keep := func(p string) bool { _, ok := named[p]; return ok || ran[p] }
-	for p := range r.Targets {
-		if !keep(p) {
-			delete(r.Targets, p)
-		}
-	}
-	cov := r.Coverage[:0]
-	for _, c := range r.Coverage {
-		if keep(c.Provider) {
-			cov = append(cov, c)
-		}
-	}
-	r.Coverage = cov
 }
 
 func (r *Result) failures() int {

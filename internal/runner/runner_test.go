@@ -3,7 +3,7 @@ package runner
 import (
 	"context"
 	"io"
-	"net/http/httptest"
+	"net"
 	"testing"
 	"testing/fstest"
 
@@ -13,8 +13,6 @@ import (
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/exit"
-	"github.com/latam-conformance/conformance/internal/mock"
-	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
@@ -51,23 +49,34 @@ func TestRunRandomOrderIsStableInReports(t *testing.T) {
 	assert.Equal(t, report.NotRun, states["BAAS-01"], "filtered out by --tags")
 }
 
-func TestTagsKeepAProviderNamedByBaseURL(t *testing.T) {
+func TestTargetsLeftOutByTagsAreNotContacted(t *testing.T) {
 	o := options(t)
 	o.Tags = "@GU1-07"
-	// A BaaS mock served apart stands in for a target the user named.
-	m, err := mockbaas.New(mock.Config{})
+	// baas is named (as a config file names every provider) but --tags leaves it out: a closed port is
+	// never probed, and the report is about gu1 alone.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := httptest.NewServer(m)
-	defer srv.Close()
-	o.BaseURLs = map[string]string{"baas": srv.URL}
+	closed := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	o.BaseURLs = map[string]string{"baas": closed}
 	res, err := Run(context.Background(), o)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"baas", "gu1"}, res.Providers(), "gu1 ran; baas was named with --base-url")
-	var got []string
-	for _, c := range res.Coverage {
-		got = append(got, c.Provider)
-	}
-	assert.Equal(t, []string{"baas", "gu1"}, got)
+	assert.Equal(t, exit.OK, res.ExitCode())
+	assert.Equal(t, []string{"gu1"}, res.Providers())
+	require.Len(t, res.Coverage, 1)
+	assert.Equal(t, "gu1", res.Coverage[0].Provider)
+}
+
+func TestBadTagsAndNoMatchAreUsageErrorsBeforeAnyTargetStarts(t *testing.T) {
+	o := options(t)
+	o.Tags = "@a,,@b"
+	_, err := Run(context.Background(), o)
+	assert.Equal(t, exit.Usage, exit.CodeOf(err), "%v", err)
+	o.Tags = "@NOPE-99"
+	o.BaseURLs = map[string]string{"baas": "http://127.0.0.1:1"} // would be exit 3 if it were probed
+	_, err = Run(context.Background(), o)
+	assert.Equal(t, exit.Usage, exit.CodeOf(err), "%v", err)
+	assert.ErrorContains(t, err, `no scenario of embedded matches --tags "@NOPE-99"`)
 }
 
 func TestExitCodes(t *testing.T) {

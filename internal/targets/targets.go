@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,10 +20,36 @@ import (
 
 // Target is one provider's endpoint.
 type Target struct {
-	Provider providers.Provider
-	BaseURL  string
-	Embedded bool // an in-process mock this package started
-	Control  bool // the control API answers
+	Provider   providers.Provider
+	BaseURL    string
+	Embedded   bool // an in-process mock this package started
+	Control    bool // the control API answers (never used against a sandbox)
+	Sandbox    bool // a real provider environment: real credentials, no control API
+	Production bool // a production host, allowed with --allow-production
+}
+
+// DocumentedProductionHosts are the providers' production API hosts named in their documents. A run
+// refuses them unless --allow-production; conformance.yaml's production_hosts adds more.
+var DocumentedProductionHosts = []string{"api.pomelo.la", "api-auth.qitech.app", "api.gu1.ai"}
+
+// IsProduction tells whether host is a documented production host or one of extra, ignoring case and a
+// trailing dot.
+func IsProduction(host string, extra []string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, list := range [][]string{DocumentedProductionHosts, extra} {
+		for _, h := range list {
+			if host == strings.TrimSuffix(strings.ToLower(h), ".") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Mode says how Start treats the targets.
+type Mode struct {
+	Sandbox    bool            // no embedded mocks, no control API: every provider needs a base URL
+	Production map[string]bool // providers whose base URL is a production host (already allowed)
 }
 
 // Set is the targets of one run. Close stops the embedded mocks.
@@ -57,21 +84,36 @@ func ParseBaseURLs(flags []string) (map[string]string, error) {
 // Start prepares a target for each named provider: baseURLs[name] when given, otherwise an embedded mock
 // on 127.0.0.1 with a random port. It then probes every target; one that does not answer is an
 // exit.Unavailable error naming its URL.
-func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg mock.Config) (*Set, error) {
+//
+// In sandbox mode every provider must have a base URL, the control API is never used (even where it
+// answers), and the probe only checks that the base URL answers HTTP at all.
+func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg mock.Config, mode Mode) (*Set, error) {
 	s := &Set{ByName: map[string]*Target{}}
 	for name := range baseURLs {
-		if !contains(names, name) {
+		if !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
+	if mode.Sandbox {
+		var missing []string
+		for _, name := range names {
+			if baseURLs[name] == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, exit.Usagef("sandbox target: no base URL for %s; set providers.<name>.base_url in the config file or --base-url NAME=URL, or leave the provider out with --tags (e.g. '~@%s')",
+				strings.Join(missing, ", "), missing[0])
+		}
+	}
 	for _, name := range names {
 		p, err := providers.Lookup(name)
 		if err != nil {
 			s.Close()
 			return nil, exit.Usagef("%v", err)
 		}
-		t := &Target{Provider: p}
+		t := &Target{Provider: p, Sandbox: mode.Sandbox, Production: mode.Production[name]}
 		if u, ok := baseURLs[name]; ok {
 			t.BaseURL = u
 		} else {
@@ -93,7 +135,13 @@ func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg 
 	hc := &http.Client{Timeout: 5 * time.Second}
 	for _, name := range names {
 		t := s.ByName[name]
-		ok, err := mock.HasControl(ctx, hc, t.BaseURL)
+		var ok bool
+		var err error
+		if t.Sandbox {
+			err = answers(ctx, hc, t.BaseURL)
+		} else {
+			ok, err = mock.HasControl(ctx, hc, t.BaseURL)
+		}
 		if err != nil {
 			s.Close()
 			if ctx.Err() != nil {
@@ -104,6 +152,19 @@ func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg 
 		t.Control = ok
 	}
 	return s, nil
+}
+
+// answers checks that something answers HTTP at base: any status will do.
+func answers(ctx context.Context, hc *http.Client, base string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }
 
 // rootCause strips net/http's "Get \"url\": " prefix; the message names the URL already.
@@ -122,13 +183,4 @@ func (s *Set) Close() {
 	for _, srv := range s.servers {
 		_ = srv.Close(ctx)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

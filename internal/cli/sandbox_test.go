@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/features"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/featureset"
+	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
+	mockpi "github.com/latam-conformance/conformance/internal/mock/personalinfo"
+	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
+	"github.com/latam-conformance/conformance/internal/providers"
+)
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "conformance.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
+	return p
+}
+
+// startMockProcess runs 'conformance mock' as another command would, and returns each provider's URL.
+func startMockProcess(t *testing.T) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{lines: make(chan string, 16)}
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
+	t.Cleanup(func() { cancel(); <-done })
+	urls := map[string]string{}
+	for len(urls) < len(providers.Names()) {
+		select {
+		case line := <-out.lines:
+			if name, u, ok := strings.Cut(line, " "); ok && strings.HasPrefix(u, "http") {
+				urls[name] = u
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("conformance mock printed %d URLs", len(urls))
+		}
+	}
+	return urls
+}
+
+func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing.T) {
+	urls := startMockProcess(t)
+	cfg := writeConfig(t, fmt.Sprintf(`target: sandbox
+providers:
+  gu1:
+    base_url: %s
+    credentials:
+      api_key: env:GU1_KEY
+      api_key_no_kyc: env:GU1_NOKYC_KEY
+  personalinfo:
+    base_url: %s
+    credentials:
+      token: env:PI_TOKEN
+  pomelo:
+    base_url: %s
+    rate_limit: 200
+    credentials:
+      client_id: env:POMELO_ID
+      client_secret: env:POMELO_SECRET
+`, urls["gu1"], urls["personalinfo"], urls["pomelo"]))
+	env := map[string]string{"GU1_KEY": mockgu1.APIKey, "GU1_NOKYC_KEY": mockgu1.APIKeyNoKYC, "PI_TOKEN": mockpi.Token,
+		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret}
+
+	code, out, errOut := runEnv(t, env, "config", "check", "--config", cfg)
+	require.Equal(t, exit.OK, code, out+errOut)
+	assert.Contains(t, out, "client_secret from POMELO_SECRET: set")
+
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--tags", "~@baas", "--junit", junit)
+	require.Equal(t, exit.OK, code, out+errOut)
+
+	// Exactly the @control scenarios of the three providers are skipped, each saying why.
+	all, err := featureset.Parse(features.FS, ".")
+	require.NoError(t, err)
+	control := 0
+	for _, s := range all {
+		if s.Provider != "baas" && slices.Contains(s.Tags, "@control") {
+			control++
+		}
+	}
+	require.Positive(t, control)
+	assert.Contains(t, out, fmt.Sprintf(" 0 failed, %d skipped", control))
+	assert.Equal(t, control, strings.Count(out, "needs the mock control API (@control); a sandbox target ("))
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	var doc struct {
+		Skipped int `xml:"skipped,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(raw, &doc))
+	assert.Equal(t, control, doc.Skipped)
+	assert.Equal(t, control, strings.Count(string(raw), "a sandbox target ("), "the JUnit report says why, too")
+	assert.Contains(t, out, "(external, no control API)")
+
+	// The credentials are real: a wrong key fails on the mock exactly as on the provider.
+	env["GU1_KEY"] = "not-the-key"
+	code, out, _ = runEnv(t, env, "run", "--config", cfg, "--tags", "@gu1 && @GU1-05")
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "HTTP 401 UNAUTHORIZED")
+}
+
+func TestSandboxNeedsItsCredentialsAndURLs(t *testing.T) {
+	cfg := writeConfig(t, "target: sandbox\nproviders:\n  gu1:\n    base_url: http://127.0.0.1:1\n    credentials:\n      api_key: env:GU1_KEY\n")
+	code, _, errOut := runEnv(t, nil, "run", "--config", cfg, "--tags", "@gu1")
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "providers.gu1.credentials.api_key names GU1_KEY, which is not set")
+
+	code, _, errOut = runEnv(t, map[string]string{"GU1_KEY": "k"}, "run", "--config", cfg, "--tags", "@personalinfo")
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "sandbox target: no base URL for personalinfo")
+
+	cfg = writeConfig(t, "target: sandbox\nproviders:\n  gu1:\n    base_url: http://127.0.0.1:1\n")
+	code, _, errOut = runEnv(t, nil, "run", "--config", cfg, "--tags", "@gu1")
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "sandbox target gu1 needs providers.gu1.credentials.api_key")
+}
+
+func TestProductionHostIsRefusedBeforeAnythingIsSent(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	// The config lists localhost as a production host; the documented ones are refused without a list.
+	cfg := writeConfig(t, "production_hosts: [localhost]\n")
+	for _, args := range [][]string{
+		{"run", "--config", cfg, "--base-url", "gu1=http://localhost:" + port},
+		{"verify", "--config", cfg, "--base-url", "gu1=http://localhost:" + port},
+		{"run", "--base-url", "pomelo=https://api.pomelo.la"},
+		{"run", "--target", "sandbox", "--base-url", "gu1=https://API.GU1.AI."},
+	} {
+		code, out, errOut := run(t, args...)
+		assert.Equal(t, exit.Usage, code, "%v: %s%s", args, out, errOut)
+		assert.Contains(t, errOut, "is a production host; nothing was sent", args)
+		assert.Empty(t, out, args)
+	}
+	assert.Equal(t, int32(0), hits.Load(), "not one request reached the production host")
+}
+
+func TestAllowProductionNeverRunsDestructiveScenarios(t *testing.T) {
+	urls := startMockProcess(t)
+	host := strings.Replace(urls["pomelo"], "127.0.0.1", "localhost", 1)
+	cfg := writeConfig(t, "production_hosts: [localhost]\n")
+	code, out, errOut := run(t, "run", "--config", cfg, "--allow-production", "--base-url", "pomelo="+host, "--tags", "@KYC-13")
+	require.Equal(t, exit.OK, code, out+errOut)
+	assert.Equal(t, 3, strings.Count(out, "destructive (@destructive): never run against the production host"), out)
+}
+
+func TestConfigCheck(t *testing.T) {
+	code, out, errOut := run(t, "config", "check", "--config", writeConfig(t, "target: live\nproviders:\n  gu1:\n    credentials:\n      api_key: hunter2\n"))
+	assert.Equal(t, exit.Usage, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, `conformance.yaml:1:9: target: "live": want mock or sandbox`)
+	assert.Contains(t, errOut, "conformance.yaml:5:16: providers.gu1.credentials.api_key: holds a literal value")
+	assert.NotContains(t, errOut, "hunter2")
+
+	code, _, errOut = run(t, "config", "check", "--config", filepath.Join(t.TempDir(), "none.yaml"))
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "no such file")
+
+	code, out, _ = run(t, "config", "--help")
+	assert.Equal(t, exit.OK, code)
+	assert.Contains(t, out, "personalinfo  credential token")
+
+	code, _, errOut = run(t, "config", "lint")
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, `unknown subcommand "lint"`)
+}
