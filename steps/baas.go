@@ -17,6 +17,7 @@ import (
 // baasWorld is the BaaS part of a scenario's state.
 type baasWorld struct {
 	client  *baas.Client
+	signer  *baas.Signer      // BAAS-16, from the configured credentials or the mock's fixture client
 	control *mockbaas.Control // nil against a target without the control API
 	created *baas.MovementValidation
 }
@@ -28,11 +29,15 @@ func (w *World) baasState() (*baasWorld, error) {
 		return w.baas, nil
 	}
 	t := w.deps.Targets["baas"]
-	c, err := baas.NewClient(t.BaseURL, baas.WithHTTPClient(w.httpClient("baas")))
+	signer, err := baas.NewSigner(w.secret("baas", "api_client_key"), []byte(w.secret("baas", "private_key")))
+	if err != nil {
+		return nil, fmt.Errorf("BAAS-16 credentials: %w", err)
+	}
+	c, err := baas.NewClient(t.BaseURL, baas.WithHTTPClient(w.httpClient("baas")), baas.WithSigner(signer))
 	if err != nil {
 		return nil, err
 	}
-	b := &baasWorld{client: c}
+	b := &baasWorld{client: c, signer: signer}
 	if t.Control {
 		b.control = mockbaas.NewControl(t.BaseURL, w.controlClient())
 	}
@@ -60,6 +65,7 @@ func registerBaaS(sc stepRegistry) {
 	registerFieldSteps(sc, "person field", personPath+".")
 	sc.Step(`^I request an SMS token$`, func(ctx context.Context) error { return requestToken(ctx, "") })
 	sc.Step(`^I request an SMS token by "([^"]*)"$`, requestToken)
+	sc.Step(`^I request an SMS token (without API-CLIENT-KEY|with an unknown API-CLIENT-KEY|without AUTHORIZATION|signed with another key|signed for another body|signed for another path|signed six minutes ago)$`, requestTokenBadlySigned)
 	sc.Step(`^an SMS token was requested for the person$`, anSMSTokenWasRequested)
 	sc.Step(`^an SMS with a six-digit token was sent to "([^"]+)"$`, anSMSWasSentTo)
 	sc.Step(`^the token has expired$`, theTokenHasExpired)

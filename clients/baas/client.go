@@ -28,6 +28,7 @@ type Client struct {
 	base      *url.URL
 	http      *http.Client
 	userAgent string
+	signer    *Signer // nil: requests go unsigned (the embedded mock's default)
 }
 
 // Option configures a Client.
@@ -110,6 +111,11 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) (*http.Re
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	if c.signer != nil {
+		if err := c.signer.Sign(req, raw); err != nil {
+			return nil, err
+		}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("baas: POST %s: %w", path, err)

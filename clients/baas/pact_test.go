@@ -56,11 +56,29 @@ func newPact(t *testing.T) *consumer.V4HTTPMockProvider {
 	return p
 }
 
+// client signs as the embedded mock's fixture API client (BAAS-16); 'conformance verify' signs each
+// replayed request afresh with the run's credentials, since a recorded signature goes stale.
 func client(t *testing.T, cfg consumer.MockServerConfig) *baas.Client {
 	t.Helper()
-	c, err := baas.NewClient(fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port))
+	p, err := providers.Lookup("baas")
+	require.NoError(t, err)
+	creds := providers.Defaults(p.Credentials)
+	s, err := baas.NewSigner(creds["api_client_key"], []byte(creds["private_key"]))
+	require.NoError(t, err)
+	c, err := baas.NewClient(fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port), baas.WithSigner(s))
 	require.NoError(t, err)
 	return c
+}
+
+// exampleJWT stands for a signature in the contract; any three base64url segments match.
+const exampleJWT = "eyJhbGciOiJFUzUxMiIsInR5cCI6IkpXVCJ9.eyJwYXlsb2FkX21kNSI6IiJ9.c2lnbmF0dXJl"
+
+// signedJSON expects a JSON request authenticated as BAAS-16 describes.
+func signedJSON(b *consumer.V4RequestBuilder, body any) {
+	b.Header("Content-Type", matchers.S("application/json")).
+		Header(baas.HeaderAPIClientKey, matchers.Like("conformance-api-client-key")).
+		Header(baas.HeaderAuthorization, matchers.Regex(exampleJWT, `^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)).
+		JSONBody(body)
 }
 
 func errorBody(title, description, translation, code string) obj {
@@ -89,6 +107,7 @@ func TestPactTokenRequest(t *testing.T) {
 		status          int
 		response        any
 		wantCode        string
+		unsigned        bool
 	}{
 		{
 			id: "BAAS-01", description: "BAAS-01: a token request by SMS for a valid person",
@@ -123,6 +142,13 @@ func TestPactTokenRequest(t *testing.T) {
 			status: 400, wantCode: baas.CodeContactDoesNotExist,
 			response: errorBody("Bad Request", "Contact does not exist", "Contato nao existe", "ACC000135"),
 		},
+		{
+			id: "BAAS-16", description: "BAAS-16: a token request that is not signed and names no API client",
+			body: fixtures.BaaSTokenRequest(person), unsigned: true,
+			status: 400, wantCode: baas.CodeMissingAPIKey,
+			response: obj{"title": matchers.Like("Bad Request"), "description": matchers.Like("Missing API-CLIENT-KEY header"),
+				"translation": matchers.Like("Cabeçalho API-CLIENT-KEY ausente"), "code": baas.CodeMissingAPIKey},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.id, func(t *testing.T) {
@@ -133,14 +159,24 @@ func TestPactTokenRequest(t *testing.T) {
 			}
 			err := i.UponReceiving(tc.description).
 				WithRequest("POST", baas.PathTokenRequest, func(b *consumer.V4RequestBuilder) {
-					b.Header("Content-Type", matchers.S("application/json")).JSONBody(tc.body)
+					if tc.unsigned {
+						b.Header("Content-Type", matchers.S("application/json")).JSONBody(tc.body)
+						return
+					}
+					signedJSON(b, tc.body)
 				}).
 				WillRespondWith(tc.status, func(b *consumer.V4ResponseBuilder) {
 					jsonHeader(b)
 					b.JSONBody(tc.response)
 				}).
 				ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
-					res, _, err := client(t, cfg).TokenRequest(context.Background(), tc.body)
+					c := client(t, cfg)
+					if tc.unsigned {
+						var err error
+						c, err = baas.NewClient(fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port))
+						require.NoError(t, err)
+					}
+					res, _, err := c.TokenRequest(context.Background(), tc.body)
 					if tc.wantCode == "" {
 						require.NoError(t, err)
 						assert.NotNil(t, res)
@@ -206,9 +242,7 @@ func TestPactMovementValidation(t *testing.T) {
 			body := &baas.MovementValidationBody{Token: tc.token, PersonCreation: baas.PersonCreation{Person: person}}
 			err := newPact(t).AddInteraction().GivenWithParameter(*tc.state).
 				UponReceiving(tc.description).
-				WithRequest("POST", baas.PathMovementValidation, func(b *consumer.V4RequestBuilder) {
-					b.Header("Content-Type", matchers.S("application/json")).JSONBody(body)
-				}).
+				WithRequest("POST", baas.PathMovementValidation, func(b *consumer.V4RequestBuilder) { signedJSON(b, body) }).
 				WillRespondWith(tc.status, func(b *consumer.V4ResponseBuilder) {
 					jsonHeader(b)
 					b.JSONBody(tc.response)

@@ -117,10 +117,10 @@ func TestRunEmbeddedPassesAndReports(t *testing.T) {
 	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")
 	require.Equal(t, exit.OK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "0 failed")
-	for _, want := range []string{"baas         15/15", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
+	for _, want := range []string{"baas         16/16", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
 		assert.Contains(t, out, "  "+want+" IDs proven (", "every provider's required IDs, in aligned columns")
 	}
-	assert.Contains(t, out, "\n               planned: BAAS-16 (issue 5)\n")
+	assert.NotContains(t, out, "planned:", "every catalogue ID is in scope now")
 	assert.Contains(t, out, "DOC-13")
 
 	var doc struct {
@@ -156,7 +156,7 @@ func TestRunFailsNamingIDAndCodesWhenProviderAnswersWrongCode(t *testing.T) {
 	assert.Contains(t, out, "[BAAS-12] an expired token is refused")
 	assert.Contains(t, out, `POST /baas/movement_validation: code = "ACC000133", want "ACC000134"`)
 	assert.Contains(t, out, "failed: BAAS-12")
-	assert.Contains(t, out, "14/15 IDs proven")
+	assert.Contains(t, out, "15/16 IDs proven")
 }
 
 func TestRunFailsWhenResponseBreaksSchema(t *testing.T) {
@@ -448,7 +448,7 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	code, runOut, errOut := run(t, append([]string{"run"}, targets...)...)
 	assert.Equal(t, exit.OK, code, runOut+errOut)
 	assert.NotContains(t, runOut, "embedded mock")
-	for _, want := range []string{"baas         15/15", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
+	for _, want := range []string{"baas         16/16", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
 		assert.Contains(t, runOut, want+" IDs proven")
 	}
 
@@ -514,13 +514,13 @@ func TestVerify(t *testing.T) {
 		require.Equal(t, exit.Failed, code, out)
 		assert.Contains(t, out, "FAIL BAAS-12: a movement validation with an expired token")
 		assert.Contains(t, out, `$.code`)
-		assert.Contains(t, out, "6 passed, 1 failed")
+		assert.Contains(t, out, "7 passed, 1 failed")
 	})
 	t.Run("a target without control API skips stateful interactions", func(t *testing.T) {
 		url := baasMock(t, withoutControl)
 		code, out, _ := run(t, "verify", "--base-url", "baas="+url, "--provider", "baas")
 		require.Equal(t, exit.OK, code, out)
-		assert.Contains(t, out, "2 passed, 0 failed, 5 skipped")
+		assert.Contains(t, out, "3 passed, 0 failed, 5 skipped")
 		assert.Contains(t, out, "has no control API")
 	})
 	t.Run("closed port exits 3", func(t *testing.T) {

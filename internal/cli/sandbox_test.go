@@ -21,6 +21,7 @@ import (
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/featureset"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
 	mockpi "github.com/latam-conformance/conformance/internal/mock/personalinfo"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
@@ -60,6 +61,11 @@ func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing
 	urls := startMockProcess(t)
 	cfg := writeConfig(t, fmt.Sprintf(`target: sandbox
 providers:
+  baas:
+    base_url: %s
+    credentials:
+      api_client_key: env:QITECH_API_CLIENT_KEY
+      private_key: env:QITECH_PRIVATE_KEY
   gu1:
     base_url: %s
     credentials:
@@ -75,16 +81,17 @@ providers:
     credentials:
       client_id: env:POMELO_ID
       client_secret: env:POMELO_SECRET
-`, urls["gu1"], urls["personalinfo"], urls["pomelo"]))
+`, urls["baas"], urls["gu1"], urls["personalinfo"], urls["pomelo"]))
 	env := map[string]string{"GU1_KEY": mockgu1.APIKey, "GU1_NOKYC_KEY": mockgu1.APIKeyNoKYC, "PI_TOKEN": mockpi.Token,
-		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret}
+		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret,
+		"QITECH_API_CLIENT_KEY": mockbaas.APIClientKey, "QITECH_PRIVATE_KEY": mockbaas.FixturePrivateKeyPEM}
 
 	code, out, errOut := runEnv(t, env, "config", "check", "--config", cfg)
 	require.Equal(t, exit.OK, code, out+errOut)
 	assert.Contains(t, out, "client_secret from POMELO_SECRET: set")
 
 	junit := filepath.Join(t.TempDir(), "junit.xml")
-	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--tags", "~@baas", "--junit", junit)
+	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--junit", junit)
 	require.Equal(t, exit.OK, code, out+errOut)
 
 	// Exactly the @control scenarios of the three providers are skipped, each saying why.
@@ -92,7 +99,7 @@ providers:
 	require.NoError(t, err)
 	control := 0
 	for _, s := range all {
-		if s.Provider != "baas" && slices.Contains(s.Tags, "@control") {
+		if slices.Contains(s.Tags, "@control") {
 			control++
 		}
 	}
@@ -114,6 +121,18 @@ providers:
 	code, out, _ = runEnv(t, env, "run", "--config", cfg, "--tags", "@gu1 && @GU1-05")
 	assert.Equal(t, exit.Failed, code, out)
 	assert.Contains(t, out, "HTTP 401 UNAUTHORIZED")
+
+	// A BaaS private key the mock does not know: every signed call is GDF000014, in runs and in verify.
+	other, err := os.ReadFile(filepath.Join("..", "..", "clients", "baas", "testdata", "es512-vector.key.pem"))
+	require.NoError(t, err)
+	env["QITECH_PRIVATE_KEY"] = string(other)
+	code, out, _ = runEnv(t, env, "run", "--config", cfg, "--tags", "@BAAS-01")
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, `"code":"GDF000014"`)
+	code, out, _ = runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--provider", "baas")
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "FAIL BAAS-03")
+	assert.Contains(t, out, "ok   BAAS-16", "the unsigned interaction is sent unsigned")
 }
 
 func TestSandboxNeedsItsCredentialsAndURLs(t *testing.T) {

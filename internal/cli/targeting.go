@@ -135,6 +135,20 @@ func (p *plan) credentialed() []string {
 	return out
 }
 
+// secretsOf is a provider's credentials: configured ones over the mock's fixtures (a sandbox run has
+// checked that its required ones are configured).
+func (p *plan) secretsOf(name string) map[string]string {
+	prov, err := providers.Lookup(name)
+	if err != nil {
+		return nil
+	}
+	out := providers.Defaults(prov.Credentials)
+	for k, v := range p.Secrets[name] {
+		out[k] = v
+	}
+	return out
+}
+
 // secretsFor reads from the environment the credentials the config file names for the providers of a
 // run; an unset variable is a configuration error. In sandbox mode a provider without configured
 // credentials is an error too: the mock's fixture credentials mean nothing to a sandbox.

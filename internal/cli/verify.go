@@ -121,7 +121,22 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return err
 	}
 	defer set.Close()
-	res, err := verify.Run(ctx, list, set)
+	if err := plan.secretsFor(names, env); err != nil {
+		return err
+	}
+	signers := map[string]providers.RequestSigner{}
+	for _, n := range names {
+		prov, _ := providers.Lookup(n)
+		if prov.Signer == nil {
+			continue
+		}
+		s, err := prov.Signer(plan.secretsOf(n))
+		if err != nil {
+			return exit.Usagef("verify: %s credentials: %v", n, err)
+		}
+		signers[n] = s
+	}
+	res, err := verify.Run(ctx, list, set, signers)
 	if err != nil {
 		return err
 	}

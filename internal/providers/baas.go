@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	clientbaas "github.com/latam-conformance/conformance/clients/baas"
 	"net/http"
 
 	"github.com/latam-conformance/conformance/internal/mock"
@@ -24,6 +25,17 @@ func baas() Provider {
 		PactConsumer: "conformance-baas-client",
 		PactProvider: "qitech-baas",
 		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockbaas.New(cfg) },
+		Credentials: []Setting{
+			{Name: "api_client_key", Doc: "the API-CLIENT-KEY QI Tech issued (BAAS-16)", Mock: mockbaas.APIClientKey},
+			{Name: "private_key", Doc: "the client's P-521 private key in PEM, which signs the AUTHORIZATION JWT (BAAS-16)", Mock: mockbaas.FixturePrivateKeyPEM},
+		},
+		Signer: func(secrets map[string]string) (RequestSigner, error) {
+			s, err := clientbaas.NewSigner(secrets["api_client_key"], []byte(secrets["private_key"]))
+			if err != nil {
+				return nil, err
+			}
+			return s.Sign, nil
+		},
 		States: map[string]StateFunc{
 			StateBaaSKnownAdmin: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
 				cpf, err := param(p, "document_number")

@@ -30,7 +30,13 @@ type Provider struct {
 	States       map[string]StateFunc // Pact provider state -> setup
 	Credentials  []Setting            // secrets a real target needs; conformance.yaml names their variables
 	Options      []Setting            // non-secret settings of conformance.yaml's options section
+	// Signer builds, from the provider's credentials, what signs each request for it (BaaS's BAAS-16),
+	// so that a contract's replayed requests are signed afresh; nil for a provider without one.
+	Signer func(secrets map[string]string) (RequestSigner, error)
 }
+
+// RequestSigner adds a provider's per-request authentication to req, whose body is body.
+type RequestSigner func(req *http.Request, body []byte) error
 
 // Setting is one credential or option of a provider. Mock is what the embedded mock takes: the value
 // used when the target is a mock, and for an Optional one that a sandbox configuration leaves out.

@@ -18,6 +18,11 @@ import (
 func TestCoverageAndFindings(t *testing.T) {
 	cat, err := catalogue.Load()
 	require.NoError(t, err)
+	for i := range cat.Entries {
+		if cat.Entries[i].ID == "BAAS-16" { // every ID is in scope today; a later one may be planned
+			cat.Entries[i].Scope, cat.Entries[i].Issue = "planned", 9
+		}
+	}
 	parsed := []featureset.Scenario{
 		{URI: "baas/a.feature", IDs: []string{"BAAS-01", "DOC-13"}},
 		{URI: "baas/a.feature", IDs: []string{"BAAS-02"}},

@@ -100,7 +100,7 @@ func TestViolationsNamePointerAndRule(t *testing.T) {
 		_, err := r.ValidateResponse(op, 500, []byte(`{}`))
 		var u *ErrUndocumentedStatus
 		require.ErrorAs(t, err, &u)
-		assert.Contains(t, err.Error(), "POST /baas/token_request answered status 500, which is not documented (documented: 200, 400)")
+		assert.Contains(t, err.Error(), "POST /baas/token_request answered status 500, which is not documented (documented: 200, 400, 401, 404)")
 	})
 	t.Run("error body shape", func(t *testing.T) {
 		vs, err := r.ValidateResponse(op, 400, []byte(`{"title":"Bad Request","code":"ACC000152","additional_data":[]}`))

@@ -57,14 +57,17 @@ func (r *Result) Failed() int {
 
 // Run verifies every pact against the target of its provider (set.ByName by the harness name whose
 // PactProvider matches the pact's provider). Pacts for other providers are a usage error.
-func Run(ctx context.Context, pacts []*pactfile.Pact, set *targets.Set) (*Result, error) {
+//
+// signers holds, per provider name, what signs each request afresh (providers.Provider.Signer built from
+// the run's credentials); a provider without one gets the contract's requests as recorded.
+func Run(ctx context.Context, pacts []*pactfile.Pact, set *targets.Set, signers map[string]providers.RequestSigner) (*Result, error) {
 	res := &Result{}
 	for _, p := range pacts {
 		t := targetFor(set, p.Provider.Name)
 		if t == nil {
 			return nil, exit.Usagef("%s: no target for pact provider %q", filepath.Base(p.Path), p.Provider.Name)
 		}
-		if err := verifyOne(ctx, p, t, res); err != nil {
+		if err := verifyOne(ctx, p, t, signers[t.Provider.Name], res); err != nil {
 			return res, err
 		}
 	}
@@ -90,10 +93,20 @@ func ProviderFor(pactProvider string) (providers.Provider, error) {
 	return providers.Provider{}, fmt.Errorf("no provider of this harness is called %q in pacts", pactProvider)
 }
 
-func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, res *Result) error {
+func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, sign providers.RequestSigner, res *Result) error {
 	u, err := url.Parse(t.BaseURL)
 	if err != nil {
 		return exit.Usagef("target %s: %v", t.BaseURL, err)
+	}
+	if sign != nil {
+		proxy, err := startSigningProxy(u, sign)
+		if err != nil {
+			return exit.Unavailablef("signing proxy for %s: %v", t.Provider.Name, err)
+		}
+		defer proxy.close()
+		prefixed := *proxy.url
+		prefixed.Path = u.Path
+		u = &prefixed
 	}
 	port := u.Port()
 	if port == "" {

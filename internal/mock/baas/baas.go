@@ -7,6 +7,7 @@
 package baas
 
 import (
+	"crypto/ecdsa"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -50,9 +51,10 @@ type Mock struct {
 	router  *mock.Router
 
 	mu       sync.Mutex
-	contacts map[string]bool   // administrator CPF -> known
-	tokens   map[string]*token // person document_number -> latest token
-	outbox   []SMS             // every SMS sent, oldest first
+	clients  map[string]*ecdsa.PublicKey // API-CLIENT-KEY -> public key (BAAS-16)
+	contacts map[string]bool             // administrator CPF -> known
+	tokens   map[string]*token           // person document_number -> latest token
+	outbox   []SMS                       // every SMS sent, oldest first
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the baas schemas.
@@ -72,8 +74,9 @@ func New(cfg mock.Config) (*Mock, error) {
 	}
 	m.reset()
 	rt := mock.NewRouter(writeProblem(m))
-	rt.Handle(http.MethodPost, client.PathTokenRequest, m.tokenRequest)
-	rt.Handle(http.MethodPost, client.PathMovementValidation, m.movementValidation)
+	rt.Handle(http.MethodPost, client.PathTokenRequest, m.authenticated(m.tokenRequest))
+	rt.Handle(http.MethodPost, client.PathMovementValidation, m.authenticated(m.movementValidation))
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/clients", m.ctlAddClient)
 	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
 	rt.Handle(http.MethodPost, mock.ControlPrefix+"/reset", m.ctlReset)
 	rt.Handle(http.MethodPost, mock.ControlPrefix+"/contacts", m.ctlAddContact)
@@ -105,6 +108,7 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.Serv
 func (m *Mock) reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.clients = fixtureClients()
 	m.contacts = map[string]bool{}
 	for _, c := range fixtureContacts {
 		m.contacts[c] = true

@@ -2,7 +2,12 @@ package baas
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -59,12 +64,35 @@ func do(t testing.TB, h http.Handler, method, path string, body any) (int, map[s
 		require.NoError(t, err)
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, path, bytes.NewReader(raw)))
+	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
+	s := *fixtureSigner
+	if m, ok := h.(*Mock); ok {
+		s.Now = m.now // the signature's timestamp follows the mock's (possibly fake) clock
+	}
+	require.NoError(t, s.Sign(req, raw))
+	h.ServeHTTP(rec, req)
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), "body: %s", rec.Body.String())
 	}
 	return rec.Code, out
+}
+
+// fixtureSigner signs as the mock's fixture API client (BAAS-16).
+var fixtureSigner = func() *client.Signer {
+	s, err := client.NewSigner(APIClientKey, []byte(FixturePrivateKeyPEM))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
+// signed signs req (whose body is raw) as the fixture client; control-API calls need no signature but
+// carry one harmlessly.
+func signed(t testing.TB, req *http.Request, raw []byte) *http.Request {
+	t.Helper()
+	require.NoError(t, fixtureSigner.Sign(req, raw))
+	return req
 }
 
 func tokenBody(doc string) *client.TokenRequestBody {
@@ -274,7 +302,7 @@ func FuzzNever5xx(f *testing.F) {
 	paths := []string{client.PathTokenRequest, client.PathMovementValidation, mock.ControlPrefix + "/tokens", mock.ControlPrefix + "/contacts", mock.ControlPrefix + "/tokens/expire"}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		rec := httptest.NewRecorder()
-		m.ServeHTTP(rec, httptest.NewRequest("POST", paths[int(which)%len(paths)], bytes.NewReader(body)))
+		m.ServeHTTP(rec, signed(t, httptest.NewRequest("POST", paths[int(which)%len(paths)], bytes.NewReader(body)), body))
 		if rec.Code >= 500 {
 			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body.String())
 		}
@@ -285,4 +313,72 @@ func FuzzNever5xx(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRequestAuthentication(t *testing.T) {
+	t.Parallel()
+	m, err := New(mock.Config{})
+	require.NoError(t, err)
+	body, _ := json.Marshal(tokenBody("68346734500"))
+	other, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	require.NoError(t, err)
+	send := func(change func(r *http.Request)) (int, map[string]any) {
+		req := httptest.NewRequest("POST", client.PathTokenRequest, bytes.NewReader(body))
+		require.NoError(t, fixtureSigner.Sign(req, body))
+		change(req)
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, req)
+		var out map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
+		return rec.Code, out
+	}
+	resign := func(s client.Signer, method, uri string, b []byte) func(r *http.Request) {
+		return func(r *http.Request) {
+			tok, err := s.Token(method, uri, b)
+			require.NoError(t, err)
+			r.Header.Set(client.HeaderAuthorization, tok)
+		}
+	}
+	stale := *fixtureSigner
+	stale.Now = func() time.Time { return time.Now().Add(-6 * time.Minute) }
+	for name, tc := range map[string]struct {
+		change func(r *http.Request)
+		status int
+		code   string
+	}{
+		"signed":                 {func(*http.Request) {}, 200, ""},
+		"no API-CLIENT-KEY":      {func(r *http.Request) { r.Header.Del(client.HeaderAPIClientKey) }, 400, "GDF000003"},
+		"unknown API-CLIENT-KEY": {func(r *http.Request) { r.Header.Set(client.HeaderAPIClientKey, "nobody") }, 404, "GDF000018"},
+		"no AUTHORIZATION":       {func(r *http.Request) { r.Header.Del(client.HeaderAuthorization) }, 401, "GDF000014"},
+		"garbage AUTHORIZATION":  {func(r *http.Request) { r.Header.Set(client.HeaderAuthorization, "Bearer x") }, 401, "GDF000014"},
+		"another key":            {resign(client.Signer{Key: other}, "POST", client.PathTokenRequest, body), 401, "GDF000014"},
+		"another body":           {resign(*fixtureSigner, "POST", client.PathTokenRequest, []byte(`{}`)), 401, "GDF000014"},
+		"another path":           {resign(*fixtureSigner, "POST", client.PathMovementValidation, body), 401, "GDF000014"},
+		"another method":         {resign(*fixtureSigner, "PUT", client.PathTokenRequest, body), 401, "GDF000014"},
+		"six minutes old":        {resign(stale, "POST", client.PathTokenRequest, body), 401, "GDF000014"},
+	} {
+		status, out := send(tc.change)
+		assert.Equal(t, tc.status, status, "%s: %v", name, out)
+		if tc.code != "" {
+			assert.Equal(t, tc.code, out["code"], name)
+			raw, _ := json.Marshal(out)
+			vs, err := registry.ValidateDocument("baas/error.json", raw)
+			require.NoError(t, err)
+			assert.Empty(t, vs, name)
+		}
+	}
+
+	// Another client registered through the control API may sign.
+	der, err := x509.MarshalPKIXPublicKey(&other.PublicKey)
+	require.NoError(t, err)
+	status, out := do(t, m, "POST", mock.ControlPrefix+"/clients", map[string]any{"api_client_key": "second",
+		"public_key_pem": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))})
+	require.Equal(t, 201, status, "%v", out)
+	status, out = send(func(r *http.Request) {
+		r.Header.Set(client.HeaderAPIClientKey, "second")
+		resign(client.Signer{Key: other}, "POST", client.PathTokenRequest, body)(r)
+	})
+	assert.Equal(t, 200, status, "%v", out)
+	status, _ = do(t, m, "POST", mock.ControlPrefix+"/clients", map[string]any{"api_client_key": "third", "public_key_pem": "nope"})
+	assert.Equal(t, 400, status)
 }
