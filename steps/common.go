@@ -70,7 +70,7 @@ func theProviderAnswers(ctx context.Context, status int) error {
 		return err
 	}
 	if ex.Status != status {
-		return fmt.Errorf("%s: status = %d, want %d (body: %s)", ex.Name(), ex.Status, status, snippet(ex.RespBody))
+		return fmt.Errorf("%s: status = %d, want %d (body: %s)", ex.Name(), ex.Status, status, ex.snippet())
 	}
 	return nil
 }
@@ -78,7 +78,7 @@ func theProviderAnswers(ctx context.Context, status int) error {
 func bodyObject(ex *Exchange) (map[string]any, error) {
 	var obj map[string]any
 	if err := json.Unmarshal(ex.RespBody, &obj); err != nil || obj == nil {
-		return nil, fmt.Errorf("%s: response body is not a JSON object: %s", ex.Name(), snippet(ex.RespBody))
+		return nil, fmt.Errorf("%s: response body is not a JSON object: %s", ex.Name(), ex.snippet())
 	}
 	return obj, nil
 }
@@ -170,7 +170,7 @@ func theResponseBodyIsEmptyObject(ctx context.Context) error {
 		return err
 	}
 	if len(obj) != 0 {
-		return fmt.Errorf("%s: body = %s, want {}", ex.Name(), snippet(ex.RespBody))
+		return fmt.Errorf("%s: body = %s, want {}", ex.Name(), ex.snippet())
 	}
 	return nil
 }
@@ -195,7 +195,7 @@ func theRequestIsRejectedAt(ctx context.Context, pointer string) error {
 	}
 	if _, ok := op.Responses[strconv.Itoa(ex.Status)]; !ok || ex.Status < 400 || ex.Status >= 500 {
 		return fmt.Errorf("%s: status = %d, want a documented rejection (%s) for the invalid %s (body: %s)",
-			ex.Name(), ex.Status, strings.Join(sortedStrings(documented), " or "), pointer, snippet(ex.RespBody))
+			ex.Name(), ex.Status, strings.Join(sortedStrings(documented), " or "), pointer, ex.snippet())
 	}
 	vs := w.deps.Schemas.ValidateRequestBody(op, ex.ReqType, ex.ReqBody)
 	var seen []string

@@ -224,7 +224,7 @@ func theValidationIsPending(ctx context.Context) error {
 		return err
 	}
 	if ex.Status != http.StatusCreated {
-		return fmt.Errorf("%s: status = %d, want 201 (body: %s)", ex.Name(), ex.Status, snippet(ex.RespBody))
+		return fmt.Errorf("%s: status = %d, want 201 (body: %s)", ex.Name(), ex.Status, ex.snippet())
 	}
 	g := worldOf(ctx).gu1State()
 	var problems []string
@@ -270,7 +270,7 @@ func theValidationIs(ctx context.Context, status, not, current string) error {
 		return err
 	}
 	if ex.Status != http.StatusOK && ex.Status != http.StatusCreated {
-		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, snippet(ex.RespBody))
+		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, ex.snippet())
 	}
 	if obj["status"] != status {
 		return fmt.Errorf("%s: status = %s, want %q", ex.Name(), jsonText(obj["status"]), status)

@@ -291,7 +291,7 @@ func piRecordOf(ctx context.Context) (*Exchange, *personalinfo.Record, error) {
 	raw, _ := json.Marshal(obj["data"])
 	var rec personalinfo.Record
 	if err := json.Unmarshal(raw, &rec); err != nil || obj["data"] == nil {
-		return ex, nil, fmt.Errorf("%s: no record under data: %s", ex.Name(), snippet(ex.RespBody))
+		return ex, nil, fmt.Errorf("%s: no record under data: %s", ex.Name(), ex.snippet())
 	}
 	return ex, &rec, nil
 }
@@ -340,7 +340,7 @@ func piErrors(ctx context.Context) (*Exchange, map[string][]string, error) {
 	raw, _ := json.Marshal(obj["errors"])
 	var errs map[string][]string
 	if err := json.Unmarshal(raw, &errs); err != nil || len(errs) == 0 {
-		return ex, nil, fmt.Errorf("%s: no Rails errors object {\"errors\": {field: [messages]}}: %s", ex.Name(), snippet(ex.RespBody))
+		return ex, nil, fmt.Errorf("%s: no Rails errors object {\"errors\": {field: [messages]}}: %s", ex.Name(), ex.snippet())
 	}
 	return ex, errs, nil
 }
@@ -362,7 +362,7 @@ func theProviderAnswersWithErrorsOn(ctx context.Context, status int, list string
 	slices.Sort(want)
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
-		return fmt.Errorf("%s: errors name %s, want exactly %s (body: %s)", ex.Name(), strings.Join(got, ", "), strings.Join(want, ", "), snippet(ex.RespBody))
+		return fmt.Errorf("%s: errors name %s, want exactly %s (body: %s)", ex.Name(), strings.Join(got, ", "), strings.Join(want, ", "), ex.snippet())
 	}
 	return nil
 }

@@ -460,7 +460,7 @@ func lastSession(ctx context.Context) (*Exchange, map[string]any, error) {
 	}
 	data, ok := obj["data"].(map[string]any)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: no data object in %s", ex.Name(), snippet(ex.RespBody))
+		return nil, nil, fmt.Errorf("%s: no data object in %s", ex.Name(), ex.snippet())
 	}
 	return ex, data, nil
 }
@@ -534,7 +534,7 @@ func theSearchReturns(ctx context.Context, want string) error {
 		return err
 	}
 	if ex.Status != http.StatusOK {
-		return fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, snippet(ex.RespBody))
+		return fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, ex.snippet())
 	}
 	_, p, _ := pomeloOf(ctx)
 	var got []string
@@ -570,10 +570,10 @@ func theSearchIsRefused(ctx context.Context, param string) error {
 		return err
 	}
 	if ex.Status != http.StatusBadRequest {
-		return fmt.Errorf("%s?%s: status = %d, want 400 for the incorrect %s (body: %s)", ex.Name(), ex.Query, ex.Status, param, snippet(ex.RespBody))
+		return fmt.Errorf("%s?%s: status = %d, want 400 for the incorrect %s (body: %s)", ex.Name(), ex.Query, ex.Status, param, ex.snippet())
 	}
 	if msg := fmt.Sprint(lookup(obj, "error.message"), lookup(obj, "error.details")); !strings.Contains(msg, param) {
-		return fmt.Errorf("%s?%s: the error does not name %s: %s", ex.Name(), ex.Query, param, snippet(ex.RespBody))
+		return fmt.Errorf("%s?%s: the error does not name %s: %s", ex.Name(), ex.Query, param, ex.snippet())
 	}
 	return nil
 }
@@ -584,7 +584,7 @@ func theProviderIssuesAToken(ctx context.Context) error {
 		return err
 	}
 	if ex.Status != http.StatusOK {
-		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, snippet(ex.RespBody))
+		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, ex.snippet())
 	}
 	if tt, _ := obj["token_type"].(string); !strings.EqualFold(tt, "bearer") {
 		return fmt.Errorf("%s: token_type = %q, want Bearer", ex.Name(), tt)
@@ -621,7 +621,7 @@ func aNewSessionCanBeCreated(ctx context.Context, can, user string) error {
 		return err
 	}
 	if can == "can" && ex.Status != http.StatusCreated {
-		return fmt.Errorf("%s for %s: status = %d, want 201 (body: %s)", ex.Name(), user, ex.Status, snippet(ex.RespBody))
+		return fmt.Errorf("%s for %s: status = %d, want 201 (body: %s)", ex.Name(), user, ex.Status, ex.snippet())
 	}
 	if can == "cannot" && ex.Status < 400 {
 		return fmt.Errorf("%s for %s: status = %d, want a refusal: the user's validation should still be there", ex.Name(), user, ex.Status)

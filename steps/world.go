@@ -6,6 +6,7 @@ package steps
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
@@ -86,6 +88,7 @@ type Deps struct {
 	Timeout   time.Duration // per request
 	Results   *report.Collector
 	Transport http.RoundTripper // shared by every scenario's clients; nil: http.DefaultTransport
+	Redactor  *redact.Redactor  // secrets met on the wire are added; results are masked with it
 }
 
 func (d *Deps) transport() http.RoundTripper {
@@ -108,7 +111,12 @@ type Exchange struct {
 	Header   http.Header
 	RespBody []byte
 	Err      error
+	red      *redact.Redactor
 }
+
+// snippet is the start of the response body for a failure message, the run's secrets masked before it
+// is cut short (a cut secret would no longer be recognised).
+func (e *Exchange) snippet() string { return snippet(e.red.Bytes(e.RespBody)) }
 
 // Name is "METHOD /path".
 func (e *Exchange) Name() string { return e.Method + " " + e.Path }
@@ -222,7 +230,7 @@ func (w *World) result(s *godog.Scenario, err error) report.Scenario {
 	case errors.Is(err, godog.ErrUndefined), errors.Is(err, godog.ErrPending), errors.Is(err, godog.ErrAmbiguous):
 		r.Status, r.Message = report.Undefined, err.Error()
 	default:
-		r.Status, r.Message = report.Failed, err.Error()
+		r.Status, r.Message = report.Failed, w.deps.Redactor.String(err.Error())
 		var ne interface{ Timeout() bool }
 		r.Unreachable = errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
 	}
@@ -290,8 +298,13 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.w.mu.Lock()
 	altered := r.w.altered
 	r.w.mu.Unlock()
+	if red := r.w.deps.Redactor; red != nil {
+		// Whatever authenticates a call is a secret, wherever a report may later quote it.
+		red.Add(req.Header.Get("Authorization"), req.Header.Get("Api-Client-Key"), req.Header.Get("X-Api-Key"))
+	}
 	ex := &Exchange{Provider: r.provider, Method: req.Method, Path: strings.TrimPrefix(req.URL.Path, r.prefix),
-		Query: req.URL.RawQuery, ReqType: req.Header.Get("Content-Type"), ReqBody: reqBody, Altered: altered}
+		Query: req.URL.RawQuery, ReqType: req.Header.Get("Content-Type"), ReqBody: reqBody, Altered: altered,
+		red: r.w.deps.Redactor}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
 		ex.Err = err
@@ -306,6 +319,14 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if red := r.w.deps.Redactor; red != nil && bytes.Contains(body, []byte(`"access_token"`)) {
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if json.Unmarshal(body, &tok) == nil {
+			red.Add(tok.AccessToken) // an OAuth2 token issued to the run (KYC-16)
+		}
+	}
 	ex.Status, ex.Header, ex.RespBody = resp.StatusCode, resp.Header.Clone(), body
 	r.w.record(ex)
 	return resp, nil
@@ -366,7 +387,7 @@ func (w *World) checkExchanges() error {
 		}
 		vs, err := w.deps.Schemas.ValidateResponse(op, ex.Status, ex.RespBody)
 		if err != nil {
-			problems = append(problems, err.Error()+": "+snippet(ex.RespBody))
+			problems = append(problems, err.Error()+": "+ex.snippet())
 			continue
 		}
 		if len(vs) > 0 {

@@ -89,6 +89,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if err := plan.secretsFor(plan.credentialed(), env); err != nil {
 		return err
 	}
+	red := plan.redactor()
 	reg, err := loadSchemas()
 	if err != nil {
 		return err
@@ -113,8 +114,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
-		RunTimeout: o.RunTimeout,
-		Tags:       o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
+		RunTimeout: o.RunTimeout, Redactor: red,
+		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
 	if res == nil {
@@ -125,7 +126,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		t := res.Targets[p]
 		sum.Targets = append(sum.Targets, report.TargetLine{Provider: p, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
 	}
-	sum.Write(stdout) // also after an interruption or a report that could not be written: what ran is shown
+	summary := red.Writer(stdout)
+	sum.Write(summary) // also after an interruption or a report that could not be written: what ran is shown
+	_ = summary.Flush()
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,19 @@ package cli
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,11 +29,13 @@ import (
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/featureset"
+	"github.com/latam-conformance/conformance/internal/mock"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
 	mockpi "github.com/latam-conformance/conformance/internal/mock/personalinfo"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/randid"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -200,4 +210,98 @@ func TestConfigCheck(t *testing.T) {
 	code, _, errOut = run(t, "config", "lint")
 	assert.Equal(t, exit.Usage, code)
 	assert.Contains(t, errOut, `unknown subcommand "lint"`)
+}
+
+// leaky forwards to target and, on every answer of path, swaps in an error that quotes the request's
+// credentials back: the worst a provider can do to a report.
+func leaky(t *testing.T, target, path string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		echo := fmt.Sprintf("rejected Authorization %s with API-CLIENT-KEY %s", r.Header.Get("Authorization"), r.Header.Get("Api-Client-Key"))
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": "LEAK", "message": echo, "code": "LEAK",
+			"title": echo, "description": echo, "translation": echo, "errors": map[string][]string{"authorization": {echo}}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestNoSecretReachesAnyArtefact runs the whole suite against a sandbox that quotes the caller's
+// credentials back in its errors, with credentials known only to this test, and scans everything the
+// run wrote for them.
+func TestNoSecretReachesAnyArtefact(t *testing.T) {
+	urls := startMockProcess(t)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	ctx := context.Background()
+	ctl := func(base, path string, in any) {
+		require.NoError(t, mock.ControlCall(ctx, hc, http.MethodPost, base+mock.ControlPrefix+path, in, nil))
+	}
+	gu1Key, piToken, baasKey := "SECRET-gu1-key-"+randid.Hex(8), "SECRET-pi-token-"+randid.Hex(8), "SECRET-baas-client-"+randid.Hex(8)
+	priv, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalECPrivateKey(priv)
+	require.NoError(t, err)
+	privPEM := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+	pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	require.NoError(t, err)
+	ctl(urls["gu1"], "/organizations", map[string]any{"api_key": gu1Key, "kyc_configured": true})
+	ctl(urls["personalinfo"], "/tokens", map[string]any{"token": piToken})
+	ctl(urls["baas"], "/clients", map[string]any{"api_client_key": baasKey,
+		"public_key_pem": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))})
+
+	cfg := writeConfig(t, fmt.Sprintf(`target: sandbox
+providers:
+  baas:
+    base_url: %s
+    credentials: {api_client_key: env:BAAS_KEY, private_key: env:BAAS_PEM}
+  gu1:
+    base_url: %s
+    credentials: {api_key: env:GU1_KEY}
+  personalinfo:
+    base_url: %s
+    credentials: {token: env:PI_TOKEN}
+  pomelo:
+    base_url: %s
+    credentials: {client_id: env:POMELO_ID, client_secret: env:POMELO_SECRET}
+`, leaky(t, urls["baas"], "/baas/token_request"), leaky(t, urls["gu1"], "/api/kyc/validations"),
+		leaky(t, urls["personalinfo"], "/internal/v1/clients/personal_informations"), urls["pomelo"]))
+	env := map[string]string{"BAAS_KEY": baasKey, "BAAS_PEM": privPEM, "GU1_KEY": gu1Key, "PI_TOKEN": piToken,
+		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret}
+	dir := t.TempDir()
+	junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
+	code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty")
+	require.Equal(t, exit.Failed, code, "the leaky provider fails scenarios: %s%s", out, errOut)
+	vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
+	assert.Equal(t, exit.Failed, vcode)
+
+	artefacts := map[string]string{"run stdout": out, "run stderr": errOut, "verify stdout": vout, "verify stderr": verrOut}
+	for _, f := range []string{junit, cucumber} {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		artefacts[filepath.Base(f)] = string(raw)
+	}
+	secrets := []string{gu1Key, piToken, baasKey}
+	for _, line := range strings.Split(privPEM, "\n") {
+		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
+			secrets = append(secrets, line)
+		}
+	}
+	for name, text := range artefacts {
+		for _, s := range secrets {
+			assert.NotContains(t, text, s, "%s leaks a secret", name)
+		}
+		assert.NotRegexp(t, `eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`, text, "%s leaks a signed JWT", name)
+	}
+	// The check can fail: the provider did quote the credentials, and the reports show them masked.
+	assert.Contains(t, out, "rejected Authorization [REDACTED]")
+	assert.Contains(t, artefacts["junit.xml"], "[REDACTED]")
+	assert.Contains(t, artefacts["cucumber.json"], "[REDACTED]")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/targets"
 )
 
@@ -133,6 +134,24 @@ func (p *plan) credentialed() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// redactor holds every credential the configuration supplied (the mocks' fixtures are no secrets).
+func (p *plan) redactor() *redact.Redactor {
+	r := &redact.Redactor{}
+	for name, secrets := range p.Secrets {
+		prov, err := providers.Lookup(name)
+		if err != nil {
+			continue
+		}
+		fixtures := providers.Defaults(prov.Credentials)
+		for k, v := range secrets {
+			if v != fixtures[k] {
+				r.Add(v)
+			}
+		}
+	}
+	return r
 }
 
 // secretsOf is a provider's credentials: configured ones over the mock's fixtures (a sandbox run has

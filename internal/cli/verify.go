@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,9 +49,9 @@ type VerifyOptions struct {
 	Verbose   bool
 }
 
-func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
+func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, env Env) error {
 	var o VerifyOptions
-	flags := newFlags("verify", verifyHelp, stdout)
+	flags := newFlags("verify", verifyHelp, rawStdout)
 	flags.flags.StringVar(&o.Pacts, "pacts", "", "verify the pact files (*.json) in `DIR` instead of the embedded ones")
 	o.targeting.register(flags.flags)
 	flags.flags.Var(&o.Providers, "provider", "verify only the pacts of `PROVIDER` (repeatable; default: every pact)")
@@ -124,6 +125,11 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	if err := plan.secretsFor(names, env); err != nil {
 		return err
 	}
+	// The verifier's own output quotes requests, signatures included: everything printed is masked.
+	red := plan.redactor()
+	out := red.Writer(rawStdout)
+	defer func() { _ = out.Flush() }()
+	var stdout io.Writer = out
 	signers := map[string]providers.RequestSigner{}
 	for _, n := range names {
 		prov, _ := providers.Lookup(n)
@@ -134,7 +140,11 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		if err != nil {
 			return exit.Usagef("verify: %s credentials: %v", n, err)
 		}
-		signers[n] = s
+		signers[n] = func(req *http.Request, body []byte) error {
+			err := s(req, body)
+			red.Add(req.Header.Get("Authorization")) // a fresh signature is a secret the report must not quote
+			return err
+		}
 	}
 	res, err := verify.Run(ctx, list, set, signers)
 	if err != nil {
@@ -172,7 +182,7 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			msg = strings.Join(in.Mismatches, "\n")
 		}
 		results = append(results, report.Scenario{Name: in.Description, Feature: in.Pact, Provider: in.Provider,
-			Tags: idTags(in.Description), Status: in.Status, Message: msg})
+			Tags: idTags(in.Description), Status: in.Status, Message: red.String(msg)})
 	}
 	fmt.Fprintf(stdout, "== verify: %d interactions: %d passed, %d failed, %d skipped (%s)\n", len(res.Interactions),
 		counts[report.Passed], counts[report.Failed], counts[report.Skipped], time.Since(start).Round(time.Millisecond))

@@ -20,6 +20,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/featureset"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
@@ -50,6 +51,7 @@ type Options struct {
 	Timeouts   map[string]time.Duration     // provider -> per-request timeout
 	RateLimits map[string]float64           // provider -> requests per second
 	RunTimeout time.Duration                // the whole run; 0 for none
+	Redactor   *redact.Redactor             // the run's secrets, masked in every artefact; nil: a fresh one
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -133,10 +135,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// One transport for the run, its idle connections closed before the mocks stop: net/http's graceful
 	// shutdown waits five seconds for a connection the client dialed and never used.
+	if o.Redactor == nil {
+		o.Redactor = &redact.Redactor{}
+	}
+	out := o.Redactor.Writer(o.Out)
+	defer func() { _ = out.Flush() }()
 	httpTransport := http.DefaultTransport.(*http.Transport).Clone()
 	defer httpTransport.CloseIdleConnections()
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
-		Results: &report.Collector{}, Transport: httpTransport}
+		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor}
 	for name, t := range set.ByName {
 		timeout := o.Timeout
 		if d := o.Timeouts[name]; d > 0 {
@@ -174,12 +181,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			Randomize:   o.Random,
 			Strict:      true,
 			NoColors:    true,
-			Output:      o.Out,
+			Output:      out,
 			// Ctrl-C cancels requests in flight instead of waiting for the whole suite.
 			DefaultContext: ctx,
 		},
 	}
 	status := suite.Run()
+	_ = out.Flush() // godog's output first, then whatever the caller prints
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -203,6 +211,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
 
 	if cucumberTmp != "" {
+		if err := redactFile(cucumberTmp, o.Redactor); err != nil {
+			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
 		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
 			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
@@ -213,6 +224,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// redactFile masks the run's secrets in the report file at path (written by godog, before it is renamed
+// into place).
+func redactFile(path string, r *redact.Redactor) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, r.Bytes(raw), 0o644)
 }
 
 // placeLines gives each result the line of its scenario (godog's hooks do not carry it), matching by
