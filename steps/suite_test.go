@@ -25,7 +25,7 @@ func TestSuite(t *testing.T) {
 	defer set.Close()
 	deps := &Deps{Targets: map[string]Target{}, Schemas: reg, Results: &report.Collector{}}
 	for name, tg := range set.ByName {
-		deps.Targets[name] = Target{BaseURL: tg.BaseURL, Control: tg.Control}
+		deps.Targets[name] = Target{BaseURL: tg.BaseURL, Control: tg.Control, Embedded: tg.Embedded}
 	}
 	suite := godog.TestSuite{
 		Name:                "conformance",

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +39,7 @@ type Target struct {
 	Control    bool              // the target offers the mock control API
 	Sandbox    bool              // a real provider environment (no control API, real credentials)
 	Production bool              // a production host: @destructive scenarios never run
+	Embedded   bool              // an embedded mock of this run: drift from the schemas is a failure there
 	Secrets    map[string]string // credential -> value (the mock's fixtures unless configured)
 	Settings   map[string]string // option -> value
 	Timeout    time.Duration     // per request; 0 for Deps.Timeout
@@ -89,6 +92,9 @@ type Deps struct {
 	Results   *report.Collector
 	Transport http.RoundTripper // shared by every scenario's clients; nil: http.DefaultTransport
 	Redactor  *redact.Redactor  // secrets met on the wire are added; results are masked with it
+	// StrictDrift fails a scenario for drift (an undocumented status, member or enum value in an
+	// answer) even from an external target, where it is otherwise a warning.
+	StrictDrift bool
 }
 
 func (d *Deps) transport() http.RoundTripper {
@@ -133,7 +139,8 @@ type World struct {
 	mu        sync.Mutex
 	exchanges []*Exchange
 	checked   int
-	altered   bool // the next request is altered on purpose
+	drift     []string // warnings: answers beyond the documents (see Deps.StrictDrift)
+	altered   bool     // the next request is altered on purpose
 
 	body        jsonDoc // the request body the scenario is building
 	bodyAltered bool    // body differs from the documented example on purpose
@@ -219,6 +226,11 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 
 func (w *World) result(s *godog.Scenario, err error) report.Scenario {
 	r := report.Scenario{Name: s.Name, Feature: s.Uri, Provider: w.provider, Duration: time.Since(w.started)}
+	w.mu.Lock()
+	for _, d := range w.drift {
+		r.Drift = append(r.Drift, w.deps.Redactor.String(d))
+	}
+	w.mu.Unlock()
 	for _, t := range s.Tags {
 		r.Tags = append(r.Tags, t.Name)
 	}
@@ -385,20 +397,63 @@ func (w *World) checkExchanges() error {
 				problems = append(problems, fmt.Sprintf("%s: %s: %s", ex.Name(), what, joinViolations(vs)))
 			}
 		}
+		// Drift (an undocumented status, enum value or member) fails the scenario on an embedded mock or
+		// with --strict-drift, and is a warning from any other target.
+		t := w.deps.Targets[ex.Provider]
+		lenient := !t.Embedded && !w.deps.StrictDrift
 		vs, err := w.deps.Schemas.ValidateResponse(op, ex.Status, ex.RespBody)
-		if err != nil {
+		var undocumented *schema.ErrUndocumentedStatus
+		switch {
+		case errors.As(err, &undocumented) && lenient:
+			w.addDrift(fmt.Sprintf("%s answered status %d, which its documents do not list", op.Name(), ex.Status))
+			continue
+		case err != nil:
 			problems = append(problems, err.Error()+": "+ex.snippet())
 			continue
 		}
-		if len(vs) > 0 {
+		var broken []schema.Violation
+		for _, v := range vs {
+			if v.Rule == "enum" && lenient {
+				w.addDrift(fmt.Sprintf("%s %d: %s is %s, a value its documents do not list", op.Name(), ex.Status, genericPointer(v.Pointer), schema.ValueAt(ex.RespBody, v.Pointer)))
+				continue
+			}
+			broken = append(broken, v)
+		}
+		for _, v := range w.deps.Schemas.UnknownFields(op, ex.Status, ex.RespBody) {
+			if lenient {
+				w.addDrift(fmt.Sprintf("%s %d: %s is a member its documents do not describe", op.Name(), ex.Status, genericPointer(v.Pointer)))
+				continue
+			}
+			broken = append(broken, v)
+		}
+		if len(broken) > 0 {
 			problems = append(problems, fmt.Sprintf("%s: response %d breaks schemas/%s/%s: %s", ex.Name(), ex.Status,
-				ex.Provider, op.Responses[fmt.Sprint(ex.Status)], joinViolations(vs)))
+				ex.Provider, op.Responses[fmt.Sprint(ex.Status)], joinViolations(broken)))
 		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// genericPointer writes array indexes as "*", so that one drift reads the same for every element.
+func genericPointer(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if _, err := strconv.Atoi(s); err == nil && s != "" {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func (w *World) addDrift(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Contains(w.drift, s) {
+		w.drift = append(w.drift, s)
+	}
 }
 
 func joinViolations(vs []schema.Violation) string {

@@ -43,6 +43,7 @@ type RunOptions struct {
 	Random       int64
 	Timeout      time.Duration
 	RunTimeout   time.Duration
+	StrictDrift  bool
 	TokenTTL     time.Duration
 }
 
@@ -58,6 +59,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
 	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
 	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
+	flags.flags.BoolVar(&o.StrictDrift, "strict-drift", false, "fail a scenario whose answers go beyond the documents (an undocumented status, member or enum value); by default that is a warning from an external target (always a failure from an embedded mock)")
 	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
 	if err := parse(flags, args); err != nil {
@@ -114,7 +116,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
-		RunTimeout: o.RunTimeout, Redactor: red,
+		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift,
 		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -304,4 +305,25 @@ providers:
 	assert.Contains(t, out, "rejected Authorization [REDACTED]")
 	assert.Contains(t, artefacts["junit.xml"], "[REDACTED]")
 	assert.Contains(t, artefacts["cucumber.json"], "[REDACTED]")
+}
+
+// TestDriftIsAWarningUnlessStrict: a provider that adds a member and a new enum value to its sessions
+// passes with drift warnings naming both, and fails with --strict-drift.
+func TestDriftIsAWarningUnlessStrict(t *testing.T) {
+	url := mockServer(t, "pomelo", answering(func(status int, _ http.Header, body []byte) (int, []byte) {
+		body = bytes.ReplaceAll(body, []byte(`"kind":"kyc"`), []byte(`"kind":"kyc_express","risk_score":0.12`))
+		return status, body
+	}))
+	code, out, errOut := run(t, "run", "--base-url", "pomelo="+url, "--tags", "@KYC-05,@KYC-08")
+	require.Equal(t, exit.OK, code, out+errOut)
+	assert.Contains(t, out, "Drift (answers beyond the provider's documents; warnings, which --strict-drift makes failures):")
+	assert.Contains(t, out, "GET /identity/v1/sessions/{session_id} 200: /data/kind is \"kyc_express\", a value its documents do not list")
+	assert.Contains(t, out, "GET /identity/v1/sessions/{session_id} 200: /data/risk_score is a member its documents do not describe")
+	assert.Contains(t, out, "GET /identity/v1/sessions 200: /data/*/risk_score is a member its documents do not describe")
+	assert.Contains(t, out, "GET /identity/v1/sessions 200: /data/*/kind is \"kyc_express\", a value its documents do not list")
+
+	code, out, _ = run(t, "run", "--base-url", "pomelo="+url, "--tags", "@KYC-05,@KYC-08", "--strict-drift")
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "/data/risk_score: unknown-field")
+	assert.Contains(t, out, "/data/kind: enum")
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -96,6 +97,23 @@ func (s Summary) Write(w io.Writer) {
 		}
 	}
 	section("Failed", Failed)
+	drift := map[string]int{}
+	var order []string
+	for _, sc := range s.Scenarios {
+		for _, d := range sc.Drift {
+			if drift[d] == 0 {
+				order = append(order, d)
+			}
+			drift[d]++
+		}
+	}
+	if len(order) > 0 {
+		sort.Strings(order)
+		fmt.Fprintln(w, "Drift (answers beyond the provider's documents; warnings, which --strict-drift makes failures):")
+		for _, d := range order {
+			fmt.Fprintf(w, "  - %s (%d %s)\n", d, drift[d], map[bool]string{true: "scenario", false: "scenarios"}[drift[d] == 1])
+		}
+	}
 	section("Undefined steps (the suite is broken, not the provider)", Undefined)
 	section("Skipped", Skipped)
 	fmt.Fprintln(w, "Coverage of the catalogue:")

@@ -39,6 +39,7 @@ type junitCase struct {
 	Failure    *junitFailure `xml:"failure,omitempty"`
 	Error      *junitFailure `xml:"error,omitempty"`
 	Skipped    *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut  string        `xml:"system-out,omitempty"` // drift warnings, a line each
 }
 
 type junitProps struct {
@@ -83,6 +84,9 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 		c := junitCase{Name: label(r), Classname: strings.TrimSuffix(key, ".feature"), Time: secs(r.Duration)}
 		if ids := idsOf(r.Tags); len(ids) > 0 {
 			c.Properties = &junitProps{Props: []junitProp{{Name: "catalogue_ids", Value: strings.Join(ids, ",")}}}
+		}
+		if len(r.Drift) > 0 {
+			c.SystemOut = "drift: " + strings.Join(r.Drift, "\ndrift: ")
 		}
 		s.Tests++
 		doc.Tests++

@@ -63,7 +63,8 @@ func TestCoverageAndFindings(t *testing.T) {
 func TestJUnit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deep", "junit.xml")
 	err := WriteJUnitFile(path, "conformance", []Scenario{
-		{Name: "ok", Feature: "baas/a.feature", Line: 1, Tags: []string{"@BAAS-01"}, Status: Passed, Duration: time.Millisecond},
+		{Name: "ok", Feature: "baas/a.feature", Line: 1, Tags: []string{"@BAAS-01"}, Status: Passed, Duration: time.Millisecond,
+			Drift: []string{"GET /x 200: /a is a member its documents do not describe", "GET /x 299: status"}},
 		{Name: "bad", Feature: "baas/a.feature", Line: 2, Status: Failed, Message: "first line\nsecond"},
 		{Name: "skip", Feature: "pomelo/b.feature", Line: 3, Status: Skipped, Message: "why"},
 		{Name: "undef", Feature: "pomelo/b.feature", Line: 4, Status: Undefined, Message: "step is undefined: x"},
@@ -79,8 +80,9 @@ func TestJUnit(t *testing.T) {
 		Suites   []struct {
 			Name  string `xml:"name,attr"`
 			Cases []struct {
-				Name    string `xml:"name,attr"`
-				Failure *struct {
+				Name      string `xml:"name,attr"`
+				SystemOut string `xml:"system-out"`
+				Failure   *struct {
 					Message string `xml:"message,attr"`
 					Text    string `xml:",chardata"`
 				} `xml:"failure"`
@@ -94,6 +96,8 @@ func TestJUnit(t *testing.T) {
 	assert.Equal(t, []int{4, 1, 1, 1}, []int{doc.Tests, doc.Failures, doc.Errors, doc.Skipped})
 	require.Len(t, doc.Suites, 2)
 	assert.Equal(t, "[BAAS-01] ok (baas/a.feature:1)", doc.Suites[0].Cases[0].Name)
+	assert.Equal(t, "drift: GET /x 200: /a is a member its documents do not describe\ndrift: GET /x 299: status", doc.Suites[0].Cases[0].SystemOut)
+	assert.Empty(t, doc.Suites[0].Cases[1].SystemOut)
 	assert.Equal(t, "first line", doc.Suites[0].Cases[1].Failure.Message)
 	assert.Equal(t, "first line\nsecond", doc.Suites[0].Cases[1].Failure.Text)
 	assert.Equal(t, "why", doc.Suites[1].Cases[0].Skipped.Message)

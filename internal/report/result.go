@@ -29,7 +29,8 @@ type Scenario struct {
 	Status      Status
 	Message     string // why it failed, or why it was skipped
 	Duration    time.Duration
-	Unreachable bool // the failure was a target that could not be reached
+	Unreachable bool     // the failure was a target that could not be reached
+	Drift       []string // warnings: answers beyond the provider's documents (an external target, without --strict-drift)
 }
 
 // Collector gathers scenario results from concurrent scenarios.

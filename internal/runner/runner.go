@@ -45,13 +45,14 @@ type Options struct {
 	TokenTTL     time.Duration
 	Out          io.Writer
 
-	Mode       targets.Mode                 // sandbox or not; production hosts already allowed
-	Secrets    map[string]map[string]string // provider -> credential -> value (mock fixtures by default)
-	Settings   map[string]map[string]string // provider -> option -> value
-	Timeouts   map[string]time.Duration     // provider -> per-request timeout
-	RateLimits map[string]float64           // provider -> requests per second
-	RunTimeout time.Duration                // the whole run; 0 for none
-	Redactor   *redact.Redactor             // the run's secrets, masked in every artefact; nil: a fresh one
+	Mode        targets.Mode                 // sandbox or not; production hosts already allowed
+	Secrets     map[string]map[string]string // provider -> credential -> value (mock fixtures by default)
+	Settings    map[string]map[string]string // provider -> option -> value
+	Timeouts    map[string]time.Duration     // provider -> per-request timeout
+	RateLimits  map[string]float64           // provider -> requests per second
+	RunTimeout  time.Duration                // the whole run; 0 for none
+	Redactor    *redact.Redactor             // the run's secrets, masked in every artefact; nil: a fresh one
+	StrictDrift bool                         // drift from an external target fails its scenario
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -143,13 +144,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	httpTransport := http.DefaultTransport.(*http.Transport).Clone()
 	defer httpTransport.CloseIdleConnections()
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
-		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor}
+		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor, StrictDrift: o.StrictDrift}
 	for name, t := range set.ByName {
 		timeout := o.Timeout
 		if d := o.Timeouts[name]; d > 0 {
 			timeout = d
 		}
-		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control, Sandbox: t.Sandbox, Production: t.Production,
+		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control, Sandbox: t.Sandbox, Production: t.Production, Embedded: t.Embedded,
 			Secrets: o.Secrets[name], Settings: o.Settings[name], Timeout: timeout,
 			Transport: transport.New(httpTransport, transport.Policy{RateLimit: o.RateLimits[name], Retries: retries})}
 	}

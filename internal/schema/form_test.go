@@ -91,3 +91,32 @@ func TestValidateRequestBodyPicksTheSchemaByContentType(t *testing.T) {
 	assert.Equal(t, "multipart", r.ValidateRequestBody(both, "multipart/form-data; boundary=q", []byte("junk"))[0].Rule)
 	assert.Empty(t, r.ValidateRequestBody(jsonOnly, ct2, bad), "an operation without a form schema accepts any multipart body")
 }
+
+func TestUnknownFields(t *testing.T) {
+	fsys := fstest.MapFS{
+		"p/defs.json": {Data: []byte(`{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://x.invalid/p/defs.json",
+			"definitions":{"addr":{"type":"object","properties":{"city":{"type":"string"}}}}}`)},
+		"p/resp.json": {Data: []byte(`{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://x.invalid/p/resp.json",
+			"type":"object","properties":{
+				"id":{"type":"string"},
+				"address":{"oneOf":[{"$ref":"defs.json#/definitions/addr"},{"type":"null"}]},
+				"items":{"type":"array","items":{"allOf":[{"$ref":"defs.json#/definitions/addr"}]}},
+				"metadata":{"type":"object"},
+				"extra":{"type":"object","properties":{"a":{}},"additionalProperties":true}}}`)},
+		"p/index.json": {Data: []byte(`{"provider":"p","operations":[{"id":"get","method":"GET","path":"/x","responses":{"200":"resp.json"}}]}`)},
+	}
+	r, err := Load(fsys)
+	require.NoError(t, err)
+	op, _ := r.Match("p", "GET", "/x")
+	body := `{"id":"1","risk_score":3,"address":{"city":"Recife","zip":"5"},"items":[{"city":"a"},{"city":"b","geo":1}],
+		"metadata":{"anything":true},"extra":{"a":1,"b":2}}`
+	var got []string
+	for _, v := range r.UnknownFields(op, 200, []byte(body)) {
+		assert.Equal(t, RuleUnknownField, v.Rule)
+		got = append(got, v.Pointer)
+	}
+	assert.Equal(t, []string{"/address/zip", "/items/1/geo", "/risk_score"}, got)
+	assert.Empty(t, r.UnknownFields(op, 200, []byte(`{"id":"1","address":null}`)))
+	assert.Empty(t, r.UnknownFields(op, 404, []byte(`{"x":1}`)), "an undocumented status has no schema to compare with")
+	assert.Empty(t, r.UnknownFields(op, 200, []byte(`not json`)))
+}

@@ -46,6 +46,8 @@ type index struct {
 type Registry struct {
 	schemas map[string]*gojsonschema.Schema // key: "<provider>/<file>"
 	ops     map[string][]*Operation         // key: provider
+	docs    map[string]*doc                 // key: "<provider>/<file>"; the parsed trees, for UnknownFields
+	byID    map[string]*doc                 // $id without fragment
 }
 
 // Violation is one place where a document breaks its schema.
@@ -111,7 +113,7 @@ func Load(fsys fs.FS) (*Registry, error) {
 			return nil, err
 		}
 	}
-	r := &Registry{schemas: map[string]*gojsonschema.Schema{}, ops: map[string][]*Operation{}}
+	r := &Registry{schemas: map[string]*gojsonschema.Schema{}, ops: map[string][]*Operation{}, docs: docs, byID: byID}
 	for key, d := range docs {
 		sl := gojsonschema.NewSchemaLoader()
 		sl.Validate = true // the schema itself must be a valid draft-07 schema

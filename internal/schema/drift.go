@@ -1,0 +1,165 @@
+package schema
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// RuleUnknownField is the rule of a Violation for a member the schema does not describe.
+const RuleUnknownField = "unknown-field"
+
+// UnknownFields lists the members of a response body that its schema does not describe: an object
+// member that none of the schema's properties (through $ref, allOf, anyOf, oneOf, if/then/else) names,
+// where the schema does not itself allow more (additionalProperties or patternProperties). A schema
+// accepts such members; a provider that sends them has moved beyond its documents (drift).
+func (r *Registry) UnknownFields(op *Operation, status int, body []byte) []Violation {
+	file, ok := op.Responses[strconv.Itoa(status)]
+	if !ok {
+		return nil
+	}
+	d := r.docs[op.Provider+"/"+file]
+	var inst any
+	if d == nil || json.Unmarshal(body, &inst) != nil {
+		return nil
+	}
+	var out []Violation
+	r.walk(d, d.tree, inst, "", &out, 0)
+	sort.Slice(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
+	return out
+}
+
+// walk compares inst with the schema node (in document d). depth stops a $ref cycle.
+func (r *Registry) walk(d *doc, node, inst any, ptr string, out *[]Violation, depth int) {
+	if depth > 64 {
+		return
+	}
+	branches := r.branches(d, node, depth)
+	switch v := inst.(type) {
+	case map[string]any:
+		props := map[string][]branch{}
+		open, described := false, false
+		for _, b := range branches {
+			m, _ := b.node.(map[string]any)
+			if m == nil {
+				open = true // true / {} schemas allow anything
+				continue
+			}
+			if ap, ok := m["additionalProperties"]; ok && ap != false {
+				open = true
+			}
+			if _, ok := m["patternProperties"]; ok {
+				open = true
+			}
+			if ps, ok := m["properties"].(map[string]any); ok {
+				described = true
+				for k, s := range ps {
+					props[k] = append(props[k], branch{b.doc, s})
+				}
+			}
+		}
+		if !described {
+			open = true // a schema that names no member ({"type": "object"}) allows any
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := ptr + "/" + escape(k)
+			bs, known := props[k]
+			if !known {
+				if !open {
+					*out = append(*out, Violation{Pointer: p, Rule: RuleUnknownField, Message: "a member the schema does not describe"})
+				}
+				continue
+			}
+			for _, b := range bs {
+				r.walk(b.doc, b.node, v[k], p, out, depth+1)
+			}
+		}
+	case []any:
+		for _, b := range branches {
+			m, _ := b.node.(map[string]any)
+			if items, ok := m["items"]; ok {
+				for i, e := range v {
+					r.walk(b.doc, items, e, ptr+"/"+strconv.Itoa(i), out, depth+1)
+				}
+			}
+		}
+	}
+}
+
+type branch struct {
+	doc  *doc
+	node any
+}
+
+// branches flattens node into the schemas an instance must (or may) satisfy: itself, its $ref target,
+// and the members of allOf, anyOf, oneOf, then and else, recursively.
+func (r *Registry) branches(d *doc, node any, depth int) []branch {
+	if depth > 64 {
+		return nil
+	}
+	m, ok := node.(map[string]any)
+	if !ok {
+		return []branch{{d, node}}
+	}
+	out := []branch{{d, m}}
+	if ref, ok := m["$ref"].(string); ok {
+		if td, tn := r.resolve(d, ref); tn != nil {
+			out = append(out, r.branches(td, tn, depth+1)...)
+		}
+	}
+	for _, key := range []string{"allOf", "anyOf", "oneOf"} {
+		if list, ok := m[key].([]any); ok {
+			for _, sub := range list {
+				out = append(out, r.branches(d, sub, depth+1)...)
+			}
+		}
+	}
+	for _, key := range []string{"then", "else"} {
+		if sub, ok := m[key]; ok {
+			out = append(out, r.branches(d, sub, depth+1)...)
+		}
+	}
+	return out
+}
+
+func (r *Registry) resolve(d *doc, ref string) (*doc, any) {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, nil
+	}
+	abs := d.id.ResolveReference(u)
+	frag := abs.Fragment
+	abs.Fragment = ""
+	target, ok := r.byID[abs.String()]
+	if !ok {
+		return nil, nil
+	}
+	n, err := pointerGet(target.tree, frag)
+	if err != nil {
+		return nil, nil
+	}
+	return target, n
+}
+
+func escape(k string) string { return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1") }
+
+// ValueAt is the value at a JSON pointer in a JSON body, as JSON text ("" when there is none).
+func ValueAt(body []byte, ptr string) string {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	v, err := pointerGet(doc, ptr)
+	if err != nil {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
