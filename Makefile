@@ -44,7 +44,7 @@ pact-drift:
 
 ## bench: schema validation per exchange and whole suite runs, with allocations
 bench:
-	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./internal/runner
+	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./internal/runner ./clients/baas
 
 clean:
 	rm -rf bin reports

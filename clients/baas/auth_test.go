@@ -89,3 +89,31 @@ func TestKeysMustBeP521PEM(t *testing.T) {
 	_, err = ParsePublicKey(readVector(t, "es512-vector.key.pem"))
 	assert.Error(t, err, "a private key is not a public key")
 }
+
+// BenchmarkSignAndVerify measures BAAS-16 per call: the client's ES512 signature and the mock's check.
+func BenchmarkSignAndVerify(b *testing.B) {
+	raw, err := os.ReadFile("testdata/es512-vector.key.pem")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewSigner("k", raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"contact_type":"sms"}`)
+	b.Run("sign", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Token("POST", PathTokenRequest, body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	tok, _ := s.Token("POST", PathTokenRequest, body)
+	b.Run("verify", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := ParseAuthorization(tok, &s.Key.PublicKey); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
