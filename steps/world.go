@@ -209,7 +209,11 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 	})
 	sc.After(func(ctx context.Context, s *godog.Scenario, err error) (context.Context, error) {
 		w := worldOf(ctx)
-		if w == nil || deps.Results == nil {
+		if w == nil {
+			return ctx, nil
+		}
+		w.cleanUp()
+		if deps.Results == nil {
 			return ctx, nil
 		}
 		deps.Results.Add(w.result(s, err))

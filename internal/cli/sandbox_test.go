@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -326,4 +327,45 @@ func TestDriftIsAWarningUnlessStrict(t *testing.T) {
 	assert.Equal(t, exit.Failed, code, out)
 	assert.Contains(t, out, "/data/risk_score: unknown-field")
 	assert.Contains(t, out, "/data/kind: enum")
+}
+
+// TestSandboxRunCancelsWhatItCreated: against a sandbox, every gu1 validation a scenario created is
+// cancelled afterwards. (Pomelo's session scenarios all need the control API today, so no sandbox run
+// creates one; steps' TestCleanUpCancelsPomeloSessionsOnASandbox covers that half.)
+func TestSandboxRunCancelsWhatItCreated(t *testing.T) {
+	var mu sync.Mutex
+	cancelled := map[string]int{}
+	count := func(provider string, match func(*http.Request) bool) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if match(r) {
+					mu.Lock()
+					cancelled[provider]++
+					mu.Unlock()
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	pom := mockServer(t, "pomelo", count("pomelo", func(r *http.Request) bool { return r.Method == http.MethodDelete }))
+	g := mockServer(t, "gu1", count("gu1", func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/cancel") }))
+	cfg := writeConfig(t, fmt.Sprintf(`target: sandbox
+providers:
+  gu1: {base_url: %s, credentials: {api_key: env:K, api_key_no_kyc: env:N}}
+  pomelo: {base_url: %s, credentials: {client_id: env:I, client_secret: env:S}}
+`, g, pom))
+	env := map[string]string{"K": mockgu1.APIKey, "N": mockgu1.APIKeyNoKYC, "I": mockpomelo.ClientID, "S": mockpomelo.ClientSecret}
+	code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--tags", "@GU1-05,@KYC-05")
+	require.Equal(t, exit.OK, code, out+errOut)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Positive(t, cancelled["gu1"], "the gu1 validations were cancelled")
+
+	// Against the embedded mocks nothing is cancelled behind the scenarios' backs.
+	before := cancelled["pomelo"] + cancelled["gu1"]
+	mu.Unlock()
+	code, out, _ = run(t, "run", "--tags", "@GU1-05,@KYC-05")
+	mu.Lock()
+	require.Equal(t, exit.OK, code, out)
+	assert.Equal(t, before, cancelled["pomelo"]+cancelled["gu1"])
 }
