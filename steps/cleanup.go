@@ -25,8 +25,7 @@ func (w *World) cleanUp() {
 	}
 	if p := w.pomelo; p != nil && w.deps.Targets["pomelo"].Sandbox && len(p.created) > 0 {
 		c, err := pomelo.NewClient(w.deps.Targets["pomelo"].BaseURL, pomelo.WithHTTPClient(quiet("pomelo")),
-			pomelo.WithCredentials(pomelo.Credentials{ClientID: w.secret("pomelo", "client_id"),
-				ClientSecret: w.secret("pomelo", "client_secret"), Audience: w.setting("pomelo", "audience")}))
+			pomelo.WithCredentials(w.pomeloCredentials()))
 		if err == nil {
 			for _, id := range p.created {
 				_, _, _ = c.CancelSession(ctx, id)

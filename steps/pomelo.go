@@ -39,8 +39,7 @@ func (w *World) pomeloState() (*pomeloWorld, error) {
 	}
 	t := w.deps.Targets["pomelo"]
 	c, err := pomelo.NewClient(t.BaseURL, pomelo.WithHTTPClient(w.httpClient("pomelo")),
-		pomelo.WithCredentials(pomelo.Credentials{ClientID: w.secret("pomelo", "client_id"),
-			ClientSecret: w.secret("pomelo", "client_secret"), Audience: w.setting("pomelo", "audience")}))
+		pomelo.WithCredentials(w.pomeloCredentials()))
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +49,12 @@ func (w *World) pomeloState() (*pomeloWorld, error) {
 	}
 	w.pomelo = &pomeloWorld{client: c, anon: anon, base: strings.TrimSuffix(t.BaseURL, "/"), control: t.Control}
 	return w.pomelo, nil
+}
+
+// pomeloCredentials are the OAuth2 client credentials of the run (KYC-16).
+func (w *World) pomeloCredentials() pomelo.Credentials {
+	return pomelo.Credentials{ClientID: w.secret("pomelo", "client_id"), ClientSecret: w.secret("pomelo", "client_secret"),
+		Audience: w.setting("pomelo", "audience")}
 }
 
 func pomeloOf(ctx context.Context) (*World, *pomeloWorld, error) {
