@@ -18,17 +18,22 @@ import (
 
 const runHelp = `Usage: conformance run [flags]
 
-Runs the Gherkin suite. Every provider whose features are in the suite gets a target: an embedded mock
-on 127.0.0.1 with a random port, unless --base-url names another server (a 'conformance mock' in
-another process, or a sandbox). Every request and response is checked against schemas/. Scenarios
-tagged @control need the mock's control API and are skipped, with the reason, against a target without
-one. Undefined or pending steps fail the run (exit 2). At the end it prints failures with their
-catalogue IDs, coverage of the catalogue per provider, and the documentation findings.
+Runs the Gherkin suite. Every provider with a scenario to run gets a target: an embedded mock on
+127.0.0.1 with a random port, unless --base-url or the config file names another server (a
+'conformance mock' in another process, or a sandbox). With --target sandbox every provider uses its
+configured URL and real credentials (see 'conformance config --help'), and the control API is never
+used. Every request and response is checked against schemas/; an answer beyond the documents is drift,
+a warning from an external target unless --strict-drift. Scenarios tagged @control need the mock's
+control API and are skipped, with the reason, against a target without one. A production host is
+refused before anything is sent, unless --allow-production. Secrets are masked in every report.
+Undefined or pending steps fail the run (exit 2). At the end it prints failures with their catalogue
+IDs, drift, coverage of the catalogue per provider, and the documentation findings.
 
 Examples:
   conformance run
   conformance run --tags '@BAAS-12,@BAAS-13' --format pretty
   conformance run --base-url baas=http://127.0.0.1:8081 --junit reports/junit.xml
+  conformance run --config conformance.yaml --target sandbox --tags '~@pomelo'
 `
 
 // RunOptions are the flags of 'conformance run'.
