@@ -24,6 +24,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/record"
 	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
@@ -92,6 +93,8 @@ type Deps struct {
 	Results   *report.Collector
 	Transport http.RoundTripper // shared by every scenario's clients; nil: http.DefaultTransport
 	Redactor  *redact.Redactor  // secrets met on the wire are added; results are masked with it
+	// Record, when set, receives each scenario's exchanges once it has ended (--record).
+	Record func([]record.Raw)
 	// StrictDrift fails a scenario for drift (an undocumented status, member or enum value in an
 	// answer) even from an external target, where it is otherwise a warning.
 	StrictDrift bool
@@ -111,6 +114,7 @@ type Exchange struct {
 	Path     string // relative to the target's base URL
 	Query    string
 	ReqType  string // the request's Content-Type
+	ReqHdr   http.Header
 	ReqBody  []byte
 	Altered  bool // the scenario changed the request on purpose, away from a documented valid one
 	Status   int
@@ -213,6 +217,9 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 			return ctx, nil
 		}
 		w.cleanUp()
+		if deps.Record != nil {
+			deps.Record(w.recorded(s))
+		}
 		if deps.Results == nil {
 			return ctx, nil
 		}
@@ -319,7 +326,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		red.Add(req.Header.Get("Authorization"), req.Header.Get("Api-Client-Key"), req.Header.Get("X-Api-Key"))
 	}
 	ex := &Exchange{Provider: r.provider, Method: req.Method, Path: strings.TrimPrefix(req.URL.Path, r.prefix),
-		Query: req.URL.RawQuery, ReqType: req.Header.Get("Content-Type"), ReqBody: reqBody, Altered: altered,
+		Query: req.URL.RawQuery, ReqType: req.Header.Get("Content-Type"), ReqHdr: req.Header.Clone(), ReqBody: reqBody, Altered: altered,
 		red: r.w.deps.Redactor}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
@@ -439,6 +446,23 @@ func (w *World) checkExchanges() error {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// recorded is the scenario's exchanges as the recording takes them.
+func (w *World) recorded(s *godog.Scenario) []record.Raw {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]record.Raw, 0, len(w.exchanges))
+	for _, ex := range w.exchanges {
+		op := ex.Name()
+		if o, ok := w.deps.Schemas.Match(ex.Provider, ex.Method, ex.Path); ok {
+			op = o.Name()
+		}
+		out = append(out, record.Raw{Provider: ex.Provider, Feature: s.Uri, Scenario: s.Name, Operation: op,
+			Method: ex.Method, Path: ex.Path, Query: ex.Query, ReqHeader: ex.ReqHdr, ReqType: ex.ReqType, ReqBody: ex.ReqBody,
+			Status: ex.Status, RespHeader: ex.Header, RespBody: ex.RespBody, Err: ex.Err})
+	}
+	return out
 }
 
 // genericPointer writes array indexes as "*", so that one drift reads the same for every element.

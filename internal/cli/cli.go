@@ -24,6 +24,7 @@ Usage:
   conformance mock   [flags]   serve the mock providers on loopback until interrupted
   conformance verify [flags]   verify the committed Pact contracts against the targets
   conformance config check     check a configuration file (conformance.yaml) without running anything
+  conformance diff OLD NEW     list what changed in the providers' answers between two --record runs
   conformance help [command]   show help
 
 Providers: %s
@@ -54,6 +55,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 		err = verifyCmd(ctx, args[1:], stdout, stderr, env)
 	case "config":
 		err = configCmd(ctx, args[1:], stdout, stderr, env)
+	case "diff":
+		err = diffCmd(ctx, args[1:], stdout, stderr, env)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return Main(ctx, []string{args[1], "--help"}, stdout, stderr, env)
@@ -61,7 +64,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 		fmt.Fprintf(stdout, usage, providerList())
 		return exit.OK
 	default:
-		err = exit.Usagef("unknown command %q (want run, mock, verify or config; see 'conformance help')", args[0])
+		err = exit.Usagef("unknown command %q (want run, mock, verify, config or diff; see 'conformance help')", args[0])
 	}
 	if err == nil {
 		return exit.OK

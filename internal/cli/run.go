@@ -49,6 +49,8 @@ type RunOptions struct {
 	Timeout      time.Duration
 	RunTimeout   time.Duration
 	StrictDrift  bool
+	Record       string
+	ShowPII      bool
 	TokenTTL     time.Duration
 }
 
@@ -64,6 +66,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
 	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
 	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
+	flags.flags.StringVar(&o.Record, "record", "", "write every exchange to `DIR`/exchanges.jsonl (secrets always masked, personal data masked unless --show-pii); compare two with 'conformance diff'")
+	flags.flags.BoolVar(&o.ShowPII, "show-pii", false, "record personal data (names, documents, contacts, birthdays) as sent, for a local debugging run; secrets stay masked")
 	flags.flags.BoolVar(&o.StrictDrift, "strict-drift", false, "fail a scenario whose answers go beyond the documents (an undocumented status, member or enum value); by default that is a warning from an external target (always a failure from an embedded mock)")
 	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
@@ -121,7 +125,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
-		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift,
+		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
 		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})

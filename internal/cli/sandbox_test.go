@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -214,6 +215,14 @@ func TestConfigCheck(t *testing.T) {
 	assert.Contains(t, errOut, `unknown subcommand "lint"`)
 }
 
+// noLeak fails when text holds s, quoting only the place (an artefact can be megabytes).
+func noLeak(t *testing.T, name, text, s string) {
+	t.Helper()
+	if i := strings.Index(text, s); i >= 0 {
+		t.Errorf("%s holds %q: …%s…", name, s, text[max(0, i-80):min(len(text), i+len(s)+40)])
+	}
+}
+
 // leaky forwards to target and, on every answer of path, swaps in an error that quotes the request's
 // credentials back: the worst a provider can do to a report.
 func leaky(t *testing.T, target, path string) string {
@@ -279,13 +288,14 @@ providers:
 		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret}
 	dir := t.TempDir()
 	junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
-	code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty")
+	recDir := filepath.Join(dir, "recorded")
+	code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir)
 	require.Equal(t, exit.Failed, code, "the leaky provider fails scenarios: %s%s", out, errOut)
 	vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
 	assert.Equal(t, exit.Failed, vcode)
 
 	artefacts := map[string]string{"run stdout": out, "run stderr": errOut, "verify stdout": vout, "verify stderr": verrOut}
-	for _, f := range []string{junit, cucumber} {
+	for _, f := range []string{junit, cucumber, filepath.Join(recDir, "exchanges.jsonl")} {
 		raw, err := os.ReadFile(f)
 		require.NoError(t, err)
 		artefacts[filepath.Base(f)] = string(raw)
@@ -296,16 +306,23 @@ providers:
 			secrets = append(secrets, line)
 		}
 	}
+	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)
 	for name, text := range artefacts {
 		for _, s := range secrets {
-			assert.NotContains(t, text, s, "%s leaks a secret", name)
+			noLeak(t, name, text, s)
 		}
-		assert.NotRegexp(t, `eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`, text, "%s leaks a signed JWT", name)
+		if m := jwt.FindString(text); m != "" {
+			noLeak(t, name, text, m)
+		}
 	}
 	// The check can fail: the provider did quote the credentials, and the reports show them masked.
 	assert.Contains(t, out, "rejected Authorization [REDACTED]")
 	assert.Contains(t, artefacts["junit.xml"], "[REDACTED]")
 	assert.Contains(t, artefacts["cucumber.json"], "[REDACTED]")
+	assert.Contains(t, artefacts["exchanges.jsonl"], "[REDACTED]")
+	for _, p := range []string{"68346734500", "sample@gmail.com", "Sample Name Natural", "Fernandez"} {
+		noLeak(t, "exchanges.jsonl", artefacts["exchanges.jsonl"], p)
+	}
 }
 
 // TestDriftIsAWarningUnlessStrict: a provider that adds a member and a new enum value to its sessions
@@ -368,4 +385,54 @@ providers:
 	mu.Lock()
 	require.Equal(t, exit.OK, code, out)
 	assert.Equal(t, before, cancelled["pomelo"]+cancelled["gu1"])
+}
+
+// TestRecordMasksPersonalDataAndDiffFindsChanges: two recorded runs of the same suite differ in nothing;
+// a provider that adds a member differs in exactly that; no personal datum of the fixtures reaches a
+// recording unless --show-pii.
+func TestRecordMasksPersonalDataAndDiffFindsChanges(t *testing.T) {
+	dir := t.TempDir()
+	one, two, drifted, shown := filepath.Join(dir, "one"), filepath.Join(dir, "two"), filepath.Join(dir, "drifted"), filepath.Join(dir, "shown")
+	tags := "@BAAS-11,@PI-04,@KYB-08,@GU1-05"
+	for _, d := range []string{one, two} {
+		code, out, errOut := run(t, "run", "--tags", tags, "--record", d, "--concurrency", "1")
+		require.Equal(t, exit.OK, code, out+errOut)
+	}
+	code, out, _ := run(t, "diff", one, two)
+	assert.Equal(t, exit.OK, code, out)
+	assert.Contains(t, out, "== diff: 0 change(s)")
+
+	pom := mockServer(t, "pomelo", answering(func(status int, _ http.Header, body []byte) (int, []byte) {
+		return status, bytes.ReplaceAll(body, []byte(`"status":`), []byte(`"risk_score":1,"status":`))
+	}))
+	code, out, errOut := run(t, "run", "--tags", tags, "--record", drifted, "--concurrency", "1", "--base-url", "pomelo="+pom)
+	require.Equal(t, exit.OK, code, out+errOut)
+	code, out, _ = run(t, "diff", one, drifted)
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "POST /identity/v2/sessions 201: /data/risk_score appeared (number)")
+
+	// Personal data of the fixtures: the seed's CPF, names, e-mail, phone, birthdays, street, company tax id.
+	pii := []string{"68346734500", "Sample Name Natural", "sample@gmail.com", "988887777", "1987-01-11",
+		"Rua Sample Avenue", "Juan", "Fernandez", "9999999", "1990-08-10", "Diego Pomelo", "29.086.892/0001-77",
+		"123.456.789-10", "Maria Pomelo", "Ana Conformance"}
+	raw, err := os.ReadFile(filepath.Join(one, "exchanges.jsonl"))
+	require.NoError(t, err)
+	require.Greater(t, bytes.Count(raw, []byte("\n")), 8, "the recording holds the exchanges")
+	for _, p := range pii {
+		assert.NotContains(t, string(raw), p, "a personal datum in the recording")
+	}
+	assert.Contains(t, string(raw), `"[PII]"`)
+
+	code, out, errOut = run(t, "run", "--tags", tags, "--record", shown, "--show-pii")
+	require.Equal(t, exit.OK, code, out+errOut)
+	raw, err = os.ReadFile(filepath.Join(shown, "exchanges.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), "Sample Name Natural", "--show-pii records it as sent")
+
+	code, _, errOut = run(t, "diff", one)
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "want two recording directories")
+	code, _, errOut = run(t, "diff", one, filepath.Join(dir, "nothing"))
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "no recording")
 }

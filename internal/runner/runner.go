@@ -20,6 +20,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/featureset"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/record"
 	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
@@ -53,6 +54,8 @@ type Options struct {
 	RunTimeout  time.Duration                // the whole run; 0 for none
 	Redactor    *redact.Redactor             // the run's secrets, masked in every artefact; nil: a fresh one
 	StrictDrift bool                         // drift from an external target fails its scenario
+	Record      string                       // write every exchange to this directory (--record); "" for none
+	ShowPII     bool                         // record personal data as it was (--show-pii); secrets stay masked
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -145,6 +148,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer httpTransport.CloseIdleConnections()
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
 		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor, StrictDrift: o.StrictDrift}
+	var rec *record.Writer
+	if o.Record != "" {
+		var err error
+		if rec, err = record.Create(o.Record, o.Redactor, o.ShowPII); err != nil {
+			return nil, exit.Usagef("--record %s: %v", o.Record, err)
+		}
+		deps.Record = rec.Add
+	}
 	for name, t := range set.ByName {
 		timeout := o.Timeout
 		if d := o.Timeouts[name]; d > 0 {
@@ -189,6 +200,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	status := suite.Run()
 	_ = out.Flush() // godog's output first, then whatever the caller prints
+	if rec != nil && ctx.Err() != nil {
+		rec.Abort()
+	} else if rec != nil {
+		if err := rec.Close(); err != nil {
+			return nil, exit.Usagef("--record %s: %v", o.Record, err)
+		}
+	}
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
