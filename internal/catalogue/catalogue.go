@@ -145,3 +145,9 @@ func IDsIn(markdown string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Lookup finds an entry by ID.
+func (c *Catalogue) Lookup(id string) (Entry, bool) {
+	e, ok := c.byID[id]
+	return e, ok
+}

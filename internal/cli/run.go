@@ -14,6 +14,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/runner"
 	"github.com/latam-conformance/conformance/internal/targets"
+	"github.com/latam-conformance/conformance/internal/waiver"
 )
 
 const runHelp = `Usage: conformance run [flags]
@@ -50,6 +51,7 @@ type RunOptions struct {
 	RunTimeout   time.Duration
 	StrictDrift  bool
 	Record       string
+	Waivers      string
 	ShowPII      bool
 	TokenTTL     time.Duration
 }
@@ -67,6 +69,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
 	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
 	flags.flags.StringVar(&o.Record, "record", "", "write every exchange to `DIR`/exchanges.jsonl (secrets always masked, personal data masked unless --show-pii); compare two with 'conformance diff'")
+	flags.flags.StringVar(&o.Waivers, "waivers", "", "known deviations in `FILE`: catalogue ID, reason, expiry date each; a waived failure is reported as waived, an expired waiver fails the run")
 	flags.flags.BoolVar(&o.ShowPII, "show-pii", false, "record personal data (names, documents, contacts, birthdays) as sent, for a local debugging run; secrets stay masked")
 	flags.flags.BoolVar(&o.StrictDrift, "strict-drift", false, "fail a scenario whose answers go beyond the documents (an undocumented status, member or enum value); by default that is a warning from an external target (always a failure from an embedded mock)")
 	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
@@ -109,6 +112,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if err != nil {
 		return err
 	}
+	var waivers *waiver.Set
+	if o.Waivers != "" {
+		if waivers, err = waiver.Load(o.Waivers, cat); err != nil {
+			return exit.Usagef("--waivers: %v", err)
+		}
+	}
 	var fsys fs.FS = features.FS
 	name := "the embedded suite"
 	if o.Features != "" {
@@ -126,13 +135,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
-		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
+		Waivers: waivers,
+		Tags:    o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
 	if res == nil {
 		return err
 	}
-	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed}
+	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed,
+		ExpiredWaivers: res.ExpiredWaivers}
 	for _, p := range res.Providers() {
 		t := res.Targets[p]
 		sum.Targets = append(sum.Targets, report.TargetLine{Provider: p, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})

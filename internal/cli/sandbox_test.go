@@ -436,3 +436,51 @@ func TestRecordMasksPersonalDataAndDiffFindsChanges(t *testing.T) {
 	assert.Equal(t, exit.Usage, code)
 	assert.Contains(t, errOut, "no recording")
 }
+
+// TestWaivers: a failure of a waived ID is reported as waived and does not fail the run; once the
+// waiver has expired, it fails the run even when nothing else fails.
+func TestWaivers(t *testing.T) {
+	// A provider that drops the "-" of every sort key fails KYC-11 (see the test of that name).
+	url := mockServer(t, "pomelo", func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			if s := q.Get("sort"); s != "" {
+				q.Set("sort", strings.ReplaceAll(s, "-", ""))
+				r.URL.RawQuery = q.Encode()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	dir := t.TempDir()
+	waivers := func(expires string) string {
+		p := filepath.Join(dir, expires+".yaml")
+		require.NoError(t, os.WriteFile(p, []byte("waivers:\n  - id: KYC-11\n    reason: the sandbox ignores descending sorts (PMO-123)\n    expires: "+expires+"\n"), 0o600))
+		return p
+	}
+	junit := filepath.Join(dir, "junit.xml")
+	code, out, errOut := run(t, "run", "--base-url", "pomelo="+url, "--tags", "@KYC-11", "--waivers", waivers("2099-12-31"), "--junit", junit)
+	require.Equal(t, exit.OK, code, out+errOut)
+	assert.Contains(t, out, "waived: KYC-11")
+	assert.Contains(t, out, "Waived (known deviations, listed in the waivers file):")
+	assert.Contains(t, out, "KYC-11 waived until 2099-12-31 (the sandbox ignores descending sorts (PMO-123)): GET /identity/v1/sessions")
+	assert.Contains(t, out, " 0 failed, 0 skipped, 0 undefined, 5 waived")
+	assert.Contains(t, out, "waived: KYC-11")
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `message="waived: KYC-11 waived until 2099-12-31`)
+
+	code, out, _ = run(t, "run", "--base-url", "pomelo="+url, "--tags", "@KYC-11", "--waivers", waivers("2020-01-01"))
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, "Expired waivers (each fails the run until it is renewed or removed):")
+	assert.Contains(t, out, "KYC-11 expired on 2020-01-01")
+	assert.Contains(t, out, "the waiver of KYC-11 expired on 2020-01-01")
+
+	// An expired waiver fails a run in which everything passes.
+	code, out, _ = run(t, "run", "--tags", "@KYC-11", "--waivers", waivers("2020-01-01"))
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Contains(t, out, " 0 failed")
+
+	code, _, errOut = run(t, "run", "--waivers", filepath.Join(dir, "none.yaml"))
+	assert.Equal(t, exit.Usage, code)
+	assert.Contains(t, errOut, "--waivers")
+}

@@ -25,6 +25,8 @@ type Summary struct {
 	Targets   []TargetLine
 	Elapsed   time.Duration
 	Seed      int64 // random order seed, 0 for file order
+	// ExpiredWaivers describes each waiver past its date ("KYC-11 expired on 2026-10-31: reason").
+	ExpiredWaivers []string
 }
 
 func idsOf(tags []string) []string {
@@ -56,8 +58,18 @@ func (s Summary) Write(w io.Writer) {
 	for _, sc := range s.Scenarios {
 		counts[sc.Status]++
 	}
-	fmt.Fprintf(w, "\n== conformance: %d scenarios: %d passed, %d failed, %d skipped, %d undefined (%s)\n",
-		len(s.Scenarios), counts[Passed], counts[Failed], counts[Skipped], counts[Undefined], s.Elapsed.Round(time.Millisecond))
+	waived := ""
+	if counts[Waived] > 0 {
+		waived = fmt.Sprintf(", %d waived", counts[Waived])
+	}
+	fmt.Fprintf(w, "\n== conformance: %d scenarios: %d passed, %d failed, %d skipped, %d undefined%s (%s)\n",
+		len(s.Scenarios), counts[Passed], counts[Failed], counts[Skipped], counts[Undefined], waived, s.Elapsed.Round(time.Millisecond))
+	if len(s.ExpiredWaivers) > 0 {
+		fmt.Fprintln(w, "Expired waivers (each fails the run until it is renewed or removed):")
+		for _, e := range s.ExpiredWaivers {
+			fmt.Fprintf(w, "  - %s\n", e)
+		}
+	}
 	if s.Seed != 0 {
 		fmt.Fprintf(w, "Random order: --random %d repeats it\n", s.Seed)
 	}
@@ -115,6 +127,7 @@ func (s Summary) Write(w io.Writer) {
 		}
 	}
 	section("Undefined steps (the suite is broken, not the provider)", Undefined)
+	section("Waived (known deviations, listed in the waivers file)", Waived)
 	section("Skipped", Skipped)
 	fmt.Fprintln(w, "Coverage of the catalogue:")
 	for _, pc := range s.Coverage {
@@ -127,7 +140,7 @@ func (s Summary) Write(w io.Writer) {
 			}
 			byState[c.State] = append(byState[c.State], id)
 		}
-		for _, st := range []string{Broken, Missing, NotRun, Planned} {
+		for _, st := range []string{Broken, WaivedID, Missing, NotRun, Planned} {
 			if ids := byState[st]; len(ids) > 0 {
 				fmt.Fprintf(w, "%s%s: %s\n", indent, st, strings.Join(ids, ", "))
 			}

@@ -7,11 +7,12 @@ import (
 
 // ID states in a coverage report.
 const (
-	Proven  = "proven"  // at least one scenario ran and every scenario that ran passed
-	Broken  = "failed"  // a scenario tagged with it failed
-	NotRun  = "skipped" // its scenarios were skipped or filtered out by --tags
-	Missing = "missing" // required, but no scenario names it
-	Planned = "planned" // owned by a later issue
+	Proven   = "proven"  // at least one scenario ran and every scenario that ran passed
+	Broken   = "failed"  // a scenario tagged with it failed
+	NotRun   = "skipped" // its scenarios were skipped or filtered out by --tags
+	Missing  = "missing" // required, but no scenario names it
+	Planned  = "planned" // owned by a later issue
+	WaivedID = "waived"  // its scenarios failed under a waiver in force
 )
 
 // IDCoverage is one catalogue entry's state in a run.
@@ -47,7 +48,7 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 			exists[id] = true
 		}
 	}
-	type tally struct{ passed, failed int }
+	type tally struct{ passed, failed, waived int }
 	ran := map[string]*tally{}
 	for _, r := range results {
 		for _, t := range r.Tags {
@@ -63,6 +64,8 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 				ran[m[1]].passed++
 			case Failed, Undefined:
 				ran[m[1]].failed++
+			case Waived:
+				ran[m[1]].waived++
 			}
 		}
 	}
@@ -86,6 +89,8 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 				c.State = Missing
 			case t != nil && t.failed > 0:
 				c.State = Broken
+			case t != nil && t.waived > 0:
+				c.State = WaivedID
 			case t != nil && t.passed > 0:
 				c.State = Proven
 			default:

@@ -99,8 +99,12 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 			c.Error = &junitFailure{Message: firstLine(r.Message), Type: "undefined-step", Text: r.Message}
 			s.Errors++
 			doc.Errors++
-		case Skipped:
-			c.Skipped = &junitSkipped{Message: r.Message}
+		case Skipped, Waived:
+			msg := r.Message
+			if r.Status == Waived {
+				msg = "waived: " + msg
+			}
+			c.Skipped = &junitSkipped{Message: msg}
 			s.Skipped++
 			doc.Skipped++
 		}

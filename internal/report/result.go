@@ -17,6 +17,7 @@ const (
 	Failed    Status = "failed"
 	Skipped   Status = "skipped"
 	Undefined Status = "undefined" // a step without a definition, or pending: a broken suite, not a broken provider
+	Waived    Status = "waived"    // failed, but a waiver in force names one of its IDs: reported, not gating
 )
 
 // Scenario is the outcome of one scenario.

@@ -4,6 +4,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
 	"github.com/latam-conformance/conformance/internal/transport"
+	"github.com/latam-conformance/conformance/internal/waiver"
 	"github.com/latam-conformance/conformance/steps"
 )
 
@@ -55,6 +57,8 @@ type Options struct {
 	Redactor    *redact.Redactor             // the run's secrets, masked in every artefact; nil: a fresh one
 	StrictDrift bool                         // drift from an external target fails its scenario
 	Record      string                       // write every exchange to this directory (--record); "" for none
+	Waivers     *waiver.Set                  // known deviations; nil for none
+	Now         func() time.Time             // today, for waiver expiry; nil: time.Now
 	ShowPII     bool                         // record personal data as it was (--show-pii); secrets stay masked
 }
 
@@ -68,6 +72,8 @@ type Result struct {
 	Targets   map[string]*targets.Target
 	Elapsed   time.Duration
 	Seed      int64 // the random order's seed; 0 for file order
+	// ExpiredWaivers describes each waiver past its date; any fails the run.
+	ExpiredWaivers []string
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
@@ -227,6 +233,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Scenarios = append(res.Scenarios, report.Scenario{Name: "(suite)", Status: report.Failed,
 			Message: "godog reported a failure that no scenario result explains; see the output above"})
 	}
+	res.applyWaivers(o.Waivers, o.Now)
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
 
 	if cucumberTmp != "" {
@@ -278,6 +285,44 @@ func placeLines(results []report.Scenario, parsed []featureset.Scenario) {
 	})
 }
 
+// applyWaivers turns a failure of a waived ID into a waived scenario while the waiver holds, and lists
+// every waiver past its date: that alone fails the run.
+func (r *Result) applyWaivers(set *waiver.Set, now func() time.Time) {
+	if set == nil {
+		return
+	}
+	if now == nil {
+		now = time.Now
+	}
+	today := now()
+	for _, w := range set.List {
+		if w.Expired(today) {
+			r.ExpiredWaivers = append(r.ExpiredWaivers, fmt.Sprintf("%s expired on %s (%s:%d): %s", w.ID, w.Expires.Format("2006-01-02"), set.Path, w.Line, w.Reason))
+		}
+	}
+	for i := range r.Scenarios {
+		s := &r.Scenarios[i]
+		if s.Status != report.Failed {
+			continue
+		}
+		var ids []string
+		for _, t := range s.Tags {
+			if m := featureset.IDTag.FindStringSubmatch(t); m != nil {
+				ids = append(ids, m[1])
+			}
+		}
+		w, ok := set.For(ids)
+		switch {
+		case !ok:
+		case w.Expired(today):
+			s.Message = fmt.Sprintf("the waiver of %s expired on %s: %s", w.ID, w.Expires.Format("2006-01-02"), s.Message)
+		default:
+			s.Status = report.Waived
+			s.Message = fmt.Sprintf("%s waived until %s (%s): %s", w.ID, w.Expires.Format("2006-01-02"), w.Reason, s.Message)
+		}
+	}
+}
+
 func (r *Result) failures() int {
 	n := 0
 	for _, s := range r.Scenarios {
@@ -292,6 +337,9 @@ func (r *Result) failures() int {
 // provider), 3 when a failure was a target that stopped answering, 1 for any other failure, else 0.
 func (r *Result) ExitCode() int {
 	code := exit.OK
+	if len(r.ExpiredWaivers) > 0 {
+		code = exit.Failed
+	}
 	for _, s := range r.Scenarios {
 		switch {
 		case s.Status == report.Undefined:

@@ -1,0 +1,73 @@
+package waiver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/internal/catalogue"
+)
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "waivers.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
+	return p
+}
+
+func TestLoadAndExpiry(t *testing.T) {
+	cat, err := catalogue.Load()
+	require.NoError(t, err)
+	set, err := Load(write(t, "waivers:\n  - id: KYC-11\n    provider: pomelo\n    reason: sandbox ignores '-'\n    expires: 2026-11-30\n"), cat)
+	require.NoError(t, err)
+	require.Len(t, set.List, 1)
+	w, ok := set.For([]string{"DOC-01", "KYC-11"})
+	require.True(t, ok)
+	assert.Equal(t, 2, w.Line)
+	assert.False(t, w.Expired(time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)), "the expiry day itself still holds")
+	assert.True(t, w.Expired(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)))
+	_, ok = set.For([]string{"KYC-12"})
+	assert.False(t, ok)
+	var none *Set
+	_, ok = none.For([]string{"KYC-11"})
+	assert.False(t, ok)
+
+	empty, err := Load(write(t, ""), cat)
+	require.NoError(t, err)
+	assert.Empty(t, empty.List)
+}
+
+func TestLoadNamesEveryProblem(t *testing.T) {
+	cat, err := catalogue.Load()
+	require.NoError(t, err)
+	_, err = Load(write(t, `waivers:
+  - id: KYC-99
+    reason: r
+    expires: 2027-01-01
+  - id: KYC-11
+    provider: gu1
+    expires: next week
+  - reason: no id
+    expires: 2027-01-01
+  - id: BAAS-12
+    reason: r
+    expires: 2027-01-01
+  - id: BAAS-12
+    reason: again
+    expires: 2027-01-01
+`), cat)
+	require.Error(t, err)
+	for _, want := range []string{`:2: waiver 1: "KYC-99" is not a catalogue ID`, ":5: waiver 2: KYC-11 belongs to pomelo, not gu1",
+		":5: waiver 2 (KYC-11): needs a reason", `expires "next week": want a date, YYYY-MM-DD`, ":8: waiver 3: needs an id",
+		":13: waiver 5: BAAS-12 is waived already at line 10"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	_, err = Load(write(t, "waivers:\n  - id: KYC-11\n    reasn: typo\n"), cat)
+	assert.ErrorContains(t, err, "reasn")
+	_, err = Load(write(t, "waivers: [\n"), cat)
+	assert.ErrorContains(t, err, "not valid YAML")
+}
