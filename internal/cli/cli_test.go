@@ -240,18 +240,21 @@ func TestRunInterruptedStopsAndSaysSo(t *testing.T) {
 }
 
 // pomeloMock serves a fresh Pomelo mock behind wrap (a mutant provider).
+// ignoringDescendingSort is a provider whose search drops the "-" of every sort key.
+func ignoringDescendingSort(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if s := q.Get("sort"); s != "" {
+			q.Set("sort", strings.ReplaceAll(s, "-", ""))
+			r.URL.RawQuery = q.Encode()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func TestRunFailsNamingKYC11WhenSearchIgnoresDescending(t *testing.T) {
 	// A provider whose search drops the "-" of every sort key.
-	url := mockServer(t, "pomelo", func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			q := r.URL.Query()
-			if s := q.Get("sort"); s != "" {
-				q.Set("sort", strings.ReplaceAll(s, "-", ""))
-				r.URL.RawQuery = q.Encode()
-			}
-			next.ServeHTTP(w, r)
-		})
-	})
+	url := mockServer(t, "pomelo", ignoringDescendingSort)
 	code, out, _ := run(t, "run", "--base-url", "pomelo="+url, "--tags", "@pomelo")
 	require.Equal(t, exit.Failed, code, out)
 	assert.Contains(t, out, "[KYC-11] sort=-created_at")
