@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/fixtures"
@@ -20,6 +21,10 @@ type baasWorld struct {
 	signer  *baas.Signer      // BAAS-16, from the configured credentials or the mock's fixture client
 	control *mockbaas.Control // nil against a target without the control API
 	created *baas.MovementValidation
+	// requested is when the scenario last asked for an SMS token, and staleSMS what the SMS file held
+	// then: a file source must give another token, or be written after the request.
+	requested time.Time
+	staleSMS  string
 }
 
 const personPath = "person_creation.person"
@@ -111,6 +116,7 @@ func requestToken(ctx context.Context, contactType string) error {
 	if err != nil {
 		return err
 	}
+	b.requested, b.staleSMS = time.Now(), w.smsFileToken() // a token already in the file is the last one's
 	if contactType != "" {
 		if err := setField(ctx, "contact_type", contactType); err != nil {
 			return err
@@ -178,8 +184,8 @@ func wrongToken(tok string) string {
 	return string(out)
 }
 
-// validateWith sends the movement validation with token pick(token of the last SMS). Tokens from the
-// SMS need the control API (the mock is the SMS gateway); a literal token does not read it.
+// validateWith sends the movement validation with token pick(token of the last SMS); see smsToken for
+// where that comes from. A literal token does not read it.
 func validateWith(ctx context.Context, pick func(sms string) string, literal bool) error {
 	w, b, err := baasOf(ctx)
 	if err != nil {
@@ -187,14 +193,9 @@ func validateWith(ctx context.Context, pick func(sms string) string, literal boo
 	}
 	sms := ""
 	if !literal {
-		if b.control == nil {
-			return errors.New("reading the SMS token needs the mock control API")
-		}
-		s, err := b.control.LastSMS(ctx, w.documentNumber())
-		if err != nil {
+		if sms, err = w.smsToken(ctx, b, b.requested); err != nil {
 			return err
 		}
-		sms = s.Token
 	}
 	tok := pick(sms)
 	pc, _ := w.body.get("person_creation")

@@ -2,12 +2,13 @@
 Feature: Movement validation with the SMS token (POST /baas/movement_validation)
   The six-digit token from the SMS, sent with the same person, creates the person (seed 004,
   "Token Validation"; the table documents the token under /baas/token_validation, DOC-14).
-  Scenarios tagged @control read the SMS from the mock, which is the SMS gateway.
+  Scenarios tagged @sms read the SMS token: from the mock (the SMS gateway) through its control API, or
+  against a sandbox from the config file's sms_token_command or sms_token_file.
 
   Background:
     Given a person to register, built from the seed's example
 
-  @BAAS-11 @BAAS-15 @control
+  @BAAS-11 @BAAS-15 @sms
   Scenario: the token from the SMS validates the movement and creates the person
     Given an SMS token was requested for the person
     When I validate the movement with the token from the SMS
@@ -16,7 +17,7 @@ Feature: Movement validation with the SMS token (POST /baas/movement_validation)
     And the created person echoes the name, document number, mother's name, address and phone that were sent
     And the created person has a person_key that is a UUID
 
-  @BAAS-11 @BAAS-15 @control
+  @BAAS-11 @BAAS-15 @sms
   Scenario: a legal person is created with its type
     Given the person field "person_type" is "legal"
     And an SMS token was requested for the person

@@ -120,7 +120,11 @@ func credentialHelp() string {
 			fmt.Fprintf(&b, "  %-13s credential %-16s %s%s\n", p.Name, s.Name, s.Doc, opt)
 		}
 		for _, s := range p.Options {
-			fmt.Fprintf(&b, "  %-13s option     %-16s %s (default %s)\n", p.Name, s.Name, s.Doc, s.Mock)
+			def := ""
+			if s.Mock != "" {
+				def = " (default " + s.Mock + ")"
+			}
+			fmt.Fprintf(&b, "  %-13s option     %-16s %s%s\n", p.Name, s.Name, s.Doc, def)
 		}
 	}
 	return b.String()

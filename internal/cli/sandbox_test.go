@@ -107,25 +107,31 @@ providers:
 	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--junit", junit)
 	require.Equal(t, exit.OK, code, out+errOut)
 
-	// Exactly the @control scenarios of the three providers are skipped, each saying why.
+	// Exactly the @control scenarios are skipped, and the @sms ones (no SMS source is configured here),
+	// each saying why.
 	all, err := featureset.Parse(features.FS, ".")
 	require.NoError(t, err)
-	control := 0
+	control, sms := 0, 0
 	for _, s := range all {
-		if slices.Contains(s.Tags, "@control") {
+		switch {
+		case slices.Contains(s.Tags, "@control"):
 			control++
+		case slices.Contains(s.Tags, "@sms"):
+			sms++
 		}
 	}
 	require.Positive(t, control)
-	assert.Contains(t, out, fmt.Sprintf(" 0 failed, %d skipped", control))
+	require.Equal(t, 2, sms)
+	assert.Contains(t, out, fmt.Sprintf(" 0 failed, %d skipped", control+sms))
 	assert.Equal(t, control, strings.Count(out, "needs the mock control API (@control); a sandbox target ("))
+	assert.Equal(t, sms, strings.Count(out, "needs the SMS token the provider sent"))
 	raw, err := os.ReadFile(junit)
 	require.NoError(t, err)
 	var doc struct {
 		Skipped int `xml:"skipped,attr"`
 	}
 	require.NoError(t, xml.Unmarshal(raw, &doc))
-	assert.Equal(t, control, doc.Skipped)
+	assert.Equal(t, control+sms, doc.Skipped)
 	assert.Equal(t, control, strings.Count(string(raw), "a sandbox target ("), "the JUnit report says why, too")
 	assert.Contains(t, out, "(external, no control API)")
 
@@ -474,4 +480,43 @@ func TestWaivers(t *testing.T) {
 	code, _, errOut = run(t, "run", "--waivers", filepath.Join(dir, "none.yaml"))
 	assert.Equal(t, exit.Usage, code)
 	assert.Contains(t, errOut, "--waivers")
+}
+
+// TestSMSTokenFromAFileOrSkipped: against a BaaS target without the control API the SMS token comes from
+// the config file's source, here a file a relay writes as each SMS arrives (as a person or a gateway
+// hook would); without a source the scenarios that need it are skipped, saying why.
+func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
+	m, err := mockbaas.New(mock.Config{})
+	require.NoError(t, err)
+	raw := httptest.NewServer(m)
+	defer raw.Close()
+	hidden := httptest.NewServer(withoutControl(m))
+	defer hidden.Close()
+
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "sms.txt")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { // the relay: the latest SMS of the gateway, written to the file when it changes
+		last := ""
+		for ctx.Err() == nil {
+			var sms struct {
+				Token string `json:"token"`
+			}
+			if mock.ControlCall(ctx, http.DefaultClient, http.MethodGet, raw.URL+mock.ControlPrefix+"/sms", nil, &sms) == nil && sms.Token != last {
+				last = sms.Token
+				_ = os.WriteFile(tokenFile, []byte("Seu código: "+sms.Token+"\n"), 0o600)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	cfg := writeConfig(t, "providers:\n  baas:\n    options:\n      sms_token_file: "+tokenFile+"\n")
+	code, out, errOut := run(t, "run", "--config", cfg, "--base-url", "baas="+hidden.URL, "--tags", "@sms", "--concurrency", "1")
+	require.Equal(t, exit.OK, code, out+errOut)
+	assert.Contains(t, out, "2 scenarios: 2 passed")
+
+	code, out, _ = run(t, "run", "--base-url", "baas="+hidden.URL, "--tags", "@sms")
+	require.Equal(t, exit.OK, code, out)
+	assert.Contains(t, out, "2 skipped")
+	assert.Equal(t, 2, strings.Count(out, "needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file"))
 }

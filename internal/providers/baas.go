@@ -29,6 +29,10 @@ func baas() Provider {
 			{Name: "api_client_key", Doc: "the API-CLIENT-KEY QI Tech issued (BAAS-16)", Mock: mockbaas.APIClientKey},
 			{Name: "private_key", Doc: "the client's P-521 private key in PEM, which signs the AUTHORIZATION JWT (BAAS-16)", Mock: mockbaas.FixturePrivateKeyPEM},
 		},
+		Options: []Setting{
+			{Name: "sms_token_command", Doc: "a shell command that prints the SMS token sent for a person (env CONFORMANCE_DOCUMENT_NUMBER, CONFORMANCE_PHONE)"},
+			{Name: "sms_token_file", Doc: "a file where the SMS token is written once it arrives"},
+		},
 		Signer: func(secrets map[string]string) (RequestSigner, error) {
 			s, err := clientbaas.NewSigner(secrets["api_client_key"], []byte(secrets["private_key"]))
 			if err != nil {

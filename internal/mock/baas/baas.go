@@ -389,7 +389,7 @@ func (m *Mock) ctlLastSMS(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	var found *SMS
 	for i := len(m.outbox) - 1; i >= 0; i-- {
-		if m.outbox[i].DocumentNumber == doc {
+		if doc == "" || m.outbox[i].DocumentNumber == doc { // no document_number: the latest SMS of all
 			s := m.outbox[i]
 			found = &s
 			break

@@ -1,0 +1,79 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// smsFileToken is the six-digit token in the configured SMS file now, or "".
+func (w *World) smsFileToken() string {
+	file := w.setting("baas", "sms_token_file")
+	if file == "" {
+		return ""
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	return sixDigits.FindString(string(raw))
+}
+
+// smsTokenWait is how long a configured SMS source is given to produce the token.
+const smsTokenWait = 2 * time.Minute
+
+var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
+
+// smsToken is the token of the SMS the provider sent for the scenario's person. With the mock's control
+// API it is read from the mock, which is the SMS gateway. Against a real target it comes from the
+// config file's BaaS options: sms_token_command, run through sh with CONFORMANCE_DOCUMENT_NUMBER and
+// CONFORMANCE_PHONE set, gives the first six-digit run of its output; sms_token_file is read once it
+// holds a six-digit token written after the request. Without either the scenario is skipped, saying so.
+func (w *World) smsToken(ctx context.Context, b *baasWorld, requested time.Time) (string, error) {
+	if b.control != nil {
+		s, err := b.control.LastSMS(ctx, w.documentNumber())
+		if err != nil {
+			return "", err
+		}
+		return s.Token, nil
+	}
+	cmd, file := w.setting("baas", "sms_token_command"), w.setting("baas", "sms_token_file")
+	ctx, cancel := context.WithTimeout(ctx, smsTokenWait)
+	defer cancel()
+	switch {
+	case cmd != "":
+		c := exec.CommandContext(ctx, "sh", "-c", cmd)
+		phone, _ := w.body.get("person_creation.person.phone_number")
+		c.Env = append(os.Environ(), "CONFORMANCE_DOCUMENT_NUMBER="+w.documentNumber(), "CONFORMANCE_PHONE="+fmt.Sprint(phone))
+		var out, errOut bytes.Buffer
+		c.Stdout, c.Stderr = &out, &errOut
+		if err := c.Run(); err != nil {
+			return "", fmt.Errorf("providers.baas.options.sms_token_command: %v: %s", err, strings.TrimSpace(errOut.String()))
+		}
+		tok := sixDigits.FindString(out.String())
+		if tok == "" {
+			return "", errors.New("providers.baas.options.sms_token_command printed no six-digit token")
+		}
+		return tok, nil
+	case file != "":
+		for {
+			if st, err := os.Stat(file); err == nil {
+				if tok := w.smsFileToken(); tok != "" && (tok != b.staleSMS || st.ModTime().After(requested)) {
+					return tok, nil
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return "", fmt.Errorf("providers.baas.options.sms_token_file %s: no six-digit token written after the request within %s", file, smsTokenWait)
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return "", w.skip("needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file in the config file (the mock's control API reads it on a mock)")
+}
