@@ -75,5 +75,18 @@ func (w *World) smsToken(ctx context.Context, b *baasWorld, requested time.Time)
 			}
 		}
 	}
-	return "", w.skip("needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file in the config file (the mock's control API reads it on a mock)")
+	if w.deps.Prompt != nil {
+		w.deps.promptMu.Lock() // concurrent scenarios ask one at a time
+		defer w.deps.promptMu.Unlock()
+		phone, _ := w.body.get("person_creation.person.phone_number")
+		answer, err := w.deps.Prompt(fmt.Sprintf("SMS token sent for CPF %s to %v: ", w.documentNumber(), phone))
+		if err != nil {
+			return "", fmt.Errorf("reading the SMS token at the terminal: %w", err)
+		}
+		if tok := sixDigits.FindString(answer); tok != "" {
+			return tok, nil
+		}
+		return "", fmt.Errorf("the SMS token typed at the terminal is not six digits")
+	}
+	return "", w.skip("needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file in the config file, or run at a terminal to type it (the mock's control API reads it on a mock)")
 }

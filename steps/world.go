@@ -93,6 +93,9 @@ type Deps struct {
 	Results   *report.Collector
 	Transport http.RoundTripper // shared by every scenario's clients; nil: http.DefaultTransport
 	Redactor  *redact.Redactor  // secrets met on the wire are added; results are masked with it
+	// Prompt asks the person at the terminal (nil without one); calls are serialised by the steps.
+	Prompt   func(string) (string, error)
+	promptMu sync.Mutex
 	// Record, when set, receives each scenario's exchanges once it has ended (--record).
 	Record func([]record.Raw)
 	// StrictDrift fails a scenario for drift (an undocumented status, member or enum value in an

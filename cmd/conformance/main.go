@@ -17,7 +17,12 @@ func main() {
 		_ = os.Setenv("PACT_DO_NOT_TRACK", "true")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	var opts []cli.Option
+	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		// A person is at the keyboard: a run may ask for what only they can see (the BaaS SMS token).
+		opts = append(opts, cli.WithPrompt(cli.LinePrompt(os.Stdin, os.Stderr)))
+	}
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv, opts...)
 	stop()
 	os.Exit(code)
 }

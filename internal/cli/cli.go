@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -39,8 +40,37 @@ Exit codes:
 Run 'conformance COMMAND --help' for the flags of a command.
 `
 
+// Option adapts Main to where it runs.
+type Option func(*settings)
+
+type settings struct {
+	prompt func(question string) (string, error)
+}
+
+// WithPrompt lets a run ask the person at the terminal (main passes it only when stdin is one).
+func WithPrompt(p func(question string) (string, error)) Option {
+	return func(s *settings) { s.prompt = p }
+}
+
+// LinePrompt asks on out and reads one line from in.
+func LinePrompt(in io.Reader, out io.Writer) func(string) (string, error) {
+	rd := bufio.NewReader(in)
+	return func(q string) (string, error) {
+		fmt.Fprint(out, q)
+		line, err := rd.ReadString('\n')
+		if err != nil && line == "" {
+			return "", err
+		}
+		return strings.TrimSpace(line), nil
+	}
+}
+
 // Main runs the command line args and returns the exit code.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env, opts ...Option) int {
+	var set settings
+	for _, o := range opts {
+		o(&set)
+	}
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, usage, providerList())
 		return exit.Usage
@@ -48,7 +78,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env)
 	var err error
 	switch args[0] {
 	case "run":
-		err = runCmd(ctx, args[1:], stdout, stderr, env)
+		err = runCmd(ctx, args[1:], stdout, stderr, env, set.prompt)
 	case "mock":
 		err = mockCmd(ctx, args[1:], stdout, stderr, env)
 	case "verify":

@@ -548,3 +548,17 @@ func TestVerify(t *testing.T) {
 		assert.Contains(t, errOut, "no pact files")
 	})
 }
+
+func TestLinePrompt(t *testing.T) {
+	var out bytes.Buffer
+	p := LinePrompt(strings.NewReader("123456\nsecond\n"), &out)
+	got, err := p("token? ")
+	require.NoError(t, err)
+	assert.Equal(t, "123456", got)
+	assert.Equal(t, "token? ", out.String())
+	got, err = p("again? ")
+	require.NoError(t, err)
+	assert.Equal(t, "second", got)
+	_, err = p("more? ")
+	assert.ErrorIs(t, err, io.EOF)
+}

@@ -56,7 +56,7 @@ type RunOptions struct {
 	TokenTTL     time.Duration
 }
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env, prompt func(string) (string, error)) error {
 	var o RunOptions
 	flags := newFlags("run", runHelp, stdout)
 	flags.flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
@@ -135,8 +135,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
-		Waivers: waivers,
-		Tags:    o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
+		Waivers: waivers, Prompt: prompt,
+		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
 	if res == nil {

@@ -515,6 +515,24 @@ func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
 	require.Equal(t, exit.OK, code, out+errOut)
 	assert.Contains(t, out, "2 scenarios: 2 passed")
 
+	// At a terminal, the person types the token they received.
+	var asked []string
+	prompt := func(q string) (string, error) {
+		asked = append(asked, q)
+		var sms struct {
+			Token string `json:"token"`
+		}
+		err := mock.ControlCall(context.Background(), http.DefaultClient, http.MethodGet, raw.URL+mock.ControlPrefix+"/sms", nil, &sms)
+		return " " + sms.Token + " ", err
+	}
+	var buf bytes.Buffer
+	code = Main(context.Background(), []string{"run", "--base-url", "baas=" + hidden.URL, "--tags", "@sms"}, &buf, io.Discard,
+		func(string) string { return "" }, WithPrompt(prompt))
+	require.Equal(t, exit.OK, code, buf.String())
+	assert.Contains(t, buf.String(), "2 scenarios: 2 passed")
+	require.Len(t, asked, 2)
+	assert.Contains(t, asked[0], "SMS token sent for CPF ")
+
 	code, out, _ = run(t, "run", "--base-url", "baas="+hidden.URL, "--tags", "@sms")
 	require.Equal(t, exit.OK, code, out)
 	assert.Contains(t, out, "2 skipped")

@@ -59,6 +59,7 @@ type Options struct {
 	Record      string                       // write every exchange to this directory (--record); "" for none
 	Waivers     *waiver.Set                  // known deviations; nil for none
 	Now         func() time.Time             // today, for waiver expiry; nil: time.Now
+	Prompt      func(string) (string, error) // asks the person at the terminal; nil when there is none
 	ShowPII     bool                         // record personal data as it was (--show-pii); secrets stay masked
 }
 
@@ -153,7 +154,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	httpTransport := http.DefaultTransport.(*http.Transport).Clone()
 	defer httpTransport.CloseIdleConnections()
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
-		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor, StrictDrift: o.StrictDrift}
+		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor, StrictDrift: o.StrictDrift,
+		Prompt: o.Prompt}
 	var rec *record.Writer
 	if o.Record != "" {
 		var err error
