@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// smsFileToken is the six-digit token in the configured SMS file now, or "".
+// smsFileToken is the six-digit token in the configured SMS file now, or "": the one on a line that
+// names the person's document number when there is such a line (a relay may keep one line per person),
+// else the first.
 func (w *World) smsFileToken() string {
 	file := w.setting("baas", "sms_token_file")
 	if file == "" {
@@ -21,6 +23,15 @@ func (w *World) smsFileToken() string {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return ""
+	}
+	if doc := w.documentNumber(); doc != "" {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.Contains(line, doc) {
+				if tok := sixDigits.FindString(strings.ReplaceAll(line, doc, "")); tok != "" {
+					return tok
+				}
+			}
+		}
 	}
 	return sixDigits.FindString(string(raw))
 }

@@ -3,6 +3,8 @@ package steps
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -29,4 +31,14 @@ func TestSMSTokenFromACommand(t *testing.T) {
 	_, err = w.smsToken(context.Background(), &baasWorld{}, time.Now())
 	assert.True(t, errors.Is(err, godog.ErrSkip))
 	assert.Contains(t, w.skipReason, "sms_token_command or sms_token_file")
+}
+
+func TestSMSFilePrefersThePersonsLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sms.txt")
+	require.NoError(t, os.WriteFile(file, []byte("11122233344: 111111\n12345678901: 222222\n"), 0o600))
+	w := &World{deps: &Deps{Targets: map[string]Target{"baas": {Settings: map[string]string{"sms_token_file": file}}}},
+		body: jsonDoc{"person_creation": map[string]any{"person": map[string]any{"document_number": "12345678901"}}}}
+	assert.Equal(t, "222222", w.smsFileToken())
+	w.body = jsonDoc{"person_creation": map[string]any{"person": map[string]any{"document_number": "99999999999"}}}
+	assert.Equal(t, "111111", w.smsFileToken(), "no line names the person: the first token")
 }

@@ -1,6 +1,7 @@
 package baas
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/md5"
@@ -61,9 +62,13 @@ func NewSigner(apiClientKey string, privateKeyPEM []byte) (*Signer, error) {
 	return &Signer{APIClientKey: apiClientKey, Key: key}, nil
 }
 
-// ParsePrivateKey reads a P-521 private key in PEM. The error never quotes the key.
+// ParsePrivateKey reads a P-521 private key in PEM. A key whose line breaks were flattened into "\n"
+// (as some CI secret stores do) is read too. The error never quotes the key.
 func ParsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
-	block, _ := pem.Decode(pemBytes)
+	if !bytes.Contains(pemBytes, []byte("\n-----")) && bytes.Contains(pemBytes, []byte(`\n`)) {
+		pemBytes = bytes.ReplaceAll(pemBytes, []byte(`\n`), []byte("\n"))
+	}
+	block, _ := pem.Decode(bytes.TrimSpace(pemBytes))
 	if block == nil {
 		return nil, errors.New("baas: private key: not PEM")
 	}

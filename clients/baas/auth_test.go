@@ -117,3 +117,9 @@ func BenchmarkSignAndVerify(b *testing.B) {
 		}
 	})
 }
+
+func TestAKeyWithFlattenedLineBreaksIsRead(t *testing.T) {
+	pemText := string(readVector(t, "es512-vector.key.pem"))
+	_, err := NewSigner("k", []byte(strings.ReplaceAll(strings.TrimSpace(pemText), "\n", `\n`)))
+	assert.NoError(t, err)
+}

@@ -103,6 +103,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if err := plan.secretsFor(plan.credentialed(), env); err != nil {
 		return err
 	}
+	if err := plan.checkSigners(plan.credentialed()); err != nil {
+		return err
+	}
 	red := plan.redactor()
 	reg, err := loadSchemas()
 	if err != nil {

@@ -72,6 +72,9 @@ func startMockProcess(t *testing.T) map[string]string {
 
 func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing.T) {
 	urls := startMockProcess(t)
+	// The SMS token reaches a file, as a person or a gateway hook would write it (see smsRelay).
+	tokenFile := filepath.Join(t.TempDir(), "sms.txt")
+	smsRelay(t, urls["baas"], tokenFile)
 	cfg := writeConfig(t, fmt.Sprintf(`target: sandbox
 providers:
   baas:
@@ -79,6 +82,8 @@ providers:
     credentials:
       api_client_key: env:QITECH_API_CLIENT_KEY
       private_key: env:QITECH_PRIVATE_KEY
+    options:
+      sms_token_file: `+tokenFile+`
   gu1:
     base_url: %s
     credentials:
@@ -104,35 +109,34 @@ providers:
 	assert.Contains(t, out, "client_secret from POMELO_SECRET: set")
 
 	junit := filepath.Join(t.TempDir(), "junit.xml")
-	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--junit", junit)
+	// One scenario at a time: the relay writes the latest SMS of all, as a single phone would show it.
+	cucumber := filepath.Join(t.TempDir(), "cucumber.json")
+	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "1")
 	require.Equal(t, exit.OK, code, out+errOut)
 
-	// Exactly the @control scenarios are skipped, and the @sms ones (no SMS source is configured here),
-	// each saying why.
+	// Exactly the @control scenarios are skipped, each saying why; the @sms ones read the token file.
 	all, err := featureset.Parse(features.FS, ".")
 	require.NoError(t, err)
-	control, sms := 0, 0
+	control := 0
 	for _, s := range all {
-		switch {
-		case slices.Contains(s.Tags, "@control"):
+		if slices.Contains(s.Tags, "@control") {
 			control++
-		case slices.Contains(s.Tags, "@sms"):
-			sms++
 		}
 	}
 	require.Positive(t, control)
-	require.Equal(t, 2, sms)
-	assert.Contains(t, out, fmt.Sprintf(" 0 failed, %d skipped", control+sms))
+	assert.Contains(t, out, fmt.Sprintf(" 0 failed, %d skipped", control))
 	assert.Equal(t, control, strings.Count(out, "needs the mock control API (@control); a sandbox target ("))
-	assert.Equal(t, sms, strings.Count(out, "needs the SMS token the provider sent"))
 	raw, err := os.ReadFile(junit)
 	require.NoError(t, err)
 	var doc struct {
 		Skipped int `xml:"skipped,attr"`
 	}
 	require.NoError(t, xml.Unmarshal(raw, &doc))
-	assert.Equal(t, control+sms, doc.Skipped)
+	assert.Equal(t, control, doc.Skipped)
 	assert.Equal(t, control, strings.Count(string(raw), "a sandbox target ("), "the JUnit report says why, too")
+	raw, err = os.ReadFile(cucumber)
+	require.NoError(t, err)
+	assert.Equal(t, control, strings.Count(string(raw), `"description": "skipped: needs the mock control API (@control); a sandbox target (`), "and the cucumber JSON")
 	assert.Contains(t, out, "(external, no control API)")
 
 	// The credentials are real: a wrong key fails on the mock exactly as on the provider.
@@ -482,6 +486,29 @@ func TestWaivers(t *testing.T) {
 	assert.Contains(t, errOut, "--waivers")
 }
 
+// smsRelay writes the latest SMS the BaaS mock at base sent into file whenever it changes, until the
+// test ends: what a person or a gateway hook does against a real sandbox.
+func smsRelay(t *testing.T, base, file string) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { stop(); <-done })
+	go func() {
+		defer close(done)
+		last := ""
+		for ctx.Err() == nil {
+			var sms struct {
+				Token string `json:"token"`
+			}
+			if mock.ControlCall(ctx, http.DefaultClient, http.MethodGet, base+mock.ControlPrefix+"/sms", nil, &sms) == nil && sms.Token != last {
+				last = sms.Token
+				_ = os.WriteFile(file, []byte("Seu código: "+sms.Token+"\n"), 0o600)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+}
+
 // TestSMSTokenFromAFileOrSkipped: against a BaaS target without the control API the SMS token comes from
 // the config file's source, here a file a relay writes as each SMS arrives (as a person or a gateway
 // hook would); without a source the scenarios that need it are skipped, saying why.
@@ -495,21 +522,7 @@ func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
 
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "sms.txt")
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go func() { // the relay: the latest SMS of the gateway, written to the file when it changes
-		last := ""
-		for ctx.Err() == nil {
-			var sms struct {
-				Token string `json:"token"`
-			}
-			if mock.ControlCall(ctx, http.DefaultClient, http.MethodGet, raw.URL+mock.ControlPrefix+"/sms", nil, &sms) == nil && sms.Token != last {
-				last = sms.Token
-				_ = os.WriteFile(tokenFile, []byte("Seu código: "+sms.Token+"\n"), 0o600)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
+	smsRelay(t, raw.URL, tokenFile)
 	cfg := writeConfig(t, "providers:\n  baas:\n    options:\n      sms_token_file: "+tokenFile+"\n")
 	code, out, errOut := run(t, "run", "--config", cfg, "--base-url", "baas="+hidden.URL, "--tags", "@sms", "--concurrency", "1")
 	require.Equal(t, exit.OK, code, out+errOut)
@@ -537,4 +550,12 @@ func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
 	require.Equal(t, exit.OK, code, out)
 	assert.Contains(t, out, "2 skipped")
 	assert.Equal(t, 2, strings.Count(out, "needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file"))
+}
+
+func TestABaaSKeyThatDoesNotParseIsAConfigurationError(t *testing.T) {
+	cfg := writeConfig(t, "target: sandbox\nproviders:\n  baas:\n    base_url: http://127.0.0.1:1\n    credentials: {api_client_key: env:K, private_key: env:P}\n")
+	code, out, errOut := runEnv(t, map[string]string{"K": "key", "P": "not a key"}, "run", "--config", cfg, "--tags", "@baas")
+	assert.Equal(t, exit.Usage, code, out)
+	assert.Contains(t, errOut, "baas credentials: baas: private key: not PEM")
+	assert.NotContains(t, errOut, "not a key", "the value is never echoed")
 }

@@ -154,6 +154,21 @@ func (p *plan) redactor() *redact.Redactor {
 	return r
 }
 
+// checkSigners builds each provider's request signer from its credentials, so that a key that does not
+// parse is a configuration error before anything runs, not a failure in every scenario.
+func (p *plan) checkSigners(names []string) error {
+	for _, n := range names {
+		prov, err := providers.Lookup(n)
+		if err != nil || prov.Signer == nil {
+			continue
+		}
+		if _, err := prov.Signer(p.secretsOf(n)); err != nil {
+			return exit.Usagef("%s credentials: %v", n, err)
+		}
+	}
+	return nil
+}
+
 // secretsOf is a provider's credentials: configured ones over the mock's fixtures (a sandbox run has
 // checked that its required ones are configured).
 func (p *plan) secretsOf(name string) map[string]string {

@@ -3,6 +3,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -239,7 +240,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
 
 	if cucumberTmp != "" {
-		if err := redactFile(cucumberTmp, o.Redactor); err != nil {
+		if err := finishCucumber(cucumberTmp, o.Redactor, res.Scenarios); err != nil {
 			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
 		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
@@ -256,12 +257,47 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // redactFile masks the run's secrets in the report file at path (written by godog, before it is renamed
 // into place).
-func redactFile(path string, r *redact.Redactor) error {
+func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, r.Bytes(raw), 0o644)
+	return os.WriteFile(path, r.Bytes(withReasons(raw, results)), 0o644)
+}
+
+// withReasons writes into godog's cucumber JSON why each skipped or waived scenario did not run or
+// did not count (godog only marks its steps skipped): the scenario's description becomes the reason,
+// matched by feature file and name. A document that does not parse is left as it is.
+func withReasons(raw []byte, results []report.Scenario) []byte {
+	reasons := map[string]string{}
+	for _, s := range results {
+		if (s.Status == report.Skipped || s.Status == report.Waived) && s.Message != "" {
+			reasons[s.Feature+"\x00"+s.Name] = string(s.Status) + ": " + s.Message
+		}
+	}
+	if len(reasons) == 0 {
+		return raw
+	}
+	var doc []map[string]any
+	if json.Unmarshal(raw, &doc) != nil {
+		return raw
+	}
+	for _, f := range doc {
+		uri, _ := f["uri"].(string)
+		elems, _ := f["elements"].([]any)
+		for _, e := range elems {
+			el, _ := e.(map[string]any)
+			name, _ := el["name"].(string)
+			if why, ok := reasons[path.Clean(uri)+"\x00"+name]; ok && el != nil {
+				el["description"] = why
+			}
+		}
+	}
+	out, err := json.MarshalIndent(doc, "", "    ")
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // placeLines gives each result the line of its scenario (godog's hooks do not carry it), matching by
