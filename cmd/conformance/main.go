@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"github.com/latam-conformance/conformance/internal/cli"
 )
 
@@ -18,7 +20,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var opts []cli.Option
-	if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+	if term.IsTerminal(int(os.Stdin.Fd())) { // a terminal, not merely a character device like /dev/null
 		// A person is at the keyboard: a run may ask for what only they can see (the BaaS SMS token).
 		opts = append(opts, cli.WithPrompt(cli.LinePrompt(os.Stdin, os.Stderr)))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/runner"
 	"github.com/latam-conformance/conformance/internal/targets"
@@ -100,13 +101,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if o.RunTimeout < 0 {
 		return exit.Usagef("run: --run-timeout %s: want a positive duration, or 0 for none", o.RunTimeout)
 	}
-	if err := plan.secretsFor(plan.credentialed(), env); err != nil {
-		return err
+	red := &redact.Redactor{}
+	prepare := func(names []string) error {
+		if err := plan.secretsFor(plan.credentialed(names), env); err != nil {
+			return err
+		}
+		if err := plan.checkSigners(plan.credentialed(names)); err != nil {
+			return err
+		}
+		red.Add(plan.redactor().Secrets()...)
+		return nil
 	}
-	if err := plan.checkSigners(plan.credentialed()); err != nil {
-		return err
-	}
-	red := plan.redactor()
 	reg, err := loadSchemas()
 	if err != nil {
 		return err
@@ -138,7 +143,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
-		Waivers: waivers, Prompt: prompt,
+		Waivers: waivers, Prompt: prompt, Prepare: prepare,
 		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})

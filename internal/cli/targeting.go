@@ -121,16 +121,15 @@ func (t *targeting) resolve(c *command) (*plan, error) {
 	return p, nil
 }
 
-// credentialed lists the providers whose credentials a run needs: against a sandbox, those it has a URL
-// for (a provider without one is not run); against mocks, every provider (only configured credentials
-// are read).
-func (p *plan) credentialed() []string {
-	if p.Kind != config.TargetSandbox {
-		return providers.Names()
-	}
+// credentialed lists, of the providers a run uses, those whose credentials it reads: all of them
+// against a sandbox; against mocks too, but there only configured credentials are read.
+func (p *plan) credentialed(inRun []string) []string {
 	var out []string
-	for name := range p.BaseURLs {
-		out = append(out, name)
+	for _, n := range inRun {
+		// A sandbox provider without a URL is reported as such when the targets start.
+		if _, ok := p.BaseURLs[n]; ok || p.Kind != config.TargetSandbox {
+			out = append(out, n)
+		}
 	}
 	sort.Strings(out)
 	return out

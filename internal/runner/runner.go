@@ -61,7 +61,10 @@ type Options struct {
 	Waivers     *waiver.Set                  // known deviations; nil for none
 	Now         func() time.Time             // today, for waiver expiry; nil: time.Now
 	Prompt      func(string) (string, error) // asks the person at the terminal; nil when there is none
-	ShowPII     bool                         // record personal data as it was (--show-pii); secrets stay masked
+	// Prepare is called with the providers that have a scenario to run, before any target starts (the
+	// CLI reads their credentials there, so a run of one provider needs only that provider's).
+	Prepare func(providers []string) error
+	ShowPII bool // record personal data as it was (--show-pii); secrets stay masked
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -105,6 +108,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if len(names) == 0 {
 		return nil, exit.Usagef("no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
+	}
+	if o.Prepare != nil {
+		if err := o.Prepare(names); err != nil {
+			return nil, err
+		}
 	}
 	for name := range o.BaseURLs {
 		if !seen[name] {
