@@ -121,3 +121,21 @@ func TestLoadNamesAMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	assert.True(t, errors.Is(err, os.ErrNotExist), "%v", err)
 }
+
+// FuzzParse: no file, however malformed, panics the parser; a refusal names at least one problem.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte("target: [\n"))
+	f.Add([]byte("providers:\n  gu1:\n    credentials:\n      api_key: env:\n"))
+	f.Add([]byte("providers: {gu1: {rate_limit: .nan, timeout: -1s}}"))
+	f.Add([]byte("- - - &a [*a]"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, err := Parse("c.yaml", raw)
+		if err == nil && c == nil {
+			t.Fatal("no config and no error")
+		}
+		if p, ok := err.(*Problems); ok && len(p.List) == 0 {
+			t.Fatal("a refusal without a problem")
+		}
+	})
+}

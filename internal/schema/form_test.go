@@ -120,3 +120,16 @@ func TestUnknownFields(t *testing.T) {
 	assert.Empty(t, r.UnknownFields(op, 404, []byte(`{"x":1}`)), "an undocumented status has no schema to compare with")
 	assert.Empty(t, r.UnknownFields(op, 200, []byte(`not json`)))
 }
+
+// FuzzFormDocument: no multipart body, however malformed, panics the reader.
+func FuzzFormDocument(f *testing.F) {
+	f.Add("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--\r\n")
+	f.Add("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"p.gif\"\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n--b--\r\n")
+	f.Add("multipart/form-data", "")
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		doc, err := FormDocument(contentType, []byte(body))
+		if err == nil && len(doc) == 0 {
+			t.Fatal("no document and no error")
+		}
+	})
+}
