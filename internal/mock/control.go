@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // HasControl reports whether the target at baseURL offers the control API (GET HealthPath answers 200).
@@ -60,3 +61,32 @@ func ControlCall(ctx context.Context, hc *http.Client, method, url string, in, o
 	}
 	return nil
 }
+
+// Sequence runs functions off the caller's goroutine, one after another, in the order they were queued:
+// a mock's webhook notifications reach a receiver in the order of the changes they report. The zero
+// value is ready; Wait blocks until everything queued has run.
+type Sequence struct {
+	mu   sync.Mutex
+	last chan struct{} // closed when the latest queued function has run
+	wg   sync.WaitGroup
+}
+
+// Go queues f after everything queued before it.
+func (s *Sequence) Go(f func()) {
+	s.mu.Lock()
+	prev, done := s.last, make(chan struct{})
+	s.last = done
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		f()
+	}()
+}
+
+// Wait blocks until every queued function has run.
+func (s *Sequence) Wait() { s.wg.Wait() }

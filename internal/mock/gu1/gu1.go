@@ -77,8 +77,7 @@ type Mock struct {
 	entities    map[string]map[string]client.Entity // org id -> entity id -> entity
 	validations map[string]*validation              // id -> validation
 	deliveries  []Delivery
-	last        chan struct{} // closed when the latest delivery is done; the next one waits for it
-	wg          sync.WaitGroup
+	outbox      mock.Sequence // webhook deliveries, in the order of the changes
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the gu1 schemas.
@@ -127,7 +126,7 @@ func New(cfg mock.Config) (*Mock, error) {
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.ServeHTTP(w, r) }
 
 // Wait blocks until every webhook in flight has been delivered or given up.
-func (m *Mock) Wait() { m.wg.Wait() }
+func (m *Mock) Wait() { m.outbox.Wait() }
 
 func (m *Mock) reset() {
 	m.mu.Lock()
@@ -390,15 +389,7 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 		Payload: client.EventPayload{ValidationID: v.ID, EntityID: v.EntityID, Status: v.Status}})
 	// Deliveries go out one after the other, in the order of the changes: a receiver sees
 	// kyc.validation_created before kyc.validation_approved.
-	prev, done := m.last, make(chan struct{})
-	m.last = done
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
+	m.outbox.Go(func() {
 		d := Delivery{ValidationID: v.ID, Event: event, URL: target}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -418,7 +409,7 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 		m.mu.Lock()
 		m.deliveries = append(m.deliveries, d)
 		m.mu.Unlock()
-	}()
+	})
 }
 
 // ---- control API ----

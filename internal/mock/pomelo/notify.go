@@ -29,22 +29,12 @@ func (m *Mock) setStatus(s *session, status string) {
 	ev := client.Event{EventID: newID("evt"), EventType: "identity.session.status_changed", SessionID: s.ID,
 		UserID: s.UserID, Status: status, CreatedAt: stamp(now)}
 	// Notifications go out one after the other, in the order of the changes.
-	prev, done := m.last, make(chan struct{})
-	m.last = done
-	m.wg.Add(1)
-	go func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
-		m.deliver(target, ev)
-	}()
+	m.outbox.Go(func() { m.deliver(target, ev) })
 }
 
 // deliver POSTs the notification, signed as KYC-15 describes, and sends it again after each wait in
 // m.retries while the receiver does not answer 2xx. Every attempt is recorded for the control API.
 func (m *Mock) deliver(target string, ev client.Event) {
-	defer m.wg.Done()
 	body, _ := json.Marshal(ev)
 	u, err := url.Parse(target)
 	endpoint := "/"

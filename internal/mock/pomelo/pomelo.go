@@ -86,8 +86,7 @@ type Mock struct {
 	sessions   map[string]*session
 	userDocs   map[string]string // user id -> document number (set through the control API)
 	deliveries []Delivery
-	last       chan struct{} // closed when the latest notification is settled; the next one waits for it
-	wg         sync.WaitGroup
+	outbox     mock.Sequence // notifications, in the order of the changes
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the pomelo schemas.
@@ -118,7 +117,7 @@ func New(cfg mock.Config) (*Mock, error) {
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.ServeHTTP(w, r) }
 
 // Wait blocks until every notification in flight has been delivered or given up.
-func (m *Mock) Wait() { m.wg.Wait() }
+func (m *Mock) Wait() { m.outbox.Wait() }
 
 // fixture flows, one per supported country (KYC-02); the first is the public client's example id.
 var fixtureFlows = []flow{
