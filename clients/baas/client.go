@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,17 +119,6 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) (*http.Re
 	if err != nil {
 		return nil, fmt.Errorf("baas: POST %s: %w", path, err)
 	}
-	defer resp.Body.Close()
-	if err := checkResponse(resp); err != nil {
-		return resp, err
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return resp, nil
-	}
 	// Unknown fields are ignored on purpose: the provider may add fields at any time (BAAS-14).
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return resp, fmt.Errorf("baas: POST %s: decode %d body: %w", path, resp.StatusCode, err)
-	}
-	return resp, nil
+	return resp, endpoint.Answer(resp, "baas: POST "+path, out, apiError)
 }

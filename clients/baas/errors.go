@@ -3,7 +3,6 @@ package baas
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/latam-conformance/conformance/clients/internal/endpoint"
@@ -37,12 +36,8 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("baas: HTTP %d %s: %s", e.StatusCode, e.Code, e.Description)
 }
 
-func checkResponse(resp *http.Response) error {
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Body: body, RequestID: resp.Header.Get("X-Request-Id")}
+func apiError(status int, body []byte, h http.Header) error {
+	e := &APIError{StatusCode: status, Body: body, RequestID: h.Get("X-Request-Id")}
 	// A body that is not the documented shape still yields an error with the status and raw body.
 	_ = json.Unmarshal(body, e)
 	return e

@@ -135,21 +135,11 @@ func (c *Client) Do(ctx context.Context, method, escapedPath string, query url.V
 	if err != nil {
 		return nil, fmt.Errorf("gu1: %s %s: %w", method, escapedPath, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
-		e := &APIError{StatusCode: resp.StatusCode, Body: b, RequestID: resp.Header.Get("X-Request-Id")}
+	return resp, endpoint.Answer(resp, "gu1: "+method+" "+escapedPath, out, func(status int, b []byte, h http.Header) error {
+		e := &APIError{StatusCode: status, Body: b, RequestID: h.Get("X-Request-Id")}
 		_ = json.Unmarshal(b, e)
-		return resp, e
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return resp, nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return resp, fmt.Errorf("gu1: %s %s: decode %d body: %w", method, escapedPath, resp.StatusCode, err)
-	}
-	return resp, nil
+		return e
+	})
 }
 
 // Entity is a person or a company (GU1-10).

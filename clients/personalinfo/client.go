@@ -127,22 +127,14 @@ func (c *Client) send(ctx context.Context, method, escapedPath string, body io.R
 	if err != nil {
 		return nil, fmt.Errorf("personalinfo: %s %s: %w", method, escapedPath, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
-		apiErr := &APIError{StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Body: raw}
+	return resp, endpoint.Answer(resp, "personalinfo: "+method+" "+escapedPath, out, func(status int, raw []byte, h http.Header) error {
+		apiErr := &APIError{StatusCode: status, RequestID: h.Get("X-Request-Id"), Body: raw}
 		var shape struct {
 			Errors map[string][]string `json:"errors"`
 		}
 		if json.Unmarshal(raw, &shape) == nil {
 			apiErr.Fields = shape.Errors
 		}
-		return resp, apiErr
-	}
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return resp, fmt.Errorf("personalinfo: %s %s: decode %d body: %w", method, escapedPath, resp.StatusCode, err)
-		}
-	}
-	return resp, nil
+		return apiErr
+	})
 }

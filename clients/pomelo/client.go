@@ -261,19 +261,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		return nil, fmt.Errorf("pomelo: %s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, endpoint.MaxErrorBody))
-		return resp, apiErrorFrom(resp.StatusCode, b, resp.Header)
-	}
-	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return resp, nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return resp, fmt.Errorf("pomelo: %s %s: decode %d body: %w", method, path, resp.StatusCode, err)
-	}
-	return resp, nil
+	return resp, endpoint.Answer(resp, "pomelo: "+method+" "+path, out, func(status int, b []byte, h http.Header) error {
+		return apiErrorFrom(status, b, h)
+	})
 }
 
 // encodeQuery writes keys in order with their brackets unescaped, as the seed writes them

@@ -3,7 +3,10 @@
 package endpoint
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -60,4 +63,24 @@ func FilePart(field, filename, contentType string) textproto.MIMEHeader {
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quoteEscaper.Replace(field), quoteEscaper.Replace(filename)))
 	h.Set("Content-Type", contentType)
 	return h
+}
+
+// Answer reads and closes an answer. A non-2xx one becomes apiErr(status, body, header), the body read
+// up to MaxErrorBody; a 2xx one is decoded as JSON into out, or drained when out is nil. Unknown members
+// are ignored: a provider may add some at any time. what names the call in a decode error
+// ("gu1: GET /api/kyc/validations/x").
+func Answer(resp *http.Response, what string, out any, apiErr func(status int, body []byte, h http.Header) error) error {
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
+		return apiErr(resp.StatusCode, b, resp.Header)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s: decode %d body: %w", what, resp.StatusCode, err)
+	}
+	return nil
 }

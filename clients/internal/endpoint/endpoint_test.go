@@ -1,6 +1,10 @@
 package endpoint
 
 import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,4 +30,25 @@ func TestFilePartEscapesLikeMimeMultipart(t *testing.T) {
 	h := FilePart("dni_selfie", `fóto "1".jpg`, "image/jpeg")
 	assert.Equal(t, `form-data; name="dni_selfie"; filename="fóto \"1\".jpg"`, h.Get("Content-Disposition"))
 	assert.Equal(t, "image/jpeg", h.Get("Content-Type"))
+}
+
+func TestAnswer(t *testing.T) {
+	resp := func(status int, body string) *http.Response {
+		return &http.Response{StatusCode: status, Header: http.Header{"X-Request-Id": {"r-1"}}, Body: io.NopCloser(strings.NewReader(body))}
+	}
+	var out struct{ A int }
+	require.NoError(t, Answer(resp(200, `{"A":1,"new":true}`), "p: GET /x", &out, nil))
+	assert.Equal(t, 1, out.A, "unknown members are ignored")
+	require.NoError(t, Answer(resp(204, "ignored"), "p: GET /x", nil, nil))
+	err := Answer(resp(200, `{`), "p: GET /x", &out, nil)
+	assert.ErrorContains(t, err, "p: GET /x: decode 200 body:")
+
+	var gotStatus, gotLen int
+	var gotID string
+	err = Answer(resp(500, strings.Repeat("x", MaxErrorBody+10)), "p: GET /x", &out, func(status int, body []byte, h http.Header) error {
+		gotStatus, gotLen, gotID = status, len(body), h.Get("X-Request-Id")
+		return errors.New("provider error")
+	})
+	assert.EqualError(t, err, "provider error")
+	assert.Equal(t, []any{500, MaxErrorBody, "r-1"}, []any{gotStatus, gotLen, gotID})
 }
