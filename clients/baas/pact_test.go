@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/pact-foundation/pact-go/v2/consumer"
-	"github.com/pact-foundation/pact-go/v2/log"
 	"github.com/pact-foundation/pact-go/v2/matchers"
 	"github.com/pact-foundation/pact-go/v2/models"
 	"github.com/stretchr/testify/assert"
@@ -18,6 +17,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/pacttest"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -29,7 +29,7 @@ var pactDir string
 // obj is a JSON object whose values may be Pact matchers.
 type obj = map[string]any
 
-const pactName = "conformance-baas-client-qitech-baas.json"
+var pactName = pacttest.FileName("baas")
 
 func TestMain(m *testing.M) {
 	os.Exit(pactfile.ConsumerMain(m, filepath.Join("..", "..", "pacts"), pactName,
@@ -47,13 +47,7 @@ const (
 
 func newPact(t *testing.T) *consumer.V4HTTPMockProvider {
 	t.Helper()
-	_ = log.SetLogLevel("ERROR")
-	p, err := consumer.NewV4Pact(consumer.MockHTTPProviderConfig{
-		Consumer: "conformance-baas-client", Provider: "qitech-baas",
-		Host: "127.0.0.1", PactDir: pactDir, LogDir: pactDir,
-	})
-	require.NoError(t, err)
-	return p
+	return pacttest.New(t, "baas", pactDir)
 }
 
 // client signs as the embedded mock's fixture API client (BAAS-16); 'conformance verify' signs each

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/pact-foundation/pact-go/v2/consumer"
-	"github.com/pact-foundation/pact-go/v2/log"
 	"github.com/pact-foundation/pact-go/v2/matchers"
 	"github.com/pact-foundation/pact-go/v2/models"
 	"github.com/stretchr/testify/assert"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/gu1"
 	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/pacttest"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -26,7 +26,7 @@ import (
 // the committed pacts/ file.
 var pactDir string
 
-const pactName = "conformance-gu1-client-gu1.json"
+var pactName = pacttest.FileName("gu1")
 
 // obj is a JSON object whose values may be Pact matchers.
 type obj = map[string]any
@@ -65,13 +65,7 @@ var (
 
 func newPact(t *testing.T) *consumer.V4HTTPMockProvider {
 	t.Helper()
-	_ = log.SetLogLevel("ERROR")
-	p, err := consumer.NewV4Pact(consumer.MockHTTPProviderConfig{
-		Consumer: "conformance-gu1-client", Provider: "gu1",
-		Host: "127.0.0.1", PactDir: pactDir, LogDir: pactDir,
-	})
-	require.NoError(t, err)
-	return p
+	return pacttest.New(t, "gu1", pactDir)
 }
 
 // errorBody is seed 002's error shape; message is matched exactly when given, by type otherwise.

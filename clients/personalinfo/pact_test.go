@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/pact-foundation/pact-go/v2/consumer"
-	"github.com/pact-foundation/pact-go/v2/log"
 	"github.com/pact-foundation/pact-go/v2/matchers"
 	"github.com/pact-foundation/pact-go/v2/models"
 	"github.com/stretchr/testify/assert"
@@ -18,6 +17,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/personalinfo"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/pacttest"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -25,7 +25,7 @@ import (
 // the committed pacts/ file.
 var pactDir string
 
-const pactName = "conformance-personalinfo-client-personalinfo.json"
+var pactName = pacttest.FileName("personalinfo")
 
 type obj = map[string]any
 
@@ -49,13 +49,7 @@ var tokenState = models.ProviderState{Name: providers.StatePIToken, Parameters: 
 
 func newPact(t *testing.T) *consumer.V4HTTPMockProvider {
 	t.Helper()
-	_ = log.SetLogLevel("ERROR")
-	p, err := consumer.NewV4Pact(consumer.MockHTTPProviderConfig{
-		Consumer: "conformance-personalinfo-client", Provider: "personalinfo",
-		Host: "127.0.0.1", PactDir: pactDir, LogDir: pactDir,
-	})
-	require.NoError(t, err)
-	return p
+	return pacttest.New(t, "personalinfo", pactDir)
 }
 
 // securityHeaders expects PI-05 on a response: every documented header with its exact value, and an

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/pact-foundation/pact-go/v2/consumer"
-	"github.com/pact-foundation/pact-go/v2/log"
 	"github.com/pact-foundation/pact-go/v2/matchers"
 	"github.com/pact-foundation/pact-go/v2/models"
 	"github.com/stretchr/testify/assert"
@@ -20,6 +19,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	"github.com/latam-conformance/conformance/internal/pactfile"
+	"github.com/latam-conformance/conformance/internal/pacttest"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -27,7 +27,7 @@ import (
 // the committed pacts/ file.
 var pactDir string
 
-const pactName = "conformance-pomelo-client-pomelo-identity.json"
+var pactName = pacttest.FileName("pomelo")
 
 // obj is a JSON object whose values may be Pact matchers.
 type obj = map[string]any
@@ -55,13 +55,7 @@ var (
 
 func newPact(t *testing.T) *consumer.V4HTTPMockProvider {
 	t.Helper()
-	_ = log.SetLogLevel("ERROR")
-	p, err := consumer.NewV4Pact(consumer.MockHTTPProviderConfig{
-		Consumer: "conformance-pomelo-client", Provider: "pomelo-identity",
-		Host: "127.0.0.1", PactDir: pactDir, LogDir: pactDir,
-	})
-	require.NoError(t, err)
-	return p
+	return pacttest.New(t, "pomelo", pactDir)
 }
 
 func client(t *testing.T, cfg consumer.MockServerConfig, auth bool) *pomelo.Client {
