@@ -109,7 +109,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		if err := plan.checkSigners(plan.credentialed(names)); err != nil {
 			return err
 		}
-		red.Add(plan.redactor().Secrets()...)
+		red.Add(plan.configuredSecrets()...)
 		return nil
 	}
 	reg, err := loadSchemas()

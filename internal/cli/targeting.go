@@ -13,7 +13,6 @@ import (
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/providers"
-	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/targets"
 )
 
@@ -135,9 +134,10 @@ func (p *plan) credentialed(inRun []string) []string {
 	return out
 }
 
-// redactor holds every credential the configuration supplied (the mocks' fixtures are no secrets).
-func (p *plan) redactor() *redact.Redactor {
-	r := &redact.Redactor{}
+// configuredSecrets lists every credential the configuration supplied (the mocks' fixtures are no
+// secrets), for the run's Redactor.
+func (p *plan) configuredSecrets() []string {
+	var out []string
 	for name, secrets := range p.Secrets {
 		prov, err := providers.Lookup(name)
 		if err != nil {
@@ -146,11 +146,11 @@ func (p *plan) redactor() *redact.Redactor {
 		fixtures := providers.Defaults(prov.Credentials)
 		for k, v := range secrets {
 			if v != fixtures[k] {
-				r.Add(v)
+				out = append(out, v)
 			}
 		}
 	}
-	return r
+	return out
 }
 
 // checkSigners builds each provider's request signer from its credentials, so that a key that does not

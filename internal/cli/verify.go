@@ -16,6 +16,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/pactfile"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/targets"
 	"github.com/latam-conformance/conformance/internal/verify"
@@ -126,7 +127,8 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 		return err
 	}
 	// The verifier's own output quotes requests, signatures included: everything printed is masked.
-	red := plan.redactor()
+	red := &redact.Redactor{}
+	red.Add(plan.configuredSecrets()...)
 	out := red.Writer(rawStdout)
 	defer func() { _ = out.Flush() }()
 	var stdout io.Writer = out

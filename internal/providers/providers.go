@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/latam-conformance/conformance/internal/mock"
 )
@@ -56,12 +58,16 @@ func Defaults(settings []Setting) map[string]string {
 	return out
 }
 
-// All lists every provider, sorted by name.
-func All() []Provider {
+// registered is built once: Lookup runs for every credential a scenario reads, and the providers never
+// change. Their maps and slices are shared and only read.
+var registered = sync.OnceValue(func() []Provider {
 	all := []Provider{baas(), gu1(), personalinfo(), pomelo()}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
-}
+})
+
+// All lists every provider, sorted by name.
+func All() []Provider { return slices.Clone(registered()) }
 
 // Lookup finds a provider by name.
 func Lookup(name string) (Provider, error) {

@@ -57,13 +57,6 @@ func (r *Redactor) Add(values ...string) {
 	r.replace = strings.NewReplacer(pairs...)
 }
 
-// Secrets lists the registered secrets (to register them with another Redactor).
-func (r *Redactor) Secrets() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return append([]string(nil), r.secrets...)
-}
-
 // String masks every registered secret in s.
 func (r *Redactor) String(s string) string {
 	if r == nil {
