@@ -7,6 +7,7 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/gu1"
 	"github.com/latam-conformance/conformance/clients/pomelo"
+	"github.com/latam-conformance/conformance/internal/netguard"
 )
 
 // cleanUp cancels, on a sandbox, what the scenario created where the API allows it: Pomelo sessions and
@@ -21,7 +22,7 @@ func (w *World) cleanUp() {
 		if next == nil {
 			next = w.deps.transport()
 		}
-		return &http.Client{Timeout: 10 * time.Second, Transport: next}
+		return &http.Client{Timeout: 10 * time.Second, Transport: next, CheckRedirect: netguard.NoRedirects}
 	}
 	if p := w.pomelo; p != nil && w.deps.Targets["pomelo"].Sandbox && len(p.created) > 0 {
 		c, err := pomelo.NewClient(w.deps.Targets["pomelo"].BaseURL, pomelo.WithHTTPClient(quiet("pomelo")),

@@ -798,7 +798,7 @@ func sendToReceiver(ctx context.Context, tamper func(string, http.Header, []byte
 		return err
 	}
 	req.Header = h
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := w.controlClient().Do(req)
 	if err != nil {
 		return err
 	}

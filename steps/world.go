@@ -23,6 +23,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/record"
 	"github.com/latam-conformance/conformance/internal/redact"
@@ -101,6 +102,17 @@ type Deps struct {
 	// StrictDrift fails a scenario for drift (an undocumented status, member or enum value in an
 	// answer) even from an external target, where it is otherwise a warning.
 	StrictDrift bool
+	// Stopped says why the run is stopping ("interrupted by SIGINT", "stopped by --run-timeout 2m"), or
+	// "" while it runs: scenarios from then on are not judged. Nil: never.
+	Stopped func() string
+	health  targetHealth
+}
+
+func (d *Deps) stopped() string {
+	if d.Stopped == nil {
+		return ""
+	}
+	return d.Stopped()
 }
 
 func (d *Deps) transport() http.RoundTripper {
@@ -141,6 +153,7 @@ type World struct {
 	deps       *Deps
 	provider   string
 	skipReason string
+	notJudged  string // why the scenario was not judged (the run stopped, the target stopped answering)
 	started    time.Time
 
 	mu        sync.Mutex
@@ -191,6 +204,14 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 		t, ok := deps.Targets[w.provider]
 		if !ok {
 			return ctx, fmt.Errorf("no target for provider %q (the folder of %s)", w.provider, s.Uri)
+		}
+		if why := deps.stopped(); why != "" {
+			w.notJudged = why
+			return ctx, godog.ErrSkip
+		}
+		if why := deps.health.reason(w.provider); why != "" {
+			w.notJudged = fmt.Sprintf("the %s target %s stopped answering (%s)", w.provider, t.BaseURL, why)
+			return ctx, godog.ErrSkip
 		}
 		for _, tag := range s.Tags {
 			switch {
@@ -249,18 +270,42 @@ func (w *World) result(s *godog.Scenario, err error) report.Scenario {
 		r.Tags = append(r.Tags, t.Name)
 	}
 	switch {
+	case w.notJudged != "":
+		r.Status, r.Message = report.NotJudged, w.deps.Redactor.String(w.notJudged)
 	case w.skipReason != "":
 		r.Status, r.Message = report.Skipped, w.skipReason
 	case err == nil:
 		r.Status = report.Passed
 	case errors.Is(err, godog.ErrUndefined), errors.Is(err, godog.ErrPending), errors.Is(err, godog.ErrAmbiguous):
 		r.Status, r.Message = report.Undefined, err.Error()
+	case !isVerdict(err) && (isTransport(err) || w.transportFailed()):
+		// No judgeable answer arrived: infrastructure, not a failure of the scenario's catalogue IDs.
+		r.Status, r.Message = report.NotJudged, w.deps.Redactor.String(w.whyNotJudged(err))
 	default:
 		r.Status, r.Message = report.Failed, w.deps.Redactor.String(err.Error())
-		var ne interface{ Timeout() bool }
-		r.Unreachable = errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
 	}
 	return r
+}
+
+// transportFailed tells whether an exchange of the scenario got no answer (refused, reset, timed out).
+func (w *World) transportFailed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ex := range w.exchanges {
+		if isTransport(ex.Err) {
+			return true
+		}
+	}
+	return false
+}
+
+// whyNotJudged says why a scenario whose step got no answer was not judged.
+func (w *World) whyNotJudged(err error) string {
+	if why := w.deps.stopped(); why != "" {
+		return why
+	}
+	t := w.deps.Targets[w.provider]
+	return fmt.Sprintf("the %s target %s stopped answering (%s)", w.provider, t.BaseURL, rootCause(err))
 }
 
 // httpClient returns an http.Client whose transport records every exchange with provider into w.
@@ -281,12 +326,14 @@ func (w *World) httpClient(provider string) *http.Client {
 	if next == nil {
 		next = w.deps.transport()
 	}
-	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, prefix: prefix, next: next}}
+	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, base: base, prefix: prefix, next: next},
+		CheckRedirect: netguard.NoRedirects}
 }
 
-// controlClient is the http.Client for control-API calls: not recorded, not schema-checked.
+// controlClient is the http.Client for control-API calls and the harness's own receivers: not
+// recorded, not schema-checked, no redirect followed.
 func (w *World) controlClient() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, Transport: w.deps.transport()}
+	return &http.Client{Timeout: 10 * time.Second, Transport: w.deps.transport(), CheckRedirect: netguard.NoRedirects}
 }
 
 // mockCtl calls the control API of the mock at base (not recorded, not schema-checked).
@@ -304,13 +351,21 @@ func (w *World) alter() {
 type recorder struct {
 	w        *World
 	provider string
+	base     *url.URL // the target's base URL: credentials go to its origin only
 	prefix   string
 	next     http.RoundTripper
 }
 
-const maxRecordedBody = 8 << 20
-
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !sameOrigin(req.URL, r.base) {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		err := verdictf("refused to send %s %s://%s%s: the %s client sends requests, and their credentials, to the target's origin only",
+			req.Method, req.URL.Scheme, req.URL.Host, req.URL.Path, r.provider)
+		r.w.record(&Exchange{Provider: r.provider, Method: req.Method, Path: req.URL.Path, Err: err, red: r.w.deps.Redactor})
+		return nil, err
+	}
 	var reqBody []byte
 	if req.Body != nil {
 		b, err := io.ReadAll(req.Body)
@@ -333,16 +388,17 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		red: r.w.deps.Redactor}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
-		ex.Err = err
-		r.w.record(ex)
-		return nil, err
+		return nil, r.failed(ex, err)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRecordedBody))
+	ex.Status, ex.Header = resp.StatusCode, resp.Header.Clone()
+	body, err := readAnswer(ex, resp.Body)
 	_ = resp.Body.Close()
+	ex.RespBody = body
+	if err == nil {
+		err = r.w.judgeAnswer(ex)
+	}
 	if err != nil {
-		ex.Err = err
-		r.w.record(ex)
-		return nil, err
+		return nil, r.failed(ex, err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if red := r.w.deps.Redactor; red != nil && bytes.Contains(body, []byte(`"access_token"`)) {
@@ -353,9 +409,20 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			red.Add(tok.AccessToken) // an OAuth2 token issued to the run (KYC-16)
 		}
 	}
-	ex.Status, ex.Header, ex.RespBody = resp.StatusCode, resp.Header.Clone(), body
 	r.w.record(ex)
 	return resp, nil
+}
+
+// failed records an exchange that ended in err. A transport error (no answer, or one cut short) makes
+// the run ask once whether the target still answers at all.
+func (r *recorder) failed(ex *Exchange, err error) error {
+	ex.Err = err
+	r.w.record(ex)
+	if isTransport(err) && r.w.deps.stopped() == "" {
+		t := r.w.deps.Targets[r.provider]
+		r.w.deps.health.suspect(r.provider, t, r.w.controlClient(), err)
+	}
+	return err
 }
 
 func (w *World) record(ex *Exchange) {

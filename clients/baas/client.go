@@ -39,7 +39,7 @@ func WithHTTPClient(hc *http.Client) Option {
 		if hc == nil {
 			return errors.New("baas: WithHTTPClient: nil client")
 		}
-		c.http = hc
+		c.http = endpoint.HTTPClient(hc, 0)
 		return nil
 	}
 }
@@ -74,7 +74,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, userAgent: "conformance-baas-client/1"}
+	c := &Client{base: u, http: endpoint.HTTPClient(nil, 30*time.Second), userAgent: "conformance-baas-client/1"}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err

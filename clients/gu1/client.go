@@ -64,7 +64,7 @@ func WithHTTPClient(hc *http.Client) Option {
 		if hc == nil {
 			return errors.New("gu1: WithHTTPClient: nil client")
 		}
-		c.http = hc
+		c.http = endpoint.HTTPClient(hc, 0)
 		return nil
 	}
 }
@@ -76,7 +76,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, userAgent: "conformance-gu1-client/1"}
+	c := &Client{base: u, http: endpoint.HTTPClient(nil, 30*time.Second), userAgent: "conformance-gu1-client/1"}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err

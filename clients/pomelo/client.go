@@ -62,7 +62,7 @@ func WithHTTPClient(hc *http.Client) Option {
 		if hc == nil {
 			return errors.New("pomelo: WithHTTPClient: nil client")
 		}
-		c.inner = hc
+		c.inner = endpoint.HTTPClient(hc, 0)
 		return nil
 	}
 }
@@ -108,7 +108,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: u, inner: &http.Client{Timeout: 30 * time.Second}, userAgent: "conformance-pomelo-client/1"}
+	c := &Client{base: u, inner: endpoint.HTTPClient(nil, 30*time.Second), userAgent: "conformance-pomelo-client/1"}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
@@ -135,7 +135,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		c.tokens = &tokenCache{fetch: func(context.Context) (*oauth2.Token, error) { return src.Token() }}
 	}
 	if c.tokens != nil {
-		c.http = &http.Client{Timeout: c.inner.Timeout, Transport: &authTransport{tokens: c.tokens, next: transportOf(c.inner)}}
+		c.http = &http.Client{Timeout: c.inner.Timeout, Transport: &authTransport{tokens: c.tokens, next: transportOf(c.inner)}, CheckRedirect: c.inner.CheckRedirect}
 	}
 	return c, nil
 }

@@ -143,7 +143,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
-		Waivers: waivers, Prompt: prompt, Prepare: prepare,
+		Waivers: waivers, Prompt: prompt, Prepare: prepare, Guard: plan.Guard,
 		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
@@ -162,5 +162,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if err != nil {
 		return err
 	}
-	return finished(res.ExitCode())
+	verdict := res.Err()
+	if exit.CodeOf(verdict) == exit.Failed {
+		return finished(exit.Failed) // the summary above lists every failure
+	}
+	return verdict
 }

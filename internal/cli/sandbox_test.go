@@ -200,7 +200,8 @@ func TestAllowProductionNeverRunsDestructiveScenarios(t *testing.T) {
 	host := strings.Replace(urls["pomelo"], "127.0.0.1", "localhost", 1)
 	cfg := writeConfig(t, "production_hosts: [localhost]\n")
 	code, out, errOut := run(t, "run", "--config", cfg, "--allow-production", "--base-url", "pomelo="+host, "--tags", "@KYC-13")
-	require.Equal(t, exit.OK, code, out+errOut)
+	require.Equal(t, exit.NothingProven, code, "every scenario skipped proves nothing\n%s%s", out, errOut)
+	assert.Contains(t, errOut, "nothing proven: no scenario passed (3 skipped of 3")
 	assert.Equal(t, 3, strings.Count(out, "destructive (@destructive): never run against the production host"), out)
 }
 
@@ -548,7 +549,7 @@ func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
 	assert.Contains(t, asked[0], "SMS token sent for CPF ")
 
 	code, out, _ = run(t, "run", "--base-url", "baas="+hidden.URL, "--tags", "@sms")
-	require.Equal(t, exit.OK, code, out)
+	require.Equal(t, exit.NothingProven, code, out)
 	assert.Contains(t, out, "2 skipped")
 	assert.Equal(t, 2, strings.Count(out, "needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file"))
 }

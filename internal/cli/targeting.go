@@ -12,6 +12,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/targets"
 )
@@ -42,6 +43,7 @@ type plan struct {
 	Prod     map[string]bool              // providers whose URL is a production host
 	Timeouts map[string]time.Duration     // per-provider request timeout from the file
 	Rates    map[string]float64           // per-provider requests per second from the file
+	Guard    *netguard.Policy             // where any request of the run may go (production hosts refused)
 }
 
 // resolve reads the config file, lays the flags over it and checks safety: a production host is
@@ -88,6 +90,7 @@ func (t *targeting) resolve(c *command) (*plan, error) {
 	if p.Config != nil {
 		extra = p.Config.ProductionHosts
 	}
+	p.Guard = targets.Guard(extra, t.AllowProduction)
 	names := make([]string, 0, len(p.BaseURLs))
 	for name := range p.BaseURLs {
 		names = append(names, name)

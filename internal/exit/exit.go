@@ -11,8 +11,23 @@ const (
 	OK          = 0 // everything passed
 	Failed      = 1 // a conformance failure: a scenario or a pact interaction did not hold
 	Usage       = 2 // bad flags, configuration, feature files or schemas
-	Unavailable = 3 // a target could not be reached, or a tool could not run
+	Unavailable = 3 // a target could not be reached or stopped answering, the run hit its time limit, or a tool could not run
+	// NothingProven: no scenario passed (every one skipped, or none selected), or no interaction was
+	// verified. Not a failure, but nothing a release gate can call green.
+	NothingProven = 4
+	// Interrupted by a signal is 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as shells
+	// report it; see Signal.
 )
+
+// Signal is the error a run ends with when a signal interrupts it: exit 128 + its number.
+func Signal(name string, number int) error {
+	return &Error{Code: 128 + number, Err: fmt.Errorf("interrupted by %s", name)}
+}
+
+// NothingProvenf is a run that proved nothing (exit 4).
+func NothingProvenf(format string, a ...any) error {
+	return &Error{Code: NothingProven, Err: fmt.Errorf(format, a...)}
+}
 
 // Error carries the exit code an error should end the process with.
 type Error struct {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 	Schemas  *schema.Registry // nil: the embedded schemas (schema.Embedded)
 	Now      func() time.Time // nil: time.Now
 	TokenTTL time.Duration    // lifetime of provider-issued tokens (BaaS SMS tokens); 0: the mock's default
+}
+
+// WebhookClient is the http.Client every mock delivers its webhooks with: loopback addresses only (a
+// URL elsewhere is recorded as not delivered, never resolved or dialled), no redirect followed.
+func WebhookClient() *http.Client {
+	return (&netguard.Policy{LoopbackOnly: true}).Client(5 * time.Second)
 }
 
 // Clock returns cfg.Now or time.Now.

@@ -40,6 +40,9 @@ type Exchange struct {
 	Request   Message   `json:"request"`
 	Response  *Response `json:"response,omitempty"` // nil when no answer came
 	Error     string    `json:"error,omitempty"`
+	// Interrupted is set only on the last line of a recording whose run stopped early: why. Such a line
+	// is no exchange.
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 // Message is a recorded request.
@@ -110,6 +113,20 @@ func (w *Writer) Add(exchanges []Raw) {
 		if err != nil && w.err == nil {
 			w.err = err
 		}
+	}
+}
+
+// Interrupted ends the recording with a line saying why the run stopped early (a signal, its time
+// limit); the exchanges before it are those of the scenarios that finished.
+func (w *Writer) Interrupted(why string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	line, err := json.Marshal(Exchange{Interrupted: why})
+	if err == nil {
+		_, err = w.buf.Write(append(line, '\n'))
+	}
+	if err != nil && w.err == nil {
+		w.err = err
 	}
 }
 
@@ -283,6 +300,9 @@ func Load(dir string) ([]Exchange, error) {
 		var ex Exchange
 		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
 			return nil, fmt.Errorf("%s line %d: not a recorded exchange: %v", filepath.Join(dir, FileName), n, err)
+		}
+		if ex.Interrupted != "" {
+			continue // the mark of an interrupted run, no exchange
 		}
 		out = append(out, ex)
 	}

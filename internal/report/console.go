@@ -62,6 +62,9 @@ func (s Summary) Write(w io.Writer) {
 	if counts[Waived] > 0 {
 		waived = fmt.Sprintf(", %d waived", counts[Waived])
 	}
+	if counts[NotJudged] > 0 {
+		waived += fmt.Sprintf(", %d not judged", counts[NotJudged])
+	}
 	fmt.Fprintf(w, "\n== conformance: %d scenarios: %d passed, %d failed, %d skipped, %d undefined%s (%s)\n",
 		len(s.Scenarios), counts[Passed], counts[Failed], counts[Skipped], counts[Undefined], waived, s.Elapsed.Round(time.Millisecond))
 	if len(s.ExpiredWaivers) > 0 {
@@ -109,6 +112,7 @@ func (s Summary) Write(w io.Writer) {
 		}
 	}
 	section("Failed", Failed)
+	notJudged(w, s.Scenarios)
 	drift := map[string]int{}
 	var order []string
 	for _, sc := range s.Scenarios {
@@ -140,7 +144,7 @@ func (s Summary) Write(w io.Writer) {
 			}
 			byState[c.State] = append(byState[c.State], id)
 		}
-		for _, st := range []string{Broken, WaivedID, Missing, NotRun, Planned} {
+		for _, st := range []string{Broken, NotJudgedID, WaivedID, Missing, NotRun, Planned} {
 			if ids := byState[st]; len(ids) > 0 {
 				fmt.Fprintf(w, "%s%s: %s\n", indent, st, strings.Join(ids, ", "))
 			}
@@ -159,5 +163,35 @@ func (s Summary) Write(w io.Writer) {
 			}
 			fmt.Fprintf(w, "  %-6s %s [%s]\n", f.ID, f.Text, note)
 		}
+	}
+}
+
+// notJudged lists the scenarios that got no judgeable answer as one line per provider and reason, with
+// a count: a target that died mid-run is one line, not hundreds.
+func notJudged(w io.Writer, all []Scenario) {
+	type group struct {
+		why   string
+		count int
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, sc := range all {
+		if sc.Status != NotJudged {
+			continue
+		}
+		g := byKey[sc.Message]
+		if g == nil {
+			g = &group{why: sc.Message}
+			byKey[sc.Message] = g
+			groups = append(groups, g)
+		}
+		g.count++
+	}
+	if len(groups) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Not judged (no answer to judge: infrastructure, not conformance; no catalogue ID counts them):")
+	for _, g := range groups {
+		fmt.Fprintf(w, "  - %s: %d %s\n", g.why, g.count, map[bool]string{true: "scenario", false: "scenarios"}[g.count == 1])
 	}
 }

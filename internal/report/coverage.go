@@ -13,6 +13,8 @@ const (
 	Missing  = "missing" // required, but no scenario names it
 	Planned  = "planned" // owned by a later issue
 	WaivedID = "waived"  // its scenarios failed under a waiver in force
+	// NotJudgedID: a scenario of it got no answer to judge (a target down, an interrupted run).
+	NotJudgedID = "not judged"
 )
 
 // IDCoverage is one catalogue entry's state in a run.
@@ -48,7 +50,7 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 			exists[id] = true
 		}
 	}
-	type tally struct{ passed, failed, waived int }
+	type tally struct{ passed, failed, waived, notJudged int }
 	ran := map[string]*tally{}
 	for _, r := range results {
 		for _, t := range r.Tags {
@@ -66,6 +68,8 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 				ran[m[1]].failed++
 			case Waived:
 				ran[m[1]].waived++
+			case NotJudged:
+				ran[m[1]].notJudged++
 			}
 		}
 	}
@@ -89,6 +93,8 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 				c.State = Missing
 			case t != nil && t.failed > 0:
 				c.State = Broken
+			case t != nil && t.notJudged > 0:
+				c.State = NotJudgedID
 			case t != nil && t.waived > 0:
 				c.State = WaivedID
 			case t != nil && t.passed > 0:

@@ -99,6 +99,10 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 			c.Error = &junitFailure{Message: firstLine(r.Message), Type: "undefined-step", Text: r.Message}
 			s.Errors++
 			doc.Errors++
+		case NotJudged:
+			c.Error = &junitFailure{Message: "not judged: " + firstLine(r.Message), Type: "not-judged", Text: r.Message}
+			s.Errors++
+			doc.Errors++
 		case Skipped, Waived:
 			msg := r.Message
 			if r.Status == Waived {

@@ -18,20 +18,22 @@ const (
 	Skipped   Status = "skipped"
 	Undefined Status = "undefined" // a step without a definition, or pending: a broken suite, not a broken provider
 	Waived    Status = "waived"    // failed, but a waiver in force names one of its IDs: reported, not gating
+	// NotJudged: no judgeable answer came (the target stopped answering, the run was interrupted or hit
+	// its time limit). Infrastructure, not conformance: it counts against no catalogue ID.
+	NotJudged Status = "not judged"
 )
 
 // Scenario is the outcome of one scenario.
 type Scenario struct {
-	Name        string
-	Feature     string // feature file, relative to the feature root
-	Line        int
-	Provider    string
-	Tags        []string
-	Status      Status
-	Message     string // why it failed, or why it was skipped
-	Duration    time.Duration
-	Unreachable bool     // the failure was a target that could not be reached
-	Drift       []string // warnings: answers beyond the provider's documents (an external target, without --strict-drift)
+	Name     string
+	Feature  string // feature file, relative to the feature root
+	Line     int
+	Provider string
+	Tags     []string
+	Status   Status
+	Message  string // why it failed, or why it was skipped
+	Duration time.Duration
+	Drift    []string // warnings: answers beyond the provider's documents (an external target, without --strict-drift)
 }
 
 // Collector gathers scenario results from concurrent scenarios.

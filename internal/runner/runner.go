@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -21,6 +21,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/featureset"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/record"
 	"github.com/latam-conformance/conformance/internal/redact"
@@ -65,6 +66,8 @@ type Options struct {
 	// CLI reads their credentials there, so a run of one provider needs only that provider's).
 	Prepare func(providers []string) error
 	ShowPII bool // record personal data as it was (--show-pii); secrets stay masked
+	// Guard is where the run's requests may go; nil: the documented production hosts are refused.
+	Guard *netguard.Policy
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -79,6 +82,8 @@ type Result struct {
 	Seed      int64 // the random order's seed; 0 for file order
 	// ExpiredWaivers describes each waiver past its date; any fails the run.
 	ExpiredWaivers []string
+	// Stopped says why the run stopped early (a signal, --run-timeout), or "".
+	Stopped string
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
@@ -107,7 +112,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	if len(names) == 0 {
-		return nil, exit.Usagef("no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
+		return nil, exit.NothingProvenf("nothing proven: no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
 	}
 	if o.Prepare != nil {
 		if err := o.Prepare(names); err != nil {
@@ -132,6 +137,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		ctx, cancel = context.WithTimeout(ctx, o.RunTimeout)
 		defer cancel()
 	}
+	if o.Guard == nil {
+		o.Guard = targets.Guard(nil, false)
+	}
 	switch o.Format {
 	case "":
 		o.Format = "progress"
@@ -147,6 +155,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Random = time.Now().UnixNano()&(1<<62-1) | 1
 	}
 
+	o.Mode.Guard = o.Guard
 	set, err := targets.Start(ctx, names, baseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL}, o.Mode)
 	if err != nil {
 		return nil, err
@@ -160,11 +169,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	out := o.Redactor.Writer(o.Out)
 	defer func() { _ = out.Flush() }()
-	httpTransport := http.DefaultTransport.(*http.Transport).Clone()
+	// Every request of the scenarios goes through the guard: production hosts refused before a byte is
+	// sent, checked again on the dialled address.
+	httpTransport := o.Guard.Transport()
 	defer httpTransport.CloseIdleConnections()
+	guarded := o.Guard.RoundTripper(httpTransport)
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
-		Results: &report.Collector{}, Transport: httpTransport, Redactor: o.Redactor, StrictDrift: o.StrictDrift,
-		Prompt: o.Prompt}
+		Results: &report.Collector{}, Transport: guarded, Redactor: o.Redactor, StrictDrift: o.StrictDrift,
+		Prompt: o.Prompt, Stopped: func() string { return stopReason(ctx, o.RunTimeout) }}
 	var rec *record.Writer
 	if o.Record != "" {
 		var err error
@@ -180,7 +192,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control, Sandbox: t.Sandbox, Production: t.Production, Embedded: t.Embedded,
 			Secrets: o.Secrets[name], Settings: o.Settings[name], Timeout: timeout,
-			Transport: transport.New(httpTransport, transport.Policy{RateLimit: o.RateLimits[name], Retries: retries})}
+			Transport: transport.New(guarded, transport.Policy{RateLimit: o.RateLimits[name], Retries: retries})}
 	}
 
 	format := o.Format
@@ -217,50 +229,100 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	status := suite.Run()
 	_ = out.Flush() // godog's output first, then whatever the caller prints
-	if rec != nil && ctx.Err() != nil {
-		rec.Abort()
-	} else if rec != nil {
-		if err := rec.Close(); err != nil {
-			return nil, exit.Usagef("--record %s: %v", o.Record, err)
-		}
-	}
 
-	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return res, exit.Unavailablef("run stopped by its time limit (%s) after %d scenarios", o.RunTimeout, len(res.Scenarios))
-	}
-	if ctx.Err() != nil {
-		return res, exit.Unavailablef("run interrupted after %d scenarios", len(res.Scenarios))
-	}
-	if len(res.Scenarios) == 0 {
-		if o.Tags != "" {
-			return nil, exit.Usagef("no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
-		}
-		return nil, exit.Usagef("godog ran no scenario of %s (status %d); see the output above", o.FeaturesName, status)
+	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,
+		Stopped: stopReason(ctx, o.RunTimeout)}
+	if len(res.Scenarios) == 0 && res.Stopped == "" {
+		return nil, exit.NothingProvenf("nothing proven: godog ran no scenario of %s (status %d); see the output above", o.FeaturesName, status)
 	}
 	placeLines(res.Scenarios, scenarios)
-	if status != 0 && res.failures() == 0 {
+	if status != 0 && res.failures() == 0 && res.count(report.NotJudged) == 0 {
 		// godog saw a failure our hooks did not (a hook error before the World existed): never a false green.
 		res.Scenarios = append(res.Scenarios, report.Scenario{Name: "(suite)", Status: report.Failed,
 			Message: "godog reported a failure that no scenario result explains; see the output above"})
 	}
 	res.applyWaivers(o.Waivers, o.Now)
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
+	maskResults(res.Scenarios, o.Redactor)
 
+	// Every report asked for is written, an interrupted run's too: what finished, and what was not
+	// judged and why.
+	if err := writeReports(o, res, rec, cucumberTmp); err != nil {
+		return res, err
+	}
+	if res.Stopped != "" {
+		return res, stopError(ctx, o.RunTimeout, len(res.Scenarios)-res.count(report.NotJudged))
+	}
+	return res, nil
+}
+
+// writeReports writes the recording, the cucumber JSON and the JUnit report of a run, each moved into
+// place whole.
+func writeReports(o Options, res *Result, rec *record.Writer, cucumberTmp string) error {
+	if rec != nil {
+		if res.Stopped != "" {
+			rec.Interrupted(res.Stopped)
+		}
+		if err := rec.Close(); err != nil {
+			return exit.Usagef("--record %s: %v", o.Record, err)
+		}
+	}
 	if cucumberTmp != "" {
 		if err := finishCucumber(cucumberTmp, o.Redactor, res.Scenarios); err != nil {
-			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+			return exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
 		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
-			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+			return exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
 	}
 	if o.JUnit != "" {
 		if err := report.WriteJUnitFile(o.JUnit, "conformance", res.Scenarios, res.Elapsed); err != nil {
-			return res, exit.Usagef("--junit %s: %v", o.JUnit, err)
+			return exit.Usagef("--junit %s: %v", o.JUnit, err)
 		}
 	}
-	return res, nil
+	return nil
+}
+
+// stopReason says why the run is stopping, or "" while ctx is live.
+func stopReason(ctx context.Context, runTimeout time.Duration) string {
+	if ctx.Err() == nil {
+		return ""
+	}
+	cause := context.Cause(ctx)
+	if errors.Is(cause, context.DeadlineExceeded) {
+		return fmt.Sprintf("the run hit its time limit (--run-timeout %s)", runTimeout)
+	}
+	var e *exit.Error
+	if errors.As(cause, &e) {
+		return "the run was " + e.Error()
+	}
+	return "the run was interrupted"
+}
+
+// stopError is the error an interrupted or timed-out run ends with: exit 3 for the time limit, 128 + the
+// signal's number for a signal.
+func stopError(ctx context.Context, runTimeout time.Duration, finished int) error {
+	cause := context.Cause(ctx)
+	if errors.Is(cause, context.DeadlineExceeded) {
+		return exit.Unavailablef("run stopped by its time limit (--run-timeout %s) after %d scenarios; the reports hold them, the rest marked not judged", runTimeout, finished)
+	}
+	code := exit.Signal("a signal", 2)
+	var e *exit.Error
+	if errors.As(cause, &e) {
+		code = e
+	}
+	return &exit.Error{Code: exit.CodeOf(code), Err: fmt.Errorf("run %v after %d scenarios; the reports hold them, the rest marked not judged", code, finished)}
+}
+
+// maskResults masks the run's secrets in every text of the results, before any report encodes them.
+func maskResults(results []report.Scenario, r *redact.Redactor) {
+	for i := range results {
+		s := &results[i]
+		s.Name, s.Message = r.String(s.Name), r.String(s.Message)
+		for j := range s.Drift {
+			s.Drift[j] = r.String(s.Drift[j])
+		}
+	}
 }
 
 // redactFile masks the run's secrets in the report file at path (written by godog, before it is renamed
@@ -279,7 +341,7 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 func withReasons(raw []byte, results []report.Scenario) []byte {
 	reasons := map[string]string{}
 	for _, s := range results {
-		if (s.Status == report.Skipped || s.Status == report.Waived) && s.Message != "" {
+		if (s.Status == report.Skipped || s.Status == report.Waived || s.Status == report.NotJudged) && s.Message != "" {
 			reasons[s.Feature+"\x00"+s.Name] = string(s.Status) + ": " + s.Message
 		}
 	}
@@ -379,24 +441,65 @@ func (r *Result) failures() int {
 	return n
 }
 
-// ExitCode is the code the run ends with: 2 when a step is undefined (the suite is broken, not the
-// provider), 3 when a failure was a target that stopped answering, 1 for any other failure, else 0.
-func (r *Result) ExitCode() int {
-	code := exit.OK
-	if len(r.ExpiredWaivers) > 0 {
-		code = exit.Failed
+// ExitCode is the code the run ends with (see Err).
+func (r *Result) ExitCode() int { return exit.CodeOf(r.Err()) }
+
+// Err is the run's verdict as an error carrying its exit code, nil when it may be called green:
+//   - 2 when a step is undefined (the suite is broken, not the provider);
+//   - 3 when a scenario was not judged because its target stopped answering (named, with a count);
+//   - 1 for a conformance failure or an expired waiver (the summary lists them);
+//   - 4 when no scenario passed: nothing was proven;
+//   - nil otherwise.
+func (r *Result) Err() error {
+	if r.count(report.Undefined) > 0 {
+		return &exit.Error{Code: exit.Usage, Err: errors.New("undefined or pending steps: the suite is broken, not the provider")}
 	}
+	if lines := r.notJudged(); len(lines) > 0 && r.Stopped == "" {
+		return exit.Unavailablef("%s", strings.Join(lines, "; "))
+	}
+	if r.failures() > 0 || len(r.ExpiredWaivers) > 0 {
+		return &exit.Error{Code: exit.Failed, Err: fmt.Errorf("%d scenarios failed", r.failures())}
+	}
+	if r.count(report.Passed) == 0 {
+		why := fmt.Sprintf("%d skipped", r.count(report.Skipped))
+		if n := r.count(report.Waived); n > 0 {
+			why += fmt.Sprintf(", %d waived", n)
+		}
+		return exit.NothingProvenf("nothing proven: no scenario passed (%s of %d; the reasons are listed above)", why, len(r.Scenarios))
+	}
+	return nil
+}
+
+// notJudged collapses the scenarios that were not judged to one line per provider: the first reason
+// given and how many scenarios it left unjudged.
+func (r *Result) notJudged() []string {
+	counts, first := map[string]int{}, map[string]string{}
+	var order []string
 	for _, s := range r.Scenarios {
-		switch {
-		case s.Status == report.Undefined:
-			return exit.Usage
-		case s.Status == report.Failed && s.Unreachable && code == exit.OK:
-			code = exit.Unavailable
-		case s.Status == report.Failed:
-			code = exit.Failed
+		if s.Status != report.NotJudged {
+			continue
+		}
+		if counts[s.Provider] == 0 {
+			order = append(order, s.Provider)
+			first[s.Provider] = s.Message
+		}
+		counts[s.Provider]++
+	}
+	out := make([]string, 0, len(order))
+	for _, p := range order {
+		out = append(out, fmt.Sprintf("%s: %d scenarios not judged", first[p], counts[p]))
+	}
+	return out
+}
+
+func (r *Result) count(st report.Status) int {
+	n := 0
+	for _, s := range r.Scenarios {
+		if s.Status == st {
+			n++
 		}
 	}
-	return code
+	return n
 }
 
 // Providers lists the providers of the run, sorted.

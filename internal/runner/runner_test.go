@@ -75,17 +75,23 @@ func TestBadTagsAndNoMatchAreUsageErrorsBeforeAnyTargetStarts(t *testing.T) {
 	o.Tags = "@NOPE-99"
 	o.BaseURLs = map[string]string{"baas": "http://127.0.0.1:1"} // would be exit 3 if it were probed
 	_, err = Run(context.Background(), o)
-	assert.Equal(t, exit.Usage, exit.CodeOf(err), "%v", err)
-	assert.ErrorContains(t, err, `no scenario of embedded matches --tags "@NOPE-99"`)
+	assert.Equal(t, exit.NothingProven, exit.CodeOf(err), "%v", err)
+	assert.ErrorContains(t, err, `nothing proven: no scenario of embedded matches --tags "@NOPE-99"`)
 }
 
 func TestExitCodes(t *testing.T) {
-	r := &Result{Scenarios: []report.Scenario{{Status: report.Passed}, {Status: report.Skipped}}}
+	r := &Result{Scenarios: []report.Scenario{{Status: report.Skipped}, {Status: report.Waived}}}
+	assert.Equal(t, exit.NothingProven, r.ExitCode(), "nothing passed is not green")
+	assert.ErrorContains(t, r.Err(), "nothing proven: no scenario passed (1 skipped, 1 waived of 2")
+	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Passed})
 	assert.Equal(t, exit.OK, r.ExitCode())
-	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Failed, Unreachable: true})
-	assert.Equal(t, exit.Unavailable, r.ExitCode())
 	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Failed})
 	assert.Equal(t, exit.Failed, r.ExitCode())
+	for range 3 {
+		r.Scenarios = append(r.Scenarios, report.Scenario{Provider: "baas", Status: report.NotJudged, Message: "the baas target http://x stopped answering (connection refused)"})
+	}
+	assert.Equal(t, exit.Unavailable, r.ExitCode(), "a target that stopped answering is infrastructure, even beside a failure")
+	assert.EqualError(t, r.Err(), "the baas target http://x stopped answering (connection refused): 3 scenarios not judged")
 	r.Scenarios = append(r.Scenarios, report.Scenario{Status: report.Undefined})
 	assert.Equal(t, exit.Usage, r.ExitCode())
 }

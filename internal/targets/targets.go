@@ -15,6 +15,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -46,10 +47,25 @@ func IsProduction(host string, extra []string) bool {
 	return false
 }
 
+// Guard is the policy every request of a run goes through: the documented production hosts and extra
+// are refused before any byte is sent, unless allowProduction.
+func Guard(extra []string, allowProduction bool) *netguard.Policy {
+	return &netguard.Policy{ProductionHosts: append(slices.Clone(DocumentedProductionHosts), extra...), AllowProduction: allowProduction}
+}
+
 // Mode says how Start treats the targets.
 type Mode struct {
-	Sandbox    bool            // no embedded mocks, no control API: every provider needs a base URL
-	Production map[string]bool // providers whose base URL is a production host (already allowed)
+	Sandbox    bool             // no embedded mocks, no control API: every provider needs a base URL
+	Production map[string]bool  // providers whose base URL is a production host (already allowed)
+	Guard      *netguard.Policy // where requests may go; nil: the documented production hosts refused
+}
+
+// guard is m.Guard or the default policy.
+func (m Mode) guard() *netguard.Policy {
+	if m.Guard != nil {
+		return m.Guard
+	}
+	return Guard(nil, false)
 }
 
 // Set is the targets of one run. Close stops the embedded mocks.
@@ -132,7 +148,7 @@ func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg 
 		}
 		s.ByName[name] = t
 	}
-	hc := &http.Client{Timeout: 5 * time.Second}
+	hc := mode.guard().Client(5 * time.Second)
 	for _, name := range names {
 		t := s.ByName[name]
 		var ok bool

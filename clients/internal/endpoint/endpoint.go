@@ -4,12 +4,14 @@ package endpoint
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // MaxErrorBody is how much of an error body a client reads: 1 MiB.
@@ -43,6 +45,33 @@ func Join(base *url.URL, escapedPath string) *url.URL {
 	}
 	u.Path, u.RawPath = p, raw
 	return &u
+}
+
+// SameOrigin is the CheckRedirect of every client: a redirect is followed only within the origin
+// (scheme, host and port) of the request that drew it, so no credential is carried anywhere else. A
+// redirect elsewhere is handed to the caller as the answer.
+func SameOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	first := via[0].URL
+	if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+// HTTPClient is hc, or a client with timeout when hc is nil, that follows no redirect to another origin
+// (SameOrigin, unless hc has a CheckRedirect of its own).
+func HTTPClient(hc *http.Client, timeout time.Duration) *http.Client {
+	if hc == nil {
+		return &http.Client{Timeout: timeout, CheckRedirect: SameOrigin}
+	}
+	c := *hc
+	if c.CheckRedirect == nil {
+		c.CheckRedirect = SameOrigin
+	}
+	return &c
 }
 
 // Truncate shortens s to n bytes for an error message.

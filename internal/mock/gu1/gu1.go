@@ -86,7 +86,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Mock{schemas: reg, now: cfg.Clock(), hc: &http.Client{Timeout: 5 * time.Second}}
+	m := &Mock{schemas: reg, now: cfg.Clock(), hc: mock.WebhookClient()}
 	m.reset()
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
 	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {

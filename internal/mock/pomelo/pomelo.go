@@ -96,7 +96,7 @@ func New(cfg mock.Config) (*Mock, error) {
 		return nil, err
 	}
 	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL,
-		hc:      &http.Client{Timeout: 5 * time.Second},
+		hc:      mock.WebhookClient(),
 		retries: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}}
 	if m.ttl <= 0 {
 		m.ttl = DefaultTokenTTL
