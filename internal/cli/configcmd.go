@@ -62,8 +62,12 @@ func configCmd(_ context.Context, args []string, stdout, _ io.Writer, env Env) e
 	if target == "" {
 		target = config.TargetMock + " (default)"
 	}
-	fmt.Fprintf(stdout, "%s: the file is good. Target: %s\n", path, target)
-	var problems []string
+	fmt.Fprintf(stdout, "%s: target %s\n", path, target)
+	// Every problem is one line of the list that ends the check, with what a run would do about it.
+	var problems []config.Problem
+	problem := func(format string, a ...any) {
+		problems = append(problems, config.Problem{Message: fmt.Sprintf(format, a...)})
+	}
 	names := make([]string, 0, len(cfg.Providers))
 	for n := range cfg.Providers {
 		names = append(names, n)
@@ -81,16 +85,23 @@ func configCmd(_ context.Context, args []string, stdout, _ io.Writer, env Env) e
 		}
 		fmt.Fprintf(stdout, "  %s: %s\n", n, where)
 		for _, cr := range prov.Credentials {
-			v, ok := pc.Credentials[cr.Name]
+			ref, ok := pc.Credentials[cr.Name]
+			v := ""
+			if ok {
+				v = env(strings.TrimPrefix(ref, "env:"))
+			}
 			switch {
-			case ok && env(v) != "":
-				fmt.Fprintf(stdout, "    %s from %s: set\n", cr.Name, v)
+			case ok && v == "":
+				fmt.Fprintf(stdout, "    %s from %s: NOT SET\n", cr.Name, ref)
+				problem("providers.%s.credentials.%s names %s, which is not set", n, cr.Name, ref)
+			case ok && cr.Check != nil && cr.Check(v) != nil:
+				fmt.Fprintf(stdout, "    %s from %s: set, but UNUSABLE\n", cr.Name, ref)
+				problem("providers.%s.credentials.%s (from %s): %v", n, cr.Name, ref, cr.Check(v))
 			case ok:
-				fmt.Fprintf(stdout, "    %s from %s: NOT SET\n", cr.Name, v)
-				problems = append(problems, fmt.Sprintf("%s: providers.%s.credentials.%s names %s, which is not set", path, n, cr.Name, v))
+				fmt.Fprintf(stdout, "    %s from %s: set\n", cr.Name, ref)
 			case cfg.Target == config.TargetSandbox && !cr.Optional:
 				fmt.Fprintf(stdout, "    %s: MISSING (%s)\n", cr.Name, cr.Doc)
-				problems = append(problems, fmt.Sprintf("%s: sandbox target %s needs providers.%s.credentials.%s", path, n, n, cr.Name))
+				problem("sandbox target %s needs providers.%s.credentials.%s", n, n, cr.Name)
 			}
 		}
 	}
@@ -102,8 +113,9 @@ func configCmd(_ context.Context, args []string, stdout, _ io.Writer, env Env) e
 		}
 	}
 	if len(problems) > 0 {
-		return exit.Usagef("%s", strings.Join(problems, "; "))
+		return &exit.Error{Code: exit.Usage, Err: &config.Problems{File: path, List: problems}}
 	}
+	fmt.Fprintf(stdout, "%s: good: a run would read every credential above and use it\n", path)
 	return nil
 }
 

@@ -558,6 +558,29 @@ func TestABaaSKeyThatDoesNotParseIsAConfigurationError(t *testing.T) {
 	cfg := writeConfig(t, "target: sandbox\nproviders:\n  baas:\n    base_url: http://127.0.0.1:1\n    credentials: {api_client_key: env:K, private_key: env:P}\n")
 	code, out, errOut := runEnv(t, map[string]string{"K": "key", "P": "not a key"}, "run", "--config", cfg, "--tags", "@baas")
 	assert.Equal(t, exit.Usage, code, out)
-	assert.Contains(t, errOut, "baas credentials: baas: private key: not PEM")
+	assert.Contains(t, errOut, "providers.baas.credentials.private_key (from P): baas: private key: not PEM", "the variable is named")
 	assert.NotContains(t, errOut, "not a key", "the value is never echoed")
+}
+
+// TestConfigCheckChecksWhatARunWould: a key that does not parse and an unset variable are each a line
+// of the problems, named by variable, and the check never calls the file good while it exits non-zero.
+func TestConfigCheckChecksWhatARunWould(t *testing.T) {
+	cfg := writeConfig(t, "target: sandbox\nproviders:\n  baas:\n    base_url: http://127.0.0.1:1\n    credentials: {api_client_key: env:K, private_key: env:P}\n"+
+		"  gu1:\n    base_url: http://127.0.0.1:2\n    credentials: {api_key: env:GU1_UNSET}\n")
+	code, out, errOut := runEnv(t, map[string]string{"K": "key", "P": "garbage that is no key"}, "config", "check", "--config", cfg)
+	assert.Equal(t, exit.Usage, code, out)
+	assert.NotContains(t, out+errOut, "good")
+	assert.NotContains(t, out+errOut, "garbage that is no key")
+	assert.Contains(t, out, "private_key from P: set, but UNUSABLE")
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	require.Len(t, lines, 3, errOut)
+	assert.Contains(t, lines[0], "2 problem(s)")
+	assert.Contains(t, lines[1], "providers.baas.credentials.private_key (from P): baas: private key: not PEM")
+	assert.Contains(t, lines[2], "providers.gu1.credentials.api_key names GU1_UNSET, which is not set")
+
+	key, err := os.ReadFile(filepath.Join("..", "..", "clients", "baas", "testdata", "es512-vector.key.pem"))
+	require.NoError(t, err)
+	code, out, errOut = runEnv(t, map[string]string{"K": "key", "P": string(key), "GU1_UNSET": "now-set-key"}, "config", "check", "--config", cfg)
+	assert.Equal(t, exit.OK, code, out+errOut)
+	assert.Contains(t, out, ": good:")
 }

@@ -156,19 +156,48 @@ func (p *plan) configuredSecrets() []string {
 	return out
 }
 
-// checkSigners builds each provider's request signer from its credentials, so that a key that does not
-// parse is a configuration error before anything runs, not a failure in every scenario.
+// checkSigners checks each configured credential that can be checked (a key that parses) and builds
+// each provider's request signer, so that a bad key is a configuration error naming its variable before
+// anything runs, not a failure in every scenario.
 func (p *plan) checkSigners(names []string) error {
+	var problems []string
 	for _, n := range names {
 		prov, err := providers.Lookup(n)
-		if err != nil || prov.Signer == nil {
+		if err != nil {
+			continue
+		}
+		problems = append(problems, p.credentialProblems(prov)...)
+		if len(problems) > 0 || prov.Signer == nil {
 			continue
 		}
 		if _, err := prov.Signer(p.secretsOf(n)); err != nil {
-			return exit.Usagef("%s credentials: %v", n, err)
+			problems = append(problems, fmt.Sprintf("%s credentials: %v", n, err))
 		}
 	}
+	if len(problems) > 0 {
+		return exit.Usagef("%s", strings.Join(problems, "; "))
+	}
 	return nil
+}
+
+// credentialProblems checks the configured credentials of prov that can be checked, naming the
+// variable each came from; the value is never quoted.
+func (p *plan) credentialProblems(prov providers.Provider) []string {
+	var out []string
+	for _, cr := range prov.Credentials {
+		v, ok := p.Secrets[prov.Name][cr.Name]
+		if !ok || cr.Check == nil || p.Config == nil || p.Config.Providers[prov.Name] == nil {
+			continue
+		}
+		ref := p.Config.Providers[prov.Name].Credentials[cr.Name]
+		if ref == "" {
+			continue
+		}
+		if err := cr.Check(v); err != nil {
+			out = append(out, fmt.Sprintf("providers.%s.credentials.%s (from %s): %v", prov.Name, cr.Name, ref, err))
+		}
+	}
+	return out
 }
 
 // secretsOf is a provider's credentials: configured ones over the mock's fixtures (a sandbox run has

@@ -27,7 +27,8 @@ func baas() Provider {
 		NewMock:      func(cfg mock.Config) (http.Handler, error) { return mockbaas.New(cfg) },
 		Credentials: []Setting{
 			{Name: "api_client_key", Doc: "the API-CLIENT-KEY QI Tech issued (BAAS-16)", Mock: mockbaas.APIClientKey},
-			{Name: "private_key", Doc: "the client's P-521 private key in PEM, which signs the AUTHORIZATION JWT (BAAS-16)", Mock: mockbaas.FixturePrivateKeyPEM},
+			{Name: "private_key", Doc: "the client's P-521 private key in PEM, which signs the AUTHORIZATION JWT (BAAS-16)", Mock: mockbaas.FixturePrivateKeyPEM,
+				Check: func(v string) error { _, err := clientbaas.ParsePrivateKey([]byte(v)); return err }},
 		},
 		Options: []Setting{
 			{Name: "sms_token_command", Doc: "a shell command that prints the SMS token sent for a person (env CONFORMANCE_DOCUMENT_NUMBER, CONFORMANCE_PHONE)"},

@@ -47,6 +47,9 @@ type Setting struct {
 	Doc      string
 	Mock     string
 	Optional bool // a sandbox run does not need it; the scenarios that do say so or skip
+	// Check tells whether a value can be used at all (a key that parses), so that a bad one is a
+	// configuration error naming its variable before anything runs; nil: any value.
+	Check func(value string) error
 }
 
 // Defaults returns the name -> Mock value of settings.

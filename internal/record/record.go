@@ -103,7 +103,7 @@ func (w *Writer) Add(exchanges []Raw) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, raw := range exchanges {
-		ex := w.mask(raw)
+		ex := w.maskSecrets(w.mask(raw)) // masked as values, before JSON encodes them
 		ex.Seq = i + 1
 		line, err := json.Marshal(ex)
 		if err == nil {
@@ -154,6 +154,23 @@ func (w *Writer) Abort() {
 	defer w.mu.Unlock()
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())
+}
+
+// maskSecrets masks the run's secrets in every text of ex: scenario, path, query, error, header values
+// and every string of the bodies.
+func (w *Writer) maskSecrets(ex Exchange) Exchange {
+	ex.Scenario, ex.Path, ex.Query, ex.Error = w.red.String(ex.Scenario), w.red.String(ex.Path), w.red.String(ex.Query), w.red.String(ex.Error)
+	for k, v := range ex.Request.Headers {
+		ex.Request.Headers[k] = w.red.String(v)
+	}
+	ex.Request.Body = w.red.Value(ex.Request.Body)
+	if ex.Response != nil {
+		for k, v := range ex.Response.Headers {
+			ex.Response.Headers[k] = w.red.String(v)
+		}
+		ex.Response.Body = w.red.Value(ex.Response.Body)
+	}
+	return ex
 }
 
 // secretHeaders are always replaced whole.

@@ -2,6 +2,12 @@ package redact
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -59,4 +65,59 @@ func TestWriterIsSafeForConcurrentUseAndAddingLater(t *testing.T) {
 	require.NoError(t, w.Flush())
 	assert.NotContains(t, out.String(), "late-secret-abcdef")
 	assert.Equal(t, 8, strings.Count(out.String(), Mask))
+}
+
+// TestEveryEncodingIsMasked plants a secret with the characters every encoding changes and looks for
+// each of its forms inside longer texts: JSON, HTML, XML, URL query and path, base64 at every offset.
+func TestEveryEncodingIsMasked(t *testing.T) {
+	const secret = "s3<cr>&t+/=key/+"
+	var r Redactor
+	r.Add(secret)
+	jsonHTML, _ := json.Marshal(secret)
+	var b bytes.Buffer
+	require.NoError(t, xml.EscapeText(&b, []byte(secret)))
+	texts := map[string]string{
+		"raw":             "x " + secret + " y",
+		"json html":       `{"echo":` + string(jsonHTML) + `}`,
+		"json slash":      `{"echo":"s3<cr>&t+\/=key\/+"}`,
+		"html":            "<p>" + html.EscapeString(secret) + "</p>",
+		"xml":             "<a>" + b.String() + "</a>",
+		"query":           "https://evil.example/cb?secret=" + url.QueryEscape(secret) + "&x=1",
+		"query lower":     "?secret=" + strings.ToLower(url.QueryEscape(secret)),
+		"path":            "/echo/" + url.PathEscape(secret) + "/x",
+		"basic":           "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("user:"+secret)),
+		"bearer base64":   base64.StdEncoding.EncodeToString([]byte("Bearer " + secret)),
+		"url base64 raw":  base64.RawURLEncoding.EncodeToString([]byte("ab" + secret + "cd")),
+		"std base64 pad":  base64.StdEncoding.EncodeToString([]byte(secret)),
+		"std base64 off1": base64.StdEncoding.EncodeToString([]byte("a" + secret)),
+	}
+	for name, text := range texts {
+		masked := r.String(text)
+		assert.Contains(t, masked, Mask, name)
+		for _, f := range Forms(secret) {
+			assert.NotContains(t, masked, f, "%s: a form of the secret is left in %q", name, masked)
+		}
+	}
+	// The scan can fail: without the secret registered, every text keeps a form of it.
+	var empty Redactor
+	for name, text := range texts {
+		found := false
+		for _, f := range Forms(secret) {
+			found = found || strings.Contains(empty.String(text), f)
+		}
+		assert.True(t, found, "%s: no form of the secret found in the unmasked text", name)
+	}
+}
+
+// TestManySecretsStayCheap registers a secret per request, as a run does with each signed call, and
+// masks a line after each: generations keep the total cost far from quadratic.
+func TestManySecretsStayCheap(t *testing.T) {
+	var r Redactor
+	for i := 0; i < 2000; i++ {
+		r.Add(fmt.Sprintf("eyJhbGciOiJFUzUxMiJ9.claims-%06d.signature-%06d", i, i))
+		line := r.String(fmt.Sprintf("auth eyJhbGciOiJFUzUxMiJ9.claims-%06d.signature-%06d done", i, i))
+		require.Equal(t, "auth [REDACTED] done", line)
+	}
+	assert.LessOrEqual(t, len(r.gens), 12, "generations stay logarithmic in the secrets")
+	assert.Equal(t, "auth [REDACTED] done", r.String("auth eyJhbGciOiJFUzUxMiJ9.claims-000007.signature-000007 done"), "an early secret is still masked")
 }

@@ -325,34 +325,38 @@ func maskResults(results []report.Scenario, r *redact.Redactor) {
 	}
 }
 
-// redactFile masks the run's secrets in the report file at path (written by godog, before it is renamed
-// into place).
+// finishCucumber completes godog's cucumber JSON at path (before it is renamed into place): the reason
+// of each skipped, waived or not judged scenario, and every string masked as a value before the file
+// is encoded again; the encoded text is masked once more, last of all.
 func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, r.Bytes(withReasons(raw, results)), 0o644)
+	var doc []any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return os.WriteFile(path, r.Bytes(raw), 0o644) // not what godog writes; masked as text
+	}
+	withReasons(doc, results)
+	out, err := json.MarshalIndent(r.Value(doc), "", "    ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, r.Bytes(out), 0o644)
 }
 
-// withReasons writes into godog's cucumber JSON why each skipped or waived scenario did not run or
-// did not count (godog only marks its steps skipped): the scenario's description becomes the reason,
-// matched by feature file and name. A document that does not parse is left as it is.
-func withReasons(raw []byte, results []report.Scenario) []byte {
+// withReasons writes into godog's cucumber JSON why each skipped, waived or not judged scenario did not
+// run or did not count (godog only marks its steps skipped): the scenario's description becomes the
+// reason, matched by feature file and name.
+func withReasons(doc []any, results []report.Scenario) {
 	reasons := map[string]string{}
 	for _, s := range results {
 		if (s.Status == report.Skipped || s.Status == report.Waived || s.Status == report.NotJudged) && s.Message != "" {
 			reasons[s.Feature+"\x00"+s.Name] = string(s.Status) + ": " + s.Message
 		}
 	}
-	if len(reasons) == 0 {
-		return raw
-	}
-	var doc []map[string]any
-	if json.Unmarshal(raw, &doc) != nil {
-		return raw
-	}
-	for _, f := range doc {
+	for _, fv := range doc {
+		f, _ := fv.(map[string]any)
 		uri, _ := f["uri"].(string)
 		elems, _ := f["elements"].([]any)
 		for _, e := range elems {
@@ -363,11 +367,6 @@ func withReasons(raw []byte, results []report.Scenario) []byte {
 			}
 		}
 	}
-	out, err := json.MarshalIndent(doc, "", "    ")
-	if err != nil {
-		return raw
-	}
-	return out
 }
 
 // placeLines gives each result the line of its scenario (godog's hooks do not carry it), matching by
