@@ -38,9 +38,15 @@ func isVerdict(err error) bool {
 	return errors.As(err, &v) || netguard.IsRefused(err)
 }
 
+// headersTooLarge is net/http's refusal of an answer whose headers pass its limit: an answer arrived,
+// and it cannot be judged.
+func headersTooLarge(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "server response headers exceeded")
+}
+
 // isTransport tells whether err means no judgeable answer arrived: refused, reset, cut short, timed out.
 func isTransport(err error) bool {
-	if err == nil || isVerdict(err) {
+	if err == nil || isVerdict(err) || headersTooLarge(err) {
 		return false
 	}
 	var ne net.Error
@@ -76,9 +82,9 @@ func (w *World) judgeAnswer(ex *Exchange) error {
 		schemaFile, statusDocumented = op.Responses[fmt.Sprint(ex.Status)]
 	}
 	if ex.Status >= 300 && ex.Status < 400 && !statusDocumented {
-		loc := ex.Header.Get("Location")
-		if loc == "" {
-			loc = "(no Location)"
+		loc := "(no Location)"
+		if raw := ex.Header.Get("Location"); raw != "" {
+			loc = netguard.ShowURL(raw)
 		}
 		return verdictf("%s answered %d, a redirect to %s, which its documents do not show; the harness never follows a redirect",
 			ex.Name(), ex.Status, w.deps.Redactor.String(loc))

@@ -387,6 +387,9 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		Query: req.URL.RawQuery, ReqType: req.Header.Get("Content-Type"), ReqHdr: req.Header.Clone(), ReqBody: reqBody, Altered: altered,
 		red: r.w.deps.Redactor}
 	resp, err := r.next.RoundTrip(req)
+	if headersTooLarge(err) {
+		err = verdictf("%s answered with headers over the limit the harness reads: %v", ex.Name(), rootCause(err))
+	}
 	if err != nil {
 		return nil, r.failed(ex, err)
 	}

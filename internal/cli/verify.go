@@ -33,8 +33,14 @@ unless --allow-production. The verifier replays the contract's requests as recor
 sandbox's credentials. Prints a verdict per interaction, with the mismatches of each failure. Uses the Pact FFI
 (libpact_ffi) verifier.
 
-Exit codes: 0 every interaction holds, 1 an interaction does not (contract mismatch), 2 bad flags or
-pact files, 3 a target is unreachable or the verifier could not run.
+Every replayed answer is also checked against the provider's schemas, as 'conformance run' checks it:
+a contract body that Pact matches loosely (an expected {} matches any object) cannot hide a wrong
+answer. Requests go through a loopback proxy that follows no redirect (a 3xx fails the interaction),
+refuses production hosts and signs BaaS requests afresh.
+
+Exit codes: 0 every interaction holds, 1 an interaction does not (contract mismatch or schema), 2 bad
+flags or pact files, 3 a target is unreachable or the verifier could not run, 4 no interaction was
+verified (every one skipped).
 
 Examples:
   conformance verify
@@ -118,7 +124,7 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 		}
 	}
 	set, err := targets.Start(ctx, names, urls, mock.Config{Schemas: reg},
-		targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod})
+		targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod, Guard: plan.Guard})
 	if err != nil {
 		return err
 	}
@@ -148,7 +154,7 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 			return err
 		}
 	}
-	res, err := verify.Run(ctx, list, set, signers)
+	res, err := verify.Run(ctx, list, set, verify.Options{Signers: signers, Schemas: reg, Guard: plan.Guard})
 	if err != nil {
 		return err
 	}
@@ -195,6 +201,10 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	}
 	if res.Failed() > 0 {
 		return finished(exit.Failed)
+	}
+	if counts[report.Passed] == 0 {
+		return exit.NothingProvenf("verify: nothing proven: no interaction was verified (%d skipped of %d; the reasons are listed above)",
+			counts[report.Skipped], len(res.Interactions))
 	}
 	return nil
 }

@@ -163,3 +163,23 @@ func IsRefused(err error) bool {
 	var r *RefusedError
 	return errors.As(err, &r)
 }
+
+// ShowURL is a URL as a report shows it: scheme, host and path, never its user info or query (where a
+// hostile target puts what it echoes back), cut to a sane length.
+func ShowURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("(a Location that is no URL, %d bytes)", len(raw))
+	}
+	shown := u.Path
+	if u.Host != "" {
+		shown = u.Scheme + "://" + u.Host + u.Path
+	}
+	if len(shown) > 200 {
+		shown = shown[:200] + "…"
+	}
+	if u.RawQuery != "" {
+		shown += fmt.Sprintf("?… (a query of %d bytes, not shown)", len(u.RawQuery))
+	}
+	return shown
+}

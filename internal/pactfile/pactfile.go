@@ -21,6 +21,10 @@ type Interaction struct {
 		Name string `json:"name"`
 	} `json:"providerStates"`
 	ProviderState string `json:"providerState"` // pact spec v2
+	Request       struct {
+		Method string `json:"method"`
+		Path   string `json:"path"`
+	} `json:"request"`
 }
 
 // States lists the interaction's provider state names.

@@ -20,10 +20,12 @@ import (
 	"time"
 
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/pactffi"
 	"github.com/latam-conformance/conformance/internal/pactfile"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
 )
 
@@ -55,19 +57,30 @@ func (r *Result) Failed() int {
 	return n
 }
 
+// Options are what a verification needs besides the pacts and targets.
+type Options struct {
+	// Signers holds, per provider name, what signs each request afresh (providers.Provider.Signer built
+	// from the run's credentials); a provider without one gets the contract's requests as recorded.
+	Signers map[string]providers.RequestSigner
+	// Schemas judge every replayed answer as a run judges it; nil: only Pact's matching.
+	Schemas *schema.Registry
+	// Guard is where requests may go; nil: the documented production hosts are refused.
+	Guard *netguard.Policy
+}
+
 // Run verifies every pact against the target of its provider (set.ByName by the harness name whose
 // PactProvider matches the pact's provider). Pacts for other providers are a usage error.
-//
-// signers holds, per provider name, what signs each request afresh (providers.Provider.Signer built from
-// the run's credentials); a provider without one gets the contract's requests as recorded.
-func Run(ctx context.Context, pacts []*pactfile.Pact, set *targets.Set, signers map[string]providers.RequestSigner) (*Result, error) {
+func Run(ctx context.Context, pacts []*pactfile.Pact, set *targets.Set, o Options) (*Result, error) {
+	if o.Guard == nil {
+		o.Guard = targets.Guard(nil, false)
+	}
 	res := &Result{}
 	for _, p := range pacts {
 		t := targetFor(set, p.Provider.Name)
 		if t == nil {
 			return nil, exit.Usagef("%s: no target for pact provider %q", filepath.Base(p.Path), p.Provider.Name)
 		}
-		if err := verifyOne(ctx, p, t, signers[t.Provider.Name], res); err != nil {
+		if err := verifyOne(ctx, p, t, o, res); err != nil {
 			return res, err
 		}
 	}
@@ -93,21 +106,22 @@ func ProviderFor(pactProvider string) (providers.Provider, error) {
 	return providers.Provider{}, fmt.Errorf("no provider of this harness is called %q in pacts", pactProvider)
 }
 
-func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, sign providers.RequestSigner, res *Result) error {
+func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, o Options, res *Result) error {
 	u, err := url.Parse(t.BaseURL)
 	if err != nil {
 		return exit.Usagef("target %s: %v", t.BaseURL, err)
 	}
-	if sign != nil {
-		proxy, err := startSigningProxy(u, sign)
-		if err != nil {
-			return exit.Unavailablef("signing proxy for %s: %v", t.Provider.Name, err)
-		}
-		defer proxy.close()
-		prefixed := *proxy.url
-		prefixed.Path = u.Path
-		u = &prefixed
+	// Everything the verifier sends goes through the proxy: guarded, never redirected, signed afresh
+	// where the contract shows a signature, every answer judged against the schemas.
+	px, err := startProxy(proxyConfig{target: u, provider: t.Provider.Name, sign: o.Signers[t.Provider.Name],
+		schemas: o.Schemas, strict: t.Embedded, guard: o.Guard})
+	if err != nil {
+		return exit.Unavailablef("proxy for %s: %v", t.Provider.Name, err)
 	}
+	defer px.close()
+	prefixed := *px.url
+	prefixed.Path = u.Path
+	u = &prefixed
 	port := u.Port()
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
@@ -153,6 +167,10 @@ func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, sign pr
 			failures[desc] = append(failures[desc], mismatchLines(e.Mismatch)...)
 		}
 	}
+	// What the schemas found in the answers, interaction by interaction.
+	for desc, problems := range schemaProblems(p, skipped, px.taken()) {
+		failures[desc] = append(failures[desc], problems...)
+	}
 	for _, in := range p.Interactions {
 		v := Interaction{Pact: name, Provider: t.Provider.Name, Description: in.Description, States: in.States(), Status: report.Passed}
 		switch {
@@ -171,6 +189,28 @@ func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, sign pr
 		}
 	}
 	return nil
+}
+
+// schemaProblems pairs the requests the proxy saw, in order, with the interactions the verifier replayed
+// (the pact's order, less those skipped), by method and path, and returns the schema problems of each.
+func schemaProblems(p *pactfile.Pact, skipped map[string]bool, taken []judged) map[string][]string {
+	out := map[string][]string{}
+	used := make([]bool, len(p.Interactions))
+	next := 0
+	for _, j := range taken {
+		for i := next; i < len(p.Interactions); i++ {
+			in := p.Interactions[i]
+			if used[i] || skipped[in.Description] || in.Request.Method != j.Method || !strings.HasSuffix(j.Path, in.Request.Path) {
+				continue
+			}
+			used[i], next = true, i+1
+			if len(j.Problems) > 0 {
+				out[in.Description] = append(out[in.Description], j.Problems...)
+			}
+			break
+		}
+	}
+	return out
 }
 
 func pathOr(p string) string {

@@ -22,6 +22,7 @@ func (m *Mock) controlRoutes(rt *mock.Router) {
 	rt.Handle(http.MethodPost, c+"/sessions/{session_id}/status", m.ctlStatus)
 	rt.Handle(http.MethodGet, c+"/deliveries", m.ctlDeliveries)
 	rt.Handle(http.MethodPost, c+"/tokens", m.ctlToken)
+	rt.Handle(http.MethodPost, c+"/clients", m.ctlClient)
 	rt.Handle(http.MethodPost, c+"/tokens/revoke", func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		n := len(m.tokens)
@@ -179,4 +180,23 @@ func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
 	m.tokens[in.Token] = m.now().Add(m.ttl)
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, in)
+}
+
+// ctlClient registers another OAuth2 client (its id and secret) beside the fixture one (KYC-16).
+func (m *Mock) ctlClient(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	if !decodeCtl(w, r, &in) {
+		return
+	}
+	if in.ClientID == "" || in.ClientSecret == "" {
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: client_id and client_secret are required"))
+		return
+	}
+	m.mu.Lock()
+	m.clients[in.ClientID] = in.ClientSecret
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusCreated, map[string]string{"client_id": in.ClientID})
 }

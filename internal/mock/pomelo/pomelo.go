@@ -82,6 +82,7 @@ type Mock struct {
 
 	mu         sync.Mutex
 	tokens     map[string]time.Time // access token -> expiry
+	clients    map[string]string    // OAuth2 client id -> secret
 	flows      map[string]*flow
 	sessions   map[string]*session
 	userDocs   map[string]string // user id -> document number (set through the control API)
@@ -130,6 +131,7 @@ func (m *Mock) reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.tokens = map[string]time.Time{}
+	m.clients = map[string]string{ClientID: ClientSecret}
 	m.flows = map[string]*flow{}
 	for _, f := range fixtureFlows {
 		f := f
@@ -216,7 +218,7 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 		oauthErr(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 	case params["audience"] == "":
 		oauthErr(http.StatusBadRequest, "invalid_request", "audience is required")
-	case params["client_id"] != ClientID || params["client_secret"] != ClientSecret:
+	case !m.knownClient(params["client_id"], params["client_secret"]):
 		oauthErr(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 	default:
 		tok := newID("tok")
@@ -225,6 +227,14 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 		m.mu.Unlock()
 		mock.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(m.ttl.Seconds())})
 	}
+}
+
+// knownClient tells whether id is a registered client whose secret is secret.
+func (m *Mock) knownClient(id, secret string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want, ok := m.clients[id]
+	return ok && id != "" && secret == want
 }
 
 // authorized checks the bearer token of an identity call (KYC-16, KYB-01).
