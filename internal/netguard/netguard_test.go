@@ -60,7 +60,7 @@ func TestLoopbackOnlyNeverResolvesOrDialsElsewhere(t *testing.T) {
 	p := &Policy{LoopbackOnly: true}
 	for _, u := range []string{"https://hooks.example.com/kyc", "http://192.0.2.1/x", "http://[2001:db8::1]/x", "http://10.0.0.1:80/"} {
 		start := time.Now()
-		_, err := p.Client(5 * time.Second).Post(u, "application/json", strings.NewReader("{}"))
+		_, err := p.Client(5*time.Second).Post(u, "application/json", strings.NewReader("{}"))
 		assert.True(t, IsRefused(err), "%s: %v", u, err)
 		assert.Less(t, time.Since(start), 100*time.Millisecond, "%s: refused before any lookup or dial", u)
 	}
