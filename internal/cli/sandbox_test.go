@@ -7,15 +7,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,6 +29,7 @@ import (
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/featureset"
+	"github.com/latam-conformance/conformance/internal/hostile"
 	"github.com/latam-conformance/conformance/internal/mock"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	mockgu1 "github.com/latam-conformance/conformance/internal/mock/gu1"
@@ -39,6 +37,7 @@ import (
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/randid"
+	"github.com/latam-conformance/conformance/internal/redact"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -234,31 +233,11 @@ func noLeak(t *testing.T, name, text, s string) {
 	}
 }
 
-// leaky forwards to target and, on every answer of path, swaps in an error that quotes the request's
-// credentials back: the worst a provider can do to a report.
-func leaky(t *testing.T, target, path string) string {
-	t.Helper()
-	u, err := url.Parse(target)
-	require.NoError(t, err)
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != path {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		echo := fmt.Sprintf("rejected Authorization %s with API-CLIENT-KEY %s", r.Header.Get("Authorization"), r.Header.Get("Api-Client-Key"))
-		_ = json.NewEncoder(w).Encode(map[string]any{"error": "LEAK", "message": echo, "code": "LEAK",
-			"title": echo, "description": echo, "translation": echo, "errors": map[string][]string{"authorization": {echo}}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// TestNoSecretReachesAnyArtefact runs the whole suite against a sandbox that quotes the caller's
-// credentials back in its errors, with credentials known only to this test, and scans everything the
-// run wrote for them.
+// TestNoSecretReachesAnyArtefact runs the whole suite against sandboxes that echo every credential
+// back (JSON-escaped in JSON bodies, HTML-escaped in error pages, base64 and raw in response headers),
+// and once more against sandboxes that redirect with the credentials URL-encoded in the Location, with
+// credentials known only to this test that hold < > & + / =, and scans everything the runs and a verify
+// wrote for each secret in every encoding.
 func TestNoSecretReachesAnyArtefact(t *testing.T) {
 	urls := startMockProcess(t)
 	hc := &http.Client{Timeout: 5 * time.Second}
@@ -266,7 +245,9 @@ func TestNoSecretReachesAnyArtefact(t *testing.T) {
 	ctl := func(base, path string, in any) {
 		require.NoError(t, mock.ControlCall(ctx, hc, http.MethodPost, base+mock.ControlPrefix+path, in, nil))
 	}
-	gu1Key, piToken, baasKey := "SECRET-gu1-key-"+randid.Hex(8), "SECRET-pi-token-"+randid.Hex(8), "SECRET-baas-client-"+randid.Hex(8)
+	planted := func(name string) string { return "S<" + name + ">&+/=" + randid.Hex(8) + "/+=" }
+	gu1Key, piToken, baasKey := planted("gu1"), planted("pi"), planted("baas")
+	pomeloID, pomeloSecret := planted("pomelo-id"), planted("pomelo-secret")
 	priv, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 	require.NoError(t, err)
 	der, err := x509.MarshalECPrivateKey(priv)
@@ -278,8 +259,13 @@ func TestNoSecretReachesAnyArtefact(t *testing.T) {
 	ctl(urls["personalinfo"], "/tokens", map[string]any{"token": piToken})
 	ctl(urls["baas"], "/clients", map[string]any{"api_client_key": baasKey,
 		"public_key_pem": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))})
-
-	cfg := writeConfig(t, fmt.Sprintf(`target: sandbox
+	ctl(urls["pomelo"], "/clients", map[string]any{"client_id": pomeloID, "client_secret": pomeloSecret})
+	env := map[string]string{"BAAS_KEY": baasKey, "BAAS_PEM": privPEM, "GU1_KEY": gu1Key, "PI_TOKEN": piToken,
+		"POMELO_ID": pomeloID, "POMELO_SECRET": pomeloSecret}
+	sandbox := func(behaviour hostile.Behaviour) string {
+		at := func(p string) string { return hostile.New(t, urls[p], behaviour).URL }
+		return writeConfig(t, fmt.Sprintf(`target: sandbox
+production_hosts: [127.0.0.2]
 providers:
   baas:
     base_url: %s
@@ -293,25 +279,27 @@ providers:
   pomelo:
     base_url: %s
     credentials: {client_id: env:POMELO_ID, client_secret: env:POMELO_SECRET}
-`, leaky(t, urls["baas"], "/baas/token_request"), leaky(t, urls["gu1"], "/api/kyc/validations"),
-		leaky(t, urls["personalinfo"], "/internal/v1/clients/personal_informations"), urls["pomelo"]))
-	env := map[string]string{"BAAS_KEY": baasKey, "BAAS_PEM": privPEM, "GU1_KEY": gu1Key, "PI_TOKEN": piToken,
-		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret}
-	dir := t.TempDir()
-	junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
-	recDir := filepath.Join(dir, "recorded")
-	code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir)
-	require.Equal(t, exit.Failed, code, "the leaky provider fails scenarios: %s%s", out, errOut)
-	vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
-	assert.Equal(t, exit.Failed, vcode)
-
-	artefacts := map[string]string{"run stdout": out, "run stderr": errOut, "verify stdout": vout, "verify stderr": verrOut}
-	for _, f := range []string{junit, cucumber, filepath.Join(recDir, "exchanges.jsonl")} {
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		artefacts[filepath.Base(f)] = string(raw)
+`, at("baas"), at("gu1"), at("personalinfo"), at("pomelo")))
 	}
-	secrets := []string{gu1Key, piToken, baasKey}
+	artefacts := map[string]string{}
+	for name, behaviour := range map[string]hostile.Behaviour{"echo": hostile.Echo(), "redirect": hostile.Redirect(http.StatusFound, "http://127.0.0.2:9")} {
+		cfg := sandbox(behaviour)
+		dir := t.TempDir()
+		junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
+		recDir := filepath.Join(dir, "recorded")
+		code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir)
+		require.Equal(t, exit.Failed, code, "the hostile provider fails scenarios: %s", errOut)
+		vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
+		assert.Equal(t, exit.Failed, vcode)
+		artefacts[name+" run stdout"], artefacts[name+" run stderr"] = out, errOut
+		artefacts[name+" verify stdout"], artefacts[name+" verify stderr"] = vout, verrOut
+		for _, f := range []string{junit, cucumber, filepath.Join(recDir, "exchanges.jsonl")} {
+			raw, err := os.ReadFile(f)
+			require.NoError(t, err)
+			artefacts[name+" "+filepath.Base(f)] = string(raw)
+		}
+	}
+	secrets := []string{gu1Key, piToken, baasKey, pomeloID, pomeloSecret, "Bearer " + gu1Key}
 	for _, line := range strings.Split(privPEM, "\n") {
 		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
 			secrets = append(secrets, line)
@@ -319,21 +307,39 @@ providers:
 	}
 	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}`)
 	for name, text := range artefacts {
-		for _, s := range secrets {
-			noLeak(t, name, text, s)
+		for _, leak := range leaks(text, secrets) {
+			t.Errorf("%s: %s", name, leak)
 		}
 		if m := jwt.FindString(text); m != "" {
 			noLeak(t, name, text, m)
 		}
 	}
-	// The check can fail: the provider did quote the credentials, and the reports show them masked.
-	assert.Contains(t, out, "rejected Authorization [REDACTED]")
-	assert.Contains(t, artefacts["junit.xml"], "[REDACTED]")
-	assert.Contains(t, artefacts["cucumber.json"], "[REDACTED]")
-	assert.Contains(t, artefacts["exchanges.jsonl"], "[REDACTED]")
-	for _, p := range []string{"68346734500", "sample@gmail.com", "Sample Name Natural", "Fernandez"} {
-		noLeak(t, "exchanges.jsonl", artefacts["exchanges.jsonl"], p)
+	// The check can fail: the providers did quote the credentials, the reports show them masked, and
+	// the scan finds each encoding when it is left in.
+	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Raw-Auth":"[REDACTED]"`, "the echoed header reached the recording, masked")
+	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Authorization":"[REDACTED]"`, "and its base64 form")
+	assert.Contains(t, artefacts["redirect exchanges.jsonl"], `"Location":"http://127.0.0.2:9/steal/`, "the Location reached the recording")
+	assert.Contains(t, artefacts["redirect run stdout"], "?… (a query of ", "the Location's query is never shown")
+	for _, form := range redact.Forms(pomeloSecret) {
+		assert.NotEmpty(t, leaks("…"+form+"…", []string{pomeloSecret}), "the scan misses %q", form)
 	}
+	for _, p := range []string{"68346734500", "sample@gmail.com", "Sample Name Natural", "Fernandez"} {
+		noLeak(t, "exchanges.jsonl", artefacts["echo exchanges.jsonl"], p)
+	}
+}
+
+// leaks lists where text holds one of secrets in any of its encodings (redact.Forms: JSON, XML/HTML,
+// URL query and path, base64 at any alignment), quoting only the place.
+func leaks(text string, secrets []string) []string {
+	var out []string
+	for _, s := range secrets {
+		for _, f := range redact.Forms(s) {
+			if i := strings.Index(text, f); i >= 0 {
+				out = append(out, fmt.Sprintf("holds the secret as %q: …%s…", f, text[max(0, i-60):min(len(text), i+len(f)+30)]))
+			}
+		}
+	}
+	return out
 }
 
 // TestDriftIsAWarningUnlessStrict: a provider that adds a member and a new enum value to its sessions

@@ -186,8 +186,79 @@ func (w *Writer) mask(raw Raw) Exchange {
 	}
 	if raw.Status != 0 {
 		ex.Response = &Response{Status: raw.Status, Headers: headers(raw.RespHeader), Body: w.body(raw.RespHeader.Get("Content-Type"), raw.RespBody)}
+		if !w.showPII {
+			// A provider may echo what it was sent under any name, or inside a string: the request's
+			// personal values are masked wherever they appear in the answer.
+			sent := personalValues(raw.ReqType, raw.ReqBody)
+			ex.Response.Body = replaceValues(ex.Response.Body, sent)
+			for k, v := range ex.Response.Headers {
+				ex.Response.Headers[k] = replaceValues(v, sent).(string)
+			}
+		}
 	}
 	return ex
+}
+
+// personalValues lists the personal values of a request body (members named like personal data), the
+// longest first.
+func personalValues(contentType string, b []byte) []string {
+	if schema.IsMultipart(contentType) {
+		doc, err := schema.FormDocument(contentType, b)
+		if err != nil {
+			return nil
+		}
+		b = doc
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, x := range t {
+				walk(x, k)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x, key)
+			}
+		case string:
+			if len(t) >= 4 && piiMember.MatchString(key) {
+				out = append(out, t)
+			}
+		}
+	}
+	walk(v, "")
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// replaceValues writes PIIMask for each of values inside every string of v.
+func replaceValues(v any, values []string) any {
+	if len(values) == 0 {
+		return v
+	}
+	switch t := v.(type) {
+	case string:
+		for _, p := range values {
+			t = strings.ReplaceAll(t, p, PIIMask)
+		}
+		return t
+	case map[string]any:
+		for k, x := range t {
+			t[k] = replaceValues(x, values)
+		}
+		return t
+	case []any:
+		for i, x := range t {
+			t[i] = replaceValues(x, values)
+		}
+		return t
+	}
+	return v
 }
 
 func headers(h http.Header) map[string]string {
