@@ -31,11 +31,14 @@ Usage:
 Providers: %s
 
 Exit codes:
-  0  everything passed
-  1  a conformance failure: a scenario or a pact interaction did not hold
-  2  usage or configuration error: bad flags or config file, unknown provider, malformed feature file,
-     a production host without --allow-production
-  3  a target could not be reached, or a tool (the Pact verifier) could not run
+  0    everything passed, and something did
+  1    a conformance failure: a scenario or a pact interaction did not hold, or a waiver expired
+  2    usage or configuration error: bad flags or config file, a credential unset or unusable, unknown
+       provider, malformed feature file, an undefined step, a production host without --allow-production
+  3    infrastructure: a target could not be reached or stopped answering (its scenarios are not
+       judged), the run hit --run-timeout, or a tool (the Pact verifier) could not run
+  4    nothing proven: no scenario passed (all skipped, or none selected), no interaction verified
+  130  interrupted by SIGINT (143: SIGTERM); the reports asked for are still written
 
 Run 'conformance COMMAND --help' for the flags of a command.
 `

@@ -20,7 +20,9 @@ Checks a configuration file (conformance.yaml) without running anything or sendi
 key, value and credential reference, each problem with its line. Then, per provider, where it points, and
 whether each credential's environment variable is set (never its value). A production host is named.
 
-Exit codes: 0 the file is good (and, for a sandbox target, every required credential is set), 2 it is not.
+Exit codes: 0 the file is good: every credential it names is set and, where it can be checked, usable
+(a BaaS key parses); for a sandbox target every required credential is named. 2 it is not: one problem
+a line, each naming the key and the variable, never the value.
 
 The file:
 

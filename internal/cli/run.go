@@ -27,9 +27,16 @@ configured URL and real credentials (see 'conformance config --help'), and the c
 used. Every request and response is checked against schemas/; an answer beyond the documents is drift,
 a warning from an external target unless --strict-drift. Scenarios tagged @control need the mock's
 control API and are skipped, with the reason, against a target without one. A production host is
-refused before anything is sent, unless --allow-production. Secrets are masked in every report.
+refused before anything is sent, unless --allow-production, and no redirect is ever followed (a 3xx
+the documents do not show fails the scenario). Secrets are masked in every report, in every encoding.
+An answer over 8 MiB, or JSON declared as another media type, fails. A target that stops answering
+leaves its scenarios not judged (exit 3, one line per target); a run in which nothing passed is exit 4;
+SIGINT, SIGTERM and --run-timeout still write every report asked for, the rest marked not judged.
 Undefined or pending steps fail the run (exit 2). At the end it prints failures with their catalogue
 IDs, drift, coverage of the catalogue per provider, and the documentation findings.
+
+Exit codes: 0 passed; 1 a conformance failure; 2 usage or configuration; 3 a target unreachable or
+stopped answering, or --run-timeout; 4 nothing proven; 130/143 interrupted by SIGINT/SIGTERM.
 
 Examples:
   conformance run

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -185,6 +186,40 @@ func TestWebhooksAreSigned(t *testing.T) {
 	assert.Equal(t, "kyc.validation_approved", events[1].Event)
 	assert.Equal(t, "approved", events[1].Payload.Status)
 	assert.Equal(t, id, events[1].Payload.ValidationID)
+}
+
+// TestWebhooksGoToLoopbackOnly: a webhookUrl outside loopback is recorded as not delivered, refused
+// before any name is resolved; a loopback one is delivered.
+func TestWebhooksGoToLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	m := newMock(t)
+	person := entity(t, m, APIKey, "person")
+	var ids []string
+	for _, hook := range []string{"https://hooks.example.com/kyc", "http://192.0.2.1/kyc", srv.URL + "/kyc"} {
+		status, v := call(t, m, APIKey, "POST", client.PathValidations, `{"entityId":"`+person+`","webhookUrl":"`+hook+`"}`)
+		require.Equal(t, 201, status, "%v", v)
+		ids = append(ids, v["id"].(string))
+	}
+	m.Wait()
+	for i, id := range ids {
+		req := httptest.NewRequest("GET", mock.ControlPrefix+"/deliveries?validation_id="+id, nil)
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, req)
+		var doc struct{ Deliveries []Delivery }
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &doc), rec.Body.String())
+		ds := doc.Deliveries
+		require.Len(t, ds, 1)
+		if i < 2 {
+			assert.Equal(t, 0, ds[0].Answer, "not delivered")
+			assert.Contains(t, ds[0].Error, "only loopback addresses")
+		} else {
+			assert.Equal(t, 200, ds[0].Answer)
+		}
+	}
+	assert.Equal(t, int64(1), hits.Load())
 }
 
 func FuzzNever5xx(f *testing.F) {
