@@ -202,10 +202,17 @@ func (w *Writer) mask(raw Raw) Exchange {
 // personalValues lists the personal values of a request body (members named like personal data), the
 // longest first.
 func personalValues(contentType string, b []byte) []string {
+	var out []string
 	if schema.IsMultipart(contentType) {
 		doc, err := schema.FormDocument(contentType, b)
 		if err != nil {
-			return nil
+			// A form broken on purpose (cut in half): what its text parts say, as far as they go.
+			for _, m := range formPart.FindAllSubmatch(b, -1) {
+				if len(m[2]) >= 4 && piiMember.Match(m[1]) {
+					out = append(out, string(m[2]))
+				}
+			}
+			return out
 		}
 		b = doc
 	}
@@ -213,7 +220,6 @@ func personalValues(contentType string, b []byte) []string {
 	if json.Unmarshal(b, &v) != nil {
 		return nil
 	}
-	var out []string
 	var walk func(v any, key string)
 	walk = func(v any, key string) {
 		switch t := v.(type) {
@@ -235,6 +241,9 @@ func personalValues(contentType string, b []byte) []string {
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }
+
+// formPart is a text part of a multipart body: its name and value.
+var formPart = regexp.MustCompile(`name="([^"]+)"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)\r\n`)
 
 // replaceValues writes PIIMask for each of values inside every string of v.
 func replaceValues(v any, values []string) any {

@@ -80,6 +80,28 @@ func TestMultipartIsRecordedWithoutItsBytes(t *testing.T) {
 	assert.Contains(t, w.body("text/plain", []byte("Juan Fernandez")), "not recorded")
 }
 
+// TestEchoedPersonalDataIsMaskedWhereverItLands: a provider that echoes the request back, under any
+// member or inside a string, a cut multipart form included, does not put the person in the recording.
+func TestEchoedPersonalDataIsMaskedWhereverItLands(t *testing.T) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("last_name", "Fernandez")
+	_ = mw.WriteField("first_name", "Juan Carlos")
+	_ = mw.Close()
+	form := buf.Bytes()
+	cut := form[:bytes.LastIndex(form, []byte("Juan"))+6] // cut in half, as a scenario sends it on purpose
+	for name, body := range map[string][]byte{"whole": form, "cut": cut} {
+		w := &Writer{red: &redact.Redactor{}}
+		echo, _ := json.Marshal(map[string]string{"echo": string(body), "message": "rejected Fernandez"})
+		ex := w.mask(Raw{Method: "POST", Path: "/p", ReqType: mw.FormDataContentType(), ReqBody: body, Status: 422,
+			RespHeader: http.Header{"Content-Type": {"application/json"}, "X-Echo": {"last_name=Fernandez"}}, RespBody: echo})
+		line, err := json.Marshal(ex)
+		require.NoError(t, err)
+		assert.NotContains(t, string(line), "Fernandez", name)
+		assert.Contains(t, string(line), PIIMask, name)
+	}
+}
+
 func TestAbortAndCloseNeverLeaveHalfARecording(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), []byte("{\"provider\":\"old\"}\n"), 0o644))

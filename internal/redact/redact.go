@@ -112,12 +112,13 @@ func (r *Redactor) compile() {
 	}
 	batch := r.uncompiled
 	r.uncompiled = nil
-	for len(r.gens) > 0 && len(r.gens[len(r.gens)-1].sorted) <= 2*len(batch) {
-		last := r.gens[len(r.gens)-1]
-		batch = append(append([]string(nil), last.sorted...), batch...)
-		r.gens = r.gens[:len(r.gens)-1]
+	keep := len(r.gens)
+	for keep > 0 && len(r.gens[keep-1].sorted) <= 2*len(batch) {
+		batch = append(append([]string(nil), r.gens[keep-1].sorted...), batch...)
+		keep--
 	}
-	r.gens = append(r.gens, newGeneration(batch))
+	// A new slice: readers may still hold the old one (String copies it under the lock, then reads).
+	r.gens = append(append(make([]*generation, 0, keep+1), r.gens[:keep]...), newGeneration(batch))
 }
 
 // String masks every registered secret, in every form, in s.
