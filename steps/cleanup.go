@@ -24,7 +24,8 @@ func (w *World) cleanUp() {
 		}
 		return &http.Client{Timeout: 10 * time.Second, Transport: next, CheckRedirect: netguard.NoRedirects}
 	}
-	if p := w.pomelo; p != nil && w.deps.Targets["pomelo"].Sandbox && len(p.created) > 0 {
+	live := func(provider string) bool { return w.deps.health.reason(provider) == "" } // a dead target is left alone
+	if p := w.pomelo; p != nil && w.deps.Targets["pomelo"].Sandbox && len(p.created) > 0 && live("pomelo") {
 		c, err := pomelo.NewClient(w.deps.Targets["pomelo"].BaseURL, pomelo.WithHTTPClient(quiet("pomelo")),
 			pomelo.WithCredentials(w.pomeloCredentials()))
 		if err == nil {
@@ -33,7 +34,7 @@ func (w *World) cleanUp() {
 			}
 		}
 	}
-	if g := w.gu1; g != nil && w.deps.Targets["gu1"].Sandbox && len(g.validations) > 0 {
+	if g := w.gu1; g != nil && w.deps.Targets["gu1"].Sandbox && len(g.validations) > 0 && live("gu1") {
 		c, err := gu1.NewClient(g.base, gu1.WithHTTPClient(quiet("gu1")), gu1.WithAPIKey(w.secret("gu1", "api_key")))
 		if err == nil {
 			for _, v := range g.validations {

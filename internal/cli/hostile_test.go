@@ -230,13 +230,13 @@ func TestAnAnswerTheHarnessCannotJudgeNeverPasses(t *testing.T) {
 		want string
 	}{
 		{"padded", hostile.Pad(9<<20, false), "with a body over the 8 MiB the harness reads (after decompression)"},
-		{"gzip bomb", hostile.Pad(64<<20, true), "with a body over the 8 MiB the harness reads (after decompression)"},
+		{"gzip bomb", hostile.Pad(16<<20, true), "with a body over the 8 MiB the harness reads (after decompression)"},
 		{"endless", hostile.Pad(1<<40, false), "with a body over the 8 MiB the harness reads"},
 		{"html", hostile.MediaType("text/html; charset=utf-8"), `with "text/html; charset=utf-8"; its documents describe a JSON answer`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := hostile.New(t, upstream, tc.b)
-			code, out, _ := run(t, "run", "--base-url", "gu1="+h.URL, "--tags", "@GU1-01,@GU1-02,@GU1-03,@GU1-04")
+			code, out, _ := run(t, "run", "--base-url", "gu1="+h.URL, "--tags", "@GU1-01,@GU1-03")
 			assert.Equal(t, exit.Failed, code, tail(out))
 			assert.Regexp(t, `\d+ scenarios: 0 passed`, out)
 			assert.Contains(t, out, tc.want)

@@ -287,7 +287,8 @@ providers:
 		dir := t.TempDir()
 		junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
 		recDir := filepath.Join(dir, "recorded")
-		code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir)
+		// A generous timeout: the echoes of three 5 MiB photos are slow under -race on two cores.
+		code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir, "--timeout", "60s")
 		require.Equal(t, exit.Failed, code, "the hostile provider fails scenarios: %s", errOut)
 		vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
 		assert.Equal(t, exit.Failed, vcode)

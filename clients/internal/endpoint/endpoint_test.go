@@ -4,8 +4,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,4 +54,39 @@ func TestAnswer(t *testing.T) {
 	})
 	assert.EqualError(t, err, "provider error")
 	assert.Equal(t, []any{500, MaxErrorBody, "r-1"}, []any{gotStatus, gotLen, gotID})
+}
+
+// TestRedirectsStayWithinTheOrigin: a client follows a redirect within the origin that drew it, and
+// hands one to another origin back as the answer, so a credential never travels there.
+func TestRedirectsStayWithinTheOrigin(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/landed", http.StatusTemporaryRedirect)
+		case "/away":
+			http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+		default:
+			_, _ = io.WriteString(w, r.Header.Get("Authorization"))
+		}
+	}))
+	defer target.Close()
+	for _, hc := range []*http.Client{HTTPClient(nil, time.Second), HTTPClient(&http.Client{}, 0)} {
+		req, _ := http.NewRequest(http.MethodGet, target.URL+"/same", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		assert.Equal(t, "Bearer k", string(b), "followed within the origin")
+		req, _ = http.NewRequest(http.MethodGet, target.URL+"/away", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err = hc.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode, "the redirect elsewhere is the answer")
+	}
+	assert.Equal(t, int64(0), elsewhere.Load())
 }
