@@ -7,12 +7,16 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -321,23 +325,55 @@ providers:
 	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Authorization":"[REDACTED]"`, "and its base64 form")
 	assert.Contains(t, artefacts["redirect exchanges.jsonl"], `"Location":"http://127.0.0.2:9/steal/`, "the Location reached the recording")
 	assert.Contains(t, artefacts["redirect run stdout"], "?… (a query of ", "the Location's query is never shown")
-	for _, form := range redact.Forms(pomeloSecret) {
+	for _, form := range encodings(pomeloSecret) {
 		assert.NotEmpty(t, leaks("…"+form+"…", []string{pomeloSecret}), "the scan misses %q", form)
+	}
+	for _, form := range redact.Forms(pomeloSecret) {
+		assert.Contains(t, encodings(pomeloSecret), form, "the redactor masks a form the scan does not look for")
 	}
 	for _, p := range []string{"68346734500", "sample@gmail.com", "Sample Name Natural", "Fernandez"} {
 		noLeak(t, "exchanges.jsonl", artefacts["echo exchanges.jsonl"], p)
 	}
 }
 
-// leaks lists where text holds one of secrets in any of its encodings (redact.Forms: JSON, XML/HTML,
-// URL query and path, base64 at any alignment), quoting only the place.
+// leaks lists where text holds one of secrets in any of its encodings, quoting only the place. The
+// encodings are written out here, independently of redact.Forms, so a form the redactor forgets is a
+// form this scan still finds.
 func leaks(text string, secrets []string) []string {
 	var out []string
 	for _, s := range secrets {
-		for _, f := range redact.Forms(s) {
+		for _, f := range encodings(s) {
 			if i := strings.Index(text, f); i >= 0 {
 				out = append(out, fmt.Sprintf("holds the secret as %q: …%s…", f, text[max(0, i-60):min(len(text), i+len(f)+30)]))
 			}
+		}
+	}
+	return out
+}
+
+// encodings is s as it is; JSON-escaped with and without HTML escaping; HTML and XML escaped; URL
+// query and path encoded (both cases of hex); base64 standard and URL, padded or not, and the part of
+// a longer base64 text that only s decides, at each byte offset.
+func encodings(s string) []string {
+	jsonHTML, _ := json.Marshal(s)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	var x bytes.Buffer
+	_ = xml.EscapeText(&x, []byte(s))
+	q, p := url.QueryEscape(s), url.PathEscape(s)
+	lower := regexp.MustCompile(`%[0-9A-F]{2}`)
+	js := strings.TrimSpace(plain.String())
+	js = js[1 : len(js)-1]
+	out := []string{s, string(jsonHTML[1 : len(jsonHTML)-1]), js, strings.ReplaceAll(js, "/", `\/`),
+		html.EscapeString(s), strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s), x.String(), q, p, lower.ReplaceAllStringFunc(q, strings.ToLower), lower.ReplaceAllStringFunc(p, strings.ToLower),
+		base64.StdEncoding.EncodeToString([]byte(s)), base64.URLEncoding.EncodeToString([]byte(s)),
+		base64.RawStdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s))}
+	for k := 0; k <= 2; k++ {
+		for _, e := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			full := e.EncodeToString(append(bytes.Repeat([]byte{'x'}, k), s...))
+			out = append(out, full[(8*k+5)/6:8*(k+len(s))/6])
 		}
 	}
 	return out
