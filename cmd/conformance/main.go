@@ -48,8 +48,9 @@ func signalContext() (context.Context, func()) {
 				os.Exit(128 + n)
 			}
 			first = false
-			fmt.Fprintf(os.Stderr, "\nconformance: %s: finishing the reports (again to quit at once)\n", s)
-			cancel(exit.Signal(map[int]string{2: "SIGINT", 15: "SIGTERM"}[n], n))
+			name := map[int]string{2: "SIGINT", 15: "SIGTERM"}[n]
+			fmt.Fprintf(os.Stderr, "\nconformance: %s: finishing the reports (again to quit at once)\n", name)
+			cancel(exit.Signal(name, n))
 		}
 	}()
 	return ctx, func() { signal.Stop(sigs); cancel(nil) }

@@ -121,7 +121,9 @@ func (w *Writer) Add(exchanges []Raw) {
 func (w *Writer) Interrupted(why string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	line, err := json.Marshal(Exchange{Interrupted: why})
+	line, err := json.Marshal(struct {
+		Interrupted string `json:"interrupted"`
+	}{why})
 	if err == nil {
 		_, err = w.buf.Write(append(line, '\n'))
 	}
