@@ -17,7 +17,6 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/hostile"
-	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -81,7 +80,7 @@ func TestNothingProvenIsNotGreen(t *testing.T) {
 	assert.Equal(t, exit.NothingProven, code)
 	assert.Contains(t, errOut, `nothing proven: no scenario of the embedded suite matches --tags "@NOPE-99"`)
 
-	noControl := mockServer(t, "pomelo", hideControl)
+	noControl := mockServer(t, "pomelo", withoutControl)
 	code, out, errOut := run(t, "run", "--base-url", "pomelo="+noControl, "--tags", "@pomelo && @control")
 	assert.Equal(t, exit.NothingProven, code, tail(out))
 	assert.Contains(t, errOut, "nothing proven: no scenario passed (")
@@ -104,20 +103,9 @@ func TestNothingProvenIsNotGreen(t *testing.T) {
 	dir := t.TempDir()
 	b, _ := json.Marshal(doc)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "gu1.json"), b, 0o644))
-	code, out, errOut = run(t, "verify", "--pacts", dir, "--base-url", "gu1="+mockServer(t, "gu1", hideControl))
+	code, out, errOut = run(t, "verify", "--pacts", dir, "--base-url", "gu1="+mockServer(t, "gu1", withoutControl))
 	assert.Equal(t, exit.NothingProven, code, tail(out))
 	assert.Contains(t, errOut, fmt.Sprintf("nothing proven: no interaction was verified (%d skipped of %d", len(stateful), len(stateful)))
-}
-
-// hideControl answers the control API 404, as a sandbox would.
-func hideControl(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
-			http.NotFound(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // TestATargetThatDiesMidRunIsInfrastructure: a target killed in the middle of a run ends as exit 3
@@ -151,14 +139,7 @@ func TestATargetThatStopsAnsweringIsInfrastructure(t *testing.T) {
 func slow(d time.Duration) hostile.Behaviour {
 	return func(_ *hostile.Server, w http.ResponseWriter, _ *http.Request, _ []byte, forward func() hostile.Answer) {
 		time.Sleep(d)
-		a := forward()
-		for k, v := range a.Header {
-			if k != "Content-Length" {
-				w.Header()[k] = v
-			}
-		}
-		w.WriteHeader(a.Status)
-		_, _ = w.Write(a.Body)
+		forward().WriteTo(w)
 	}
 }
 

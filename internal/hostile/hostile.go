@@ -87,6 +87,13 @@ func (s *Server) Die() {
 	s.srv.CloseClientConnections()
 }
 
+// WriteTo sends the answer as the conforming mock gave it.
+func (a Answer) WriteTo(w http.ResponseWriter) {
+	copyHeader(w, a.Header)
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
+}
+
 func copyHeader(w http.ResponseWriter, h http.Header) {
 	for k, vs := range h {
 		if strings.EqualFold(k, "Content-Length") {
@@ -200,10 +207,7 @@ func DieAfter(n int64) Behaviour {
 	var once sync.Once
 	return func(s *Server, w http.ResponseWriter, r *http.Request, _ []byte, forward func() Answer) {
 		if s.Hits.Load() <= n {
-			a := forward()
-			copyHeader(w, a.Header)
-			w.WriteHeader(a.Status)
-			_, _ = w.Write(a.Body)
+			forward().WriteTo(w)
 			return
 		}
 		once.Do(func() { go s.Die() })
@@ -220,10 +224,7 @@ func DieAfter(n int64) Behaviour {
 func HangAfter(n int64, max time.Duration) Behaviour {
 	return func(s *Server, w http.ResponseWriter, r *http.Request, _ []byte, forward func() Answer) {
 		if s.Hits.Load() <= n {
-			a := forward()
-			copyHeader(w, a.Header)
-			w.WriteHeader(a.Status)
-			_, _ = w.Write(a.Body)
+			forward().WriteTo(w)
 			return
 		}
 		select {
