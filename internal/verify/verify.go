@@ -136,7 +136,7 @@ func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, o Optio
 
 	var skipped map[string]bool
 	if t.Control {
-		states, err := serveStates(ctx, t)
+		states, err := serveStates(ctx, t, o.Guard)
 		if err != nil {
 			return exit.Unavailablef("provider states for %s: %v", t.Provider.Name, err)
 		}
@@ -293,12 +293,12 @@ func (s *stateServer) close() {
 }
 
 // serveStates answers the FFI's state-change requests for target t on a loopback port.
-func serveStates(ctx context.Context, t *targets.Target) (*stateServer, error) {
+func serveStates(ctx context.Context, t *targets.Target, guard *netguard.Policy) (*stateServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Timeout: 10 * time.Second}
+	hc := guard.Client(10 * time.Second) // state changes reach the target's control API through the guard too
 	var mu sync.Mutex // state changes run one at a time
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
