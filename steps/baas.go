@@ -292,10 +292,14 @@ func theCreatedPersonEchoes(ctx context.Context) error {
 	check("person.name", p.Name, sent.Name)
 	check("person.document_number", p.DocumentNumber, sent.DocumentNumber)
 	check("mother_name", rr.MotherName, sent.MotherName)
-	check("person.address", p.Address, sent.Address)
+	var address *baas.Address
+	if p.Address != nil {
+		address = &p.Address.Address
+	}
+	check("person.address", address, sent.Address)
 	var phone *baas.Phone
 	if len(p.Phone) > 0 {
-		phone = &p.Phone[0]
+		phone = &p.Phone[0].Phone
 	}
 	check("person.phone[0]", phone, &sent.PhoneNumber)
 	if len(problems) > 0 {

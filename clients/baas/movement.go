@@ -60,26 +60,76 @@ type ReturnResponse struct {
 	Nationality                  string           `json:"nationality"`
 	Profession                   *string          `json:"profession"`
 	SpouseName                   *string          `json:"spouse_name"`
+	NaturalRevenueRange          *RevenueRange    `json:"natural_revenue_range"`
+	RevenueAmount                *float64         `json:"revenue_amount"`
 	Person                       RegisteredPerson `json:"person"`
+}
+
+// RevenueRange is return_response.natural_revenue_range: the provider's income bracket.
+type RevenueRange struct {
+	AverageAmount   *float64 `json:"average_amount"`
+	CreatedAt       string   `json:"created_at"`
+	Description     string   `json:"description"`
+	DescriptionPTBR string   `json:"description_ptbr"`
+	Enumerator      string   `json:"enumerator"`
+	MoreThanAmount  *float64 `json:"more_than_amount"`
+	UpToAmount      *float64 `json:"up_to_amount"`
+}
+
+// RegisteredAddress is the sent address as the provider keeps it.
+type RegisteredAddress struct {
+	Address
+	CreatedAt string `json:"created_at"`
+}
+
+// RegisteredPhone is the sent phone as the provider keeps it.
+type RegisteredPhone struct {
+	Phone
+	PhoneKey  string  `json:"phone_key"`
+	PhoneType *string `json:"phone_type"`
+	CreatedAt string  `json:"created_at"`
+}
+
+// Domain is return_response.person.domain: the QI domain the person belongs to.
+type Domain struct {
+	CreatedAt      string `json:"created_at"`
+	DomainKey      string `json:"domain_key"`
+	DomainName     string `json:"domain_name"`
+	OwnerPersonKey string `json:"owner_person_key"`
 }
 
 // RegisteredPerson is return_response.person.
 type RegisteredPerson struct {
-	PersonKey        string     `json:"person_key"`
-	Name             string     `json:"name"`
-	DocumentNumber   string     `json:"document_number"`
-	CreatedAt        string     `json:"created_at"`
-	RegistrationDate string     `json:"registration_date"`
-	Address          *Address   `json:"address"`
-	Phone            []Phone    `json:"phone"`
-	PersonStatus     Enumerated `json:"person_status"`
-	PersonType       Enumerated `json:"person_type"`
+	PersonKey        string             `json:"person_key"`
+	Name             string             `json:"name"`
+	DocumentNumber   string             `json:"document_number"`
+	CreatedAt        string             `json:"created_at"`
+	RegistrationDate string             `json:"registration_date"`
+	Address          *RegisteredAddress `json:"address"`
+	Phone            []RegisteredPhone  `json:"phone"`
+	PersonStatus     Enumerated         `json:"person_status"`
+	PersonType       Enumerated         `json:"person_type"`
+	// The rest of seed 004's example: what QI keeps about the person beyond what was sent.
+	PersonCode               int     `json:"person_code"`
+	Domain                   *Domain `json:"domain"`
+	Category                 *string `json:"category"`
+	CategoryNick             *string `json:"category_nick"`
+	PersonCategory           any     `json:"person_category"`
+	InternalContact          any     `json:"internal_contact"`
+	InternalContactPersonKey *string `json:"internal_contact_person_key"`
+	ProfessionalData         []any   `json:"professional_data"`
+	Qualifications           []any   `json:"qualifications"`
+	Risk                     any     `json:"risk"`
+	SpecialAttention         bool    `json:"special_attention"`
+	TermsAcknowledgement     bool    `json:"terms_acknowledgement"`
+	ValidCIPBeneficiary      bool    `json:"valid_cip_beneficiary"`
 }
 
 // Enumerated is the provider's {enumerator, translation_path} pair.
 type Enumerated struct {
 	Enumerator      string `json:"enumerator"`
 	TranslationPath string `json:"translation_path,omitempty"`
+	CreatedAt       string `json:"created_at,omitempty"`
 }
 
 // ValidateMovement sends the SMS token with the person to create; a 200 returns the created person

@@ -189,22 +189,45 @@ func TestPactMovementValidation(t *testing.T) {
 	tokenState := func(name string) *models.ProviderState {
 		return &models.ProviderState{Name: name, Parameters: map[string]any{"document_number": examplePerson, "token": exampleToken}}
 	}
+	// Every member of seed 004's 200 example: the person sent, echoed, and what QI adds, by type where
+	// the value is the provider's own (keys, codes, dates).
+	stamp := matchers.Regex("2023-06-14T20:51:32", `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$`)
+	enumerated := func(value, path string) obj {
+		return obj{"enumerator": value, "translation_path": matchers.Like(path), "created_at": stamp}
+	}
+	a := person.Address
 	created := obj{
 		"hash":       matchers.Like("bd707fdcb3f78abcab8b5c5b7459f9aa"),
 		"validation": true,
 		"return_response": obj{
-			"mother_name": person.MotherName,
-			"email":       person.Email,
+			"birth_place": person.BirthPlace, "created_at": stamp, "date_of_birth": person.DateOfBirth + "T00:00:00",
+			"document_identification_number": person.DocumentIdentificationNumber,
+			"email":                          person.Email, "father_name": person.FatherName, "gender": nil, "is_pep": false,
+			"kc_key": matchers.UUID(), "marital_status": nil, "mother_name": person.MotherName,
+			"nationality": person.Nationality, "profession": person.Profession, "spouse_name": nil, "revenue_amount": nil,
+			"natural_revenue_range": obj{"average_amount": nil, "created_at": stamp, "description": matchers.Like("Unavailable"),
+				"description_ptbr": matchers.Like("Indisponível"), "enumerator": matchers.Like("0"), "more_than_amount": nil, "up_to_amount": nil},
 			"person": obj{
-				"person_key":      matchers.UUID(),
-				"name":            person.Name,
-				"document_number": person.DocumentNumber,
-				"person_status":   obj{"enumerator": "pending"},
-				"person_type":     obj{"enumerator": "natural"},
+				"person_key":        matchers.UUID(),
+				"person_code":       matchers.Like(1681),
+				"name":              person.Name,
+				"document_number":   person.DocumentNumber,
+				"created_at":        stamp,
+				"registration_date": matchers.Regex("2023-06-14", `^\d{4}-\d{2}-\d{2}$`),
+				"address": obj{"street": a.Street, "state": a.State, "city": a.City, "neighborhood": a.Neighborhood,
+					"number": a.Number, "postal_code": a.PostalCode, "complement": a.Complement, "created_at": stamp},
+				"person_status": enumerated("pending", "onboarding.PersonStatus.pending"),
+				"person_type":   enumerated("natural", "onboarding.PersonType.natural"),
 				"phone": matchers.EachLike(obj{
 					"country_code": person.PhoneNumber.CountryCode, "area_code": person.PhoneNumber.AreaCode,
-					"number": person.PhoneNumber.Number,
+					"number": person.PhoneNumber.Number, "phone_key": matchers.UUID(), "phone_type": nil, "created_at": stamp,
 				}, 1),
+				"domain": obj{"created_at": stamp, "domain_key": matchers.UUID(), "domain_name": matchers.Like("QI SCD Domain"),
+					"owner_person_key": matchers.UUID()},
+				"category": nil, "category_nick": nil, "person_category": nil, "internal_contact": nil,
+				"internal_contact_person_key": nil, "risk": nil,
+				"professional_data": []any{}, "qualifications": []any{},
+				"special_attention": false, "terms_acknowledgement": false, "valid_cip_beneficiary": false,
 			},
 		},
 	}

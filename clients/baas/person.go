@@ -31,13 +31,14 @@ type Person struct {
 
 // Address is seed 004's "Object address" (BAAS-09): every field is required when it is sent.
 type Address struct {
-	Street       string `json:"street"`       // ≤100
-	State        string `json:"state"`        // two upper-case letters
-	City         string `json:"city"`         // ≤100
-	Neighborhood string `json:"neighborhood"` // ≤100
-	Number       string `json:"number"`       // ≤10
-	PostalCode   string `json:"postal_code"`  // 8 digits
-	Complement   string `json:"complement"`   // ≤100
+	Street       string `json:"street"`               // ≤100
+	State        string `json:"state"`                // two upper-case letters
+	City         string `json:"city"`                 // ≤100
+	Neighborhood string `json:"neighborhood"`         // ≤100
+	Number       string `json:"number"`               // ≤10
+	PostalCode   string `json:"postal_code"`          // 8 digits
+	Complement   string `json:"complement"`           // ≤100
+	CreatedAt    string `json:"created_at,omitempty"` // in answers only
 }
 
 // Phone is seed 004's "Object phone" (BAAS-10).

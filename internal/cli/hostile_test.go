@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -282,4 +285,64 @@ func tail(s string) string {
 		return "…" + s[len(s)-3000:]
 	}
 	return s
+}
+
+// seedAnswering is a BaaS provider whose movement validation answers seed 004's 200 example verbatim,
+// the request's person echoed into it, as a provider that follows its documents would.
+func seedAnswering(t *testing.T) func(http.Handler) http.Handler {
+	seed, err := os.ReadFile(filepath.Join("..", "..", "clients", "baas", "testdata", "movement_validation.200.json"))
+	require.NoError(t, err)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			if r.URL.Path != "/baas/movement_validation" || rec.Code != http.StatusOK {
+				hostile.Answer{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}.WriteTo(w)
+				return
+			}
+			var req struct {
+				PersonCreation struct{ Person map[string]any } `json:"person_creation"`
+			}
+			require.NoError(t, json.Unmarshal(body, &req))
+			sent := req.PersonCreation.Person
+			var doc map[string]any
+			require.NoError(t, json.Unmarshal(seed, &doc))
+			rr := doc["return_response"].(map[string]any)
+			for _, k := range []string{"birth_place", "document_identification_number", "email", "father_name", "mother_name",
+				"nationality", "profession", "is_pep", "gender", "marital_status"} {
+				if v, ok := sent[k]; ok {
+					rr[k] = v
+				}
+			}
+			rr["date_of_birth"] = sent["date_of_birth"].(string) + "T00:00:00"
+			p := rr["person"].(map[string]any)
+			p["name"], p["document_number"] = sent["name"], sent["document_number"]
+			p["person_type"].(map[string]any)["enumerator"] = sent["person_type"]
+			if addr, ok := sent["address"].(map[string]any); ok {
+				addr["created_at"] = p["address"].(map[string]any)["created_at"]
+				p["address"] = addr
+			} else {
+				p["address"] = nil
+			}
+			phone := p["phone"].([]any)[0].(map[string]any)
+			for k, v := range sent["phone_number"].(map[string]any) {
+				phone[k] = v
+			}
+			out, _ := json.Marshal(doc)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(out)
+		})
+	}
+}
+
+// TestTheSeedsAnswerIsNoDrift: a provider answering movement validation exactly as seed 004's example
+// does passes with --strict-drift: schema, mock and contract carry every member of it.
+func TestTheSeedsAnswerIsNoDrift(t *testing.T) {
+	url := mockServer(t, "baas", seedAnswering(t))
+	code, out, errOut := run(t, "run", "--base-url", "baas="+url, "--tags", "@BAAS-11,@BAAS-15", "--strict-drift")
+	require.Equal(t, exit.OK, code, tail(out)+errOut)
+	assert.NotContains(t, out, "Drift")
+	assert.Regexp(t, `[1-9]\d* scenarios: [1-9]\d* passed, 0 failed`, out)
 }

@@ -55,6 +55,7 @@ type Mock struct {
 	contacts map[string]bool             // administrator CPF -> known
 	tokens   map[string]*token           // person document_number -> latest token
 	outbox   []SMS                       // every SMS sent, oldest first
+	codes    int                         // person_code of the last person created (the seed's example is 1681)
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the baas schemas.
@@ -246,7 +247,8 @@ func (m *Mock) movementValidation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(m.tokens, person.DocumentNumber)
-	created := buildPerson(person, now)
+	m.codes++
+	created := buildPerson(person, 1680+m.codes, now)
 	m.mu.Unlock()
 
 	b, _ := json.Marshal(created)
@@ -258,7 +260,7 @@ func (m *Mock) movementValidation(w http.ResponseWriter, r *http.Request) {
 const localTime = "2006-01-02T15:04:05"
 
 // buildPerson answers BAAS-15: the sent person echoed, with a fresh person_key.
-func buildPerson(p client.Person, now time.Time) client.MovementValidation {
+func buildPerson(p client.Person, code int, now time.Time) client.MovementValidation {
 	key := randid.UUID()
 	created := now.UTC().Format(localTime)
 	str := func(s string) *string {
@@ -268,12 +270,22 @@ func buildPerson(p client.Person, now time.Time) client.MovementValidation {
 		return &s
 	}
 	sum := md5.Sum([]byte(key + p.DocumentNumber))
+	var address *client.RegisteredAddress
+	if p.Address != nil {
+		address = &client.RegisteredAddress{Address: *p.Address, CreatedAt: created}
+	}
+	// What the seed's example adds to the person sent, with its example's values where they are the
+	// provider's own (the domain, the revenue bracket, the enumerations' dates).
 	rp := client.RegisteredPerson{
 		PersonKey: key, Name: p.Name, DocumentNumber: p.DocumentNumber, CreatedAt: created,
-		RegistrationDate: now.UTC().Format("2006-01-02"), Address: p.Address,
-		Phone:        []client.Phone{p.PhoneNumber},
-		PersonStatus: client.Enumerated{Enumerator: "pending", TranslationPath: "onboarding.PersonStatus.pending"},
-		PersonType:   client.Enumerated{Enumerator: p.PersonType, TranslationPath: "onboarding.PersonType." + p.PersonType},
+		RegistrationDate: now.UTC().Format("2006-01-02"), Address: address,
+		Phone:        []client.RegisteredPhone{{Phone: p.PhoneNumber, PhoneKey: randid.UUID(), CreatedAt: created}},
+		PersonStatus: client.Enumerated{Enumerator: "pending", TranslationPath: "onboarding.PersonStatus.pending", CreatedAt: "2019-02-15T18:28:09"},
+		PersonType:   client.Enumerated{Enumerator: p.PersonType, TranslationPath: "onboarding.PersonType." + p.PersonType, CreatedAt: "2019-02-15T18:28:08"},
+		PersonCode:   code,
+		Domain: &client.Domain{CreatedAt: "2022-06-29T19:35:17", DomainKey: "abc36183-9845-40b9-8a6d-3805b48057e1",
+			DomainName: "QI SCD Domain", OwnerPersonKey: "bf623fcf-6e03-42b7-8664-55141c8acddb"},
+		ProfessionalData: []any{}, Qualifications: []any{},
 	}
 	return client.MovementValidation{
 		Hash:       hex.EncodeToString(sum[:]),
@@ -286,7 +298,9 @@ func buildPerson(p client.Person, now time.Time) client.MovementValidation {
 			Profession: str(p.Profession),
 			// The seed's example answers spouse_name null although the request sent one (DOC-16).
 			SpouseName: nil,
-			Person:     rp,
+			NaturalRevenueRange: &client.RevenueRange{CreatedAt: "2021-03-12T13:26:08", Description: "Unavailable",
+				DescriptionPTBR: "Indisponível", Enumerator: "0"},
+			Person: rp,
 		},
 	}
 }
