@@ -299,7 +299,7 @@ func serveStates(ctx context.Context, t *targets.Target, guard *netguard.Policy)
 		return nil, err
 	}
 	hc := guard.Client(10 * time.Second) // state changes reach the target's control API through the guard too
-	var mu sync.Mutex // state changes run one at a time
+	var mu sync.Mutex                    // state changes run one at a time
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		var body map[string]any
