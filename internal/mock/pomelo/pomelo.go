@@ -37,7 +37,7 @@ const (
 )
 
 // DefaultTokenTTL is how long an access token lives when the config does not say.
-const DefaultTokenTTL = time.Hour
+const DefaultTokenTTL = 5 * time.Minute
 
 // Page sizes of the search.
 const (

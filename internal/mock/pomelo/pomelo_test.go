@@ -386,3 +386,26 @@ func FuzzNever5xx(f *testing.F) {
 		}
 	})
 }
+
+// TestTokensLiveAsLongAsConfigured: the access token lives --token-ttl (5 minutes by default, as the
+// help says), and a call with it after that is refused.
+func TestTokensLiveAsLongAsConfigured(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		ttl, want time.Duration
+	}{{0, 5 * time.Minute}, {2 * time.Second, 2 * time.Second}} {
+		m, err := New(mock.Config{Schemas: registry, TokenTTL: tc.ttl, Now: func() time.Time { return now }})
+		require.NoError(t, err)
+		h := &harness{t: t, m: m}
+		status, body := h.do("POST", client.PathToken, "application/x-www-form-urlencoded",
+			"grant_type=client_credentials&client_id="+ClientID+"&client_secret="+ClientSecret+"&audience=a", false)
+		require.Equal(t, 200, status, "%v", body)
+		assert.Equal(t, tc.want.Seconds(), body["expires_in"])
+		h.token = body["access_token"].(string)
+		status, _ = h.do("GET", "/identity/v1/sessions", "", "", true)
+		assert.Equal(t, 200, status)
+		now = now.Add(tc.want)
+		status, _ = h.do("GET", "/identity/v1/sessions", "", "", true)
+		assert.Equal(t, 401, status, "the token expired after %s", tc.want)
+	}
+}
