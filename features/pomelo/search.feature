@@ -48,6 +48,20 @@ Feature: Searching sessions
     When I search sessions with "filter[created_at][from]=2021-07-28"
     Then the search returns, in this order, the users "usr-d, usr-e"
 
+  @KYC-12 @DOC-18 @control
+  Scenario Outline: a value an enumerated filter does not know is refused: <query>
+    The seed says an incorrect parameter returns an error, not whether an unknown value is one (DOC-18).
+    The harness reads a value outside the documented set of status, kind or country as an incorrect
+    parameter; a documented value that matches nothing is an empty list (above).
+    When I search sessions with "<query>"
+    Then the search is refused naming "<names>"
+
+    Examples:
+      | query                | names           |
+      | filter[status]=BOGUS | filter[status]  |
+      | filter[kind]=kyx     | filter[kind]    |
+      | filter[country]=ARX  | filter[country] |
+
   @KYC-11 @control
   Scenario Outline: sort=<sort>
     When I search sessions with "sort=<sort>"

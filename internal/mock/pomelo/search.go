@@ -18,6 +18,14 @@ import (
 var (
 	filterFields = []string{"id", "status", "kind", "user_id", "flow_id", "flow_type", "country", "integration_method", "external_id"}
 	sortFields   = []string{"id", "status", "created_at", "updated_at", "user_id", "country"}
+	// filterValues are the documented values of the enumerated filters. The harness's reading of
+	// DOC-18: another value is an incorrect parameter (400 naming it), while a documented value that
+	// matches nothing is an empty list.
+	filterValues = map[string][]string{
+		"status":  {client.StatusInProgress, client.StatusValidated, client.StatusRejected, client.StatusCancelled},
+		"kind":    {"kyc", "kyb"},
+		"country": client.Countries,
+	}
 )
 
 var (
@@ -97,6 +105,10 @@ func parseSearch(raw string) (*searchQuery, []map[string]any) {
 			}
 			if val == "" {
 				bad(k, "empty filter value")
+				continue
+			}
+			if values, enumerated := filterValues[f]; enumerated && !contains(values, val) {
+				bad(k, "%q is not a %s the documents know (one of: %s)", val, f, strings.Join(values, ", "))
 				continue
 			}
 			q.filters[f] = val
