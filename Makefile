@@ -27,7 +27,7 @@ verify: build
 
 ## test: formatting, vet, every test with the race detector (includes the pact drift check)
 test: lint
-	$(PACT_ENV) && $(GO) test -race -count=1 ./...
+	$(PACT_ENV) && export PACT_CLI="$$(scripts/install-pact-cli.sh || true)" && $(GO) test -race -count=1 ./...
 
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.pact/*'))"; \

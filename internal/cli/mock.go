@@ -74,7 +74,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	sort.Strings(names)
 	for _, name := range names {
 		p, _ := providers.Lookup(name)
-		h, err := p.NewMock(cfg)
+		h, err := p.Mock(cfg)
 		if err != nil {
 			stop()
 			return fmt.Errorf("mock %s: %w", name, err)

@@ -133,7 +133,7 @@ func Start(ctx context.Context, names []string, baseURLs map[string]string, cfg 
 		if u, ok := baseURLs[name]; ok {
 			t.BaseURL = u
 		} else {
-			h, err := p.NewMock(cfg)
+			h, err := p.Mock(cfg)
 			if err != nil {
 				s.Close()
 				return nil, fmt.Errorf("start the %s mock: %w", name, err)

@@ -8,15 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/latam-conformance/conformance/internal/exit"
@@ -298,49 +295,9 @@ func serveStates(ctx context.Context, t *targets.Target, guard *netguard.Policy)
 	if err != nil {
 		return nil, err
 	}
-	hc := guard.Client(10 * time.Second) // state changes reach the target's control API through the guard too
-	var mu sync.Mutex                    // state changes run one at a time
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		var body map[string]any
-		if err := json.Unmarshal(raw, &body); err != nil {
-			http.Error(w, "state change body is not JSON: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		state, _ := body["state"].(string)
-		action, _ := body["action"].(string)
-		if state == "" || action != "setup" {
-			w.WriteHeader(http.StatusOK) // no state, or a teardown: nothing to undo on the mocks
-			return
-		}
-		params, _ := body["params"].(map[string]any)
-		if params == nil {
-			params = map[string]any{}
-			for k, v := range body {
-				if k != "state" && k != "action" {
-					params[k] = v
-				}
-			}
-		}
-		fn, ok := t.Provider.States[state]
-		if !ok {
-			known := make([]string, 0, len(t.Provider.States))
-			for k := range t.Provider.States {
-				known = append(known, k)
-			}
-			sort.Strings(known)
-			http.Error(w, fmt.Sprintf("no provider state %q for %s (known: %s)", state, t.Provider.Name, strings.Join(known, "; ")), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		err := fn(r.Context(), hc, t.BaseURL, params)
-		mu.Unlock()
-		if err != nil {
-			http.Error(w, fmt.Sprintf("provider state %q: %v", state, err), http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	// The same state changes a mock serves at providers.StatePath, against the target's control API,
+	// through the guard.
+	h := providers.StateChanges(t.Provider, func(*http.Request) string { return t.BaseURL }, guard.Client(10*time.Second))
 	s := &stateServer{url: "http://" + ln.Addr().String() + "/", srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/providers"
+)
+
+// pactCLI is the Rust pact CLI that scripts/install-pact-cli.sh installs (the Makefile passes its
+// path in PACT_CLI). Without it the test is skipped, except in CI.
+func pactCLI(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("PACT_CLI")
+	if bin == "" {
+		bin = filepath.Join("..", "..", ".pact", "cli", "pact")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the Rust pact CLI is not installed (%s): scripts/install-pact-cli.sh", bin)
+		}
+		t.Skipf("the Rust pact CLI is not installed (%s): run scripts/install-pact-cli.sh", bin)
+	}
+	return bin
+}
+
+// TestRustVerifierThroughTheStateURL: the Rust pact verifier, as a client team would run it on its own
+// pacts, verifies the committed contracts against 'conformance mock' with the mock's provider-state URL
+// alone - no shim. BaaS requests carry a signature of the day the pact was written, which the mock
+// refuses as stale, so BaaS pacts go through 'conformance verify --pacts', which signs them afresh.
+func TestRustVerifierThroughTheStateURL(t *testing.T) {
+	bin := pactCLI(t)
+	urls := startMockProcess(t)
+	for _, tc := range []struct{ provider, file string }{
+		{"gu1", "conformance-gu1-client-gu1.json"},
+		{"pomelo", "conformance-pomelo-client-pomelo-identity.json"},
+		{"personalinfo", "conformance-personalinfo-client-personalinfo.json"},
+	} {
+		t.Run(tc.provider, func(t *testing.T) {
+			file := filepath.Join("..", "..", "pacts", tc.file)
+			raw, err := os.ReadFile(file)
+			require.NoError(t, err)
+			var pact struct{ Interactions []any }
+			require.NoError(t, json.Unmarshal(raw, &pact))
+			host, port, _ := strings.Cut(strings.TrimPrefix(urls[tc.provider], "http://"), ":")
+			report := filepath.Join(t.TempDir(), "report.json")
+			cmd := exec.Command(bin, "verifier", "--file", file, "--hostname", host, "--port", port,
+				"--state-change-url", urls[tc.provider]+providers.StatePath, "--no-colour", "--json", report)
+			cmd.Env = append(os.Environ(), "PACT_DO_NOT_TRACK=true")
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", tail(string(out)))
+			assert.Equal(t, len(pact.Interactions), strings.Count(string(out), "returns a response which"), "every interaction verified")
+			var rep struct {
+				Result bool
+				Errors []any
+			}
+			b, err := os.ReadFile(report)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &rep))
+			assert.True(t, rep.Result)
+			assert.Empty(t, rep.Errors)
+		})
+	}
+	t.Run("baas through conformance verify --pacts", func(t *testing.T) {
+		dir := t.TempDir()
+		raw, err := os.ReadFile(filepath.Join("..", "..", "pacts", "conformance-baas-client-qitech-baas.json"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "baas.json"), raw, 0o644))
+		code, out, errOut := run(t, "verify", "--pacts", dir, "--base-url", "baas="+urls["baas"])
+		assert.Equal(t, exit.OK, code, out+errOut)
+		assert.Contains(t, out, "8 interactions: 8 passed")
+	})
+}
+
+// TestTheStateURLRefusesWhatItCannotSet: an unknown state or parameters it cannot use are a 400 that
+// names what it knows, never a 5xx.
+func TestTheStateURLRefusesWhatItCannotSet(t *testing.T) {
+	urls := startMockProcess(t)
+	for body, want := range map[string]string{
+		`{"state":"no such state","action":"setup"}`:                              "no provider state \"no such state\" for gu1 (known: ",
+		`{"state":"an entity exists","params":{"entity_id":[]},"action":"setup"}`: "provider state \"an entity exists\"",
+		`not json`: "not a JSON object",
+	} {
+		resp, err := httpPost(urls["gu1"]+providers.StatePath, body)
+		require.NoError(t, err)
+		assert.Equal(t, 400, resp.status, body)
+		var doc struct{ Error string }
+		require.NoError(t, json.Unmarshal([]byte(resp.body), &doc), resp.body)
+		assert.Contains(t, doc.Error, want, body)
+	}
+	resp, err := httpPost(urls["gu1"]+providers.StatePath, `{"state":"an entity exists","action":"teardown"}`)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.status, "a teardown has nothing to undo")
+}
+
+type answer struct {
+	status int
+	body   string
+}
+
+func httpPost(url, body string) (answer, error) {
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, string(b)}, nil
+}
+
+// TestREADMENamesEveryProviderState: the README's state vocabulary lists every state a provider
+// serves, and so every state the committed pacts use.
+func TestREADMENamesEveryProviderState(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	for _, p := range providers.All() {
+		for state := range p.States {
+			assert.Contains(t, string(readme), "`"+state+"`", "README's state vocabulary lacks %s's %q", p.Name, state)
+		}
+	}
+}

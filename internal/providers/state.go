@@ -1,0 +1,95 @@
+package providers
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/netguard"
+)
+
+// StatePath is where every mock the harness serves takes Pact provider-state changes, as pact-go's
+// Verifier and the Rust pact verifier send them (POST {"state", "params", "action"}): point a
+// verifier's state-change URL at BASE_URL + StatePath.
+const StatePath = mock.ControlPrefix + "/pact/state"
+
+// Mock builds the provider's mock with the provider-state endpoint at StatePath.
+func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
+	h, err := p.NewMock(cfg)
+	if err != nil {
+		return nil, err
+	}
+	states := StateChanges(p, func(r *http.Request) string { return "http://" + r.Host },
+		(&netguard.Policy{LoopbackOnly: true}).Client(10*time.Second))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == StatePath {
+			states.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}), nil
+}
+
+// StateChanges answers Pact provider-state changes for p: a setup runs the state's StateFunc against
+// the target at base(r) through hc, one at a time; a teardown has nothing to undo on a mock. An unknown
+// state, or parameters it cannot use, is a 400 naming what it knows.
+func StateChanges(p Provider, base func(*http.Request) string, hc *http.Client) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			stateError(w, http.StatusMethodNotAllowed, "provider states are changed with POST {state, params, action}")
+			return
+		}
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var body map[string]any
+		if err := json.Unmarshal(raw, &body); err != nil {
+			stateError(w, http.StatusBadRequest, "the state change is not a JSON object: "+err.Error())
+			return
+		}
+		state, _ := body["state"].(string)
+		action, _ := body["action"].(string)
+		if state == "" || (action != "" && action != "setup") {
+			writeState(w, map[string]any{}) // no state, or a teardown: nothing to undo on a mock
+			return
+		}
+		params, _ := body["params"].(map[string]any)
+		if params == nil { // some verifiers send the parameters beside the state
+			params = map[string]any{}
+			for k, v := range body {
+				if k != "state" && k != "action" {
+					params[k] = v
+				}
+			}
+		}
+		fn, ok := p.States[state]
+		if !ok {
+			known := make([]string, 0, len(p.States))
+			for k := range p.States {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			stateError(w, http.StatusBadRequest, fmt.Sprintf("no provider state %q for %s (known: %s)", state, p.Name, strings.Join(known, "; ")))
+			return
+		}
+		mu.Lock()
+		err := fn(r.Context(), hc, base(r), params)
+		mu.Unlock()
+		if err != nil {
+			stateError(w, http.StatusBadRequest, fmt.Sprintf("provider state %q: %v", state, err))
+			return
+		}
+		writeState(w, map[string]any{})
+	})
+}
+
+func writeState(w http.ResponseWriter, v any) { mock.WriteJSON(w, http.StatusOK, v) }
+
+func stateError(w http.ResponseWriter, status int, msg string) {
+	mock.WriteJSON(w, status, map[string]any{"error": msg})
+}
