@@ -47,6 +47,9 @@ type Config struct {
 	Schemas  *schema.Registry // nil: the embedded schemas (schema.Embedded)
 	Now      func() time.Time // nil: time.Now
 	TokenTTL time.Duration    // lifetime of provider-issued tokens (BaaS SMS tokens); 0: the mock's default
+	// BaaSSigning lists the request-signing schemes the BaaS mock accepts besides BAAS-16's claims, which
+	// it always does: "qit" adds QI's string_to_sign scheme (BAAS-17).
+	BaaSSigning []string
 }
 
 // WebhookClient is the http.Client every mock delivers its webhooks with: loopback addresses only (a

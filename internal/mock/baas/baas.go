@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -56,6 +57,9 @@ type Mock struct {
 	tokens   map[string]*token           // person document_number -> latest token
 	outbox   []SMS                       // every SMS sent, oldest first
 	codes    int                         // person_code of the last person created (the seed's example is 1681)
+	schemes  map[string]bool             // signing schemes accepted (BAAS-16 claims always; BAAS-17 qit when told)
+	initial  map[string]bool             // the schemes the mock was started with, restored by reset
+	provider *ecdsa.PrivateKey           // signs answers in the string_to_sign scheme (BAAS-17)
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the baas schemas.
@@ -69,7 +73,15 @@ func New(cfg mock.Config) (*Mock, error) {
 			return nil, fmt.Errorf("baas mock: schema index has no operation %q", id)
 		}
 	}
-	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL}
+	schemes, err := Schemes(cfg.BaaSSigning)
+	if err != nil {
+		return nil, fmt.Errorf("baas mock: %w", err)
+	}
+	provider, err := client.ParsePrivateKey([]byte(ProviderPrivateKeyPEM))
+	if err != nil {
+		return nil, fmt.Errorf("baas mock: provider key: %w", err)
+	}
+	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL, initial: schemes, provider: provider}
 	if m.ttl <= 0 {
 		m.ttl = DefaultTokenTTL
 	}
@@ -85,6 +97,8 @@ func New(cfg mock.Config) (*Mock, error) {
 	rt.Handle(http.MethodPost, mock.ControlPrefix+"/tokens", m.ctlIssueToken)
 	rt.Handle(http.MethodPost, mock.ControlPrefix+"/tokens/expire", m.ctlExpireToken)
 	rt.Handle(http.MethodGet, mock.ControlPrefix+"/sms", m.ctlLastSMS)
+	rt.Handle(http.MethodPost, mock.ControlPrefix+"/signing", m.ctlSigning)
+	rt.Handle(http.MethodGet, mock.ControlPrefix+"/public_key", m.ctlPublicKey)
 	m.router = rt
 	return m, nil
 }
@@ -116,6 +130,7 @@ func (m *Mock) reset() {
 	}
 	m.tokens = map[string]*token{}
 	m.outbox = nil
+	m.schemes = maps.Clone(m.initial)
 }
 
 // writeProblem renders the documented error body (BAAS-14) for the router's own answers.

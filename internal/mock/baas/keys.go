@@ -22,3 +22,24 @@ IqJY2g+ylTt/wd7dCxA=
 -----END PUBLIC KEY-----
 `
 )
+
+// The mock's own key pair as the provider (BAAS-17): with the string_to_sign scheme QI signs its answers,
+// so the mock signs each answer's encoded_body and Authorization with this key. Made for the harness with
+// OpenSSL (P-521); it guards nothing. The public half is served at GET /__control/public_key.
+const (
+	ProviderPrivateKeyPEM = `-----BEGIN EC PRIVATE KEY-----
+MIHcAgEBBEIB1AU7YLq2/a8iuzGCXdw5fua6NzTdnkzip7ThLJR35TS3QPRQ/oVu
+PI3oGbUqMaUTyJffb8xRZQOumPh2+Svm89igBwYFK4EEACOhgYkDgYYABAFAB05S
+Ob3TM9XaQGc3Ak8d6uwvuA1oGet/9GPTl8ZEsvGvSPr4DGPpoSwdz/sXaTXFTBwi
+zoMEQx6fizd4WLVRPQGg/P5bhoC2nvlZ23PLFHFDZNFEuX+GLAA0vF3Wqjj0Qpi9
+sI8cFMBsQu+DVAUTIjqp0OpC87s5Z/qvK21m3JVORA==
+-----END EC PRIVATE KEY-----
+`
+	ProviderPublicKeyPEM = `-----BEGIN PUBLIC KEY-----
+MIGbMBAGByqGSM49AgEGBSuBBAAjA4GGAAQBQAdOUjm90zPV2kBnNwJPHersL7gN
+aBnrf/Rj05fGRLLxr0j6+Axj6aEsHc/7F2k1xUwcIs6DBEMen4s3eFi1UT0BoPz+
+W4aAtp75WdtzyxRxQ2TRRLl/hiwANLxd1qo49EKYvbCPHBTAbELvg1QFEyI6qdDq
+QvO7OWf6ryttZtyVTkQ=
+-----END PUBLIC KEY-----
+`
+)
