@@ -19,6 +19,7 @@ import (
 type baasWorld struct {
 	client  *baas.Client
 	signer  *baas.Signer      // BAAS-16, from the configured credentials or the mock's fixture client
+	qit     *baas.QITSigner   // BAAS-17, when the scenario signs the string_to_sign way
 	control *mockbaas.Control // nil against a target without the control API
 	created *baas.MovementValidation
 	// requested is when the scenario last asked for an SMS token, and staleSMS what the SMS file held
@@ -47,6 +48,14 @@ func (w *World) baasState() (*baasWorld, error) {
 		b.control = mockbaas.NewControl(t.BaseURL, w.controlClient())
 	}
 	w.baas = b
+	if w.baasSchemes()[0] == baas.SchemeQIT { // the configuration signs every scenario the string_to_sign way
+		if b.qit, err = w.qitSigner(); err != nil {
+			return nil, err
+		}
+		if b.client, err = w.qitClient(b.qit); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
 }
 

@@ -20,7 +20,7 @@ import (
 func TestSuite(t *testing.T) {
 	reg, err := schema.Embedded()
 	require.NoError(t, err)
-	set, err := targets.Start(context.Background(), providers.Names(), nil, mock.Config{Schemas: reg}, targets.Mode{})
+	set, err := targets.Start(context.Background(), providers.Names(), nil, mock.Config{Schemas: reg, BaaSSigning: []string{"claims", "qit"}}, targets.Mode{})
 	require.NoError(t, err)
 	defer set.Close()
 	deps := &Deps{Targets: map[string]Target{}, Schemas: reg, Results: &report.Collector{}}

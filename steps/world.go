@@ -106,6 +106,7 @@ type Deps struct {
 	// "" while it runs: scenarios from then on are not judged. Nil: never.
 	Stopped func() string
 	health  targetHealth
+	schemes schemeProbe // which BaaS signing schemes the target accepts (DOC-17), asked once a run
 }
 
 func (d *Deps) stopped() string {
@@ -160,6 +161,7 @@ type World struct {
 	exchanges []*Exchange
 	checked   int
 	drift     []string // warnings: answers beyond the documents (see Deps.StrictDrift)
+	notes     []string // what the scenario found out about the target (which signing schemes it accepts)
 	altered   bool     // the next request is altered on purpose
 
 	body        jsonDoc // the request body the scenario is building
@@ -254,6 +256,7 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 	registerCommon(reg)
 	registerFieldSteps(reg, "request field", "")
 	registerBaaS(reg)
+	registerBaaSQIT(reg)
 	registerPomelo(reg)
 	registerGu1(reg)
 	registerPersonalInfo(reg)
@@ -265,6 +268,7 @@ func (w *World) result(s *godog.Scenario, err error) report.Scenario {
 	for _, d := range w.drift {
 		r.Drift = append(r.Drift, w.deps.Redactor.String(d))
 	}
+	r.Notes = append(r.Notes, w.notes...)
 	w.mu.Unlock()
 	for _, t := range s.Tags {
 		r.Tags = append(r.Tags, t.Name)
@@ -309,7 +313,11 @@ func (w *World) whyNotJudged(err error) string {
 }
 
 // httpClient returns an http.Client whose transport records every exchange with provider into w.
-func (w *World) httpClient(provider string) *http.Client {
+func (w *World) httpClient(provider string) *http.Client { return w.httpClientVia(provider, nil) }
+
+// httpClientVia is httpClient with wrap between the recorder and the target's transport: what wrap does
+// to a request (QIT's encoding, BAAS-17) happens after it is recorded, and to an answer before.
+func (w *World) httpClientVia(provider string, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
 	base, _ := url.Parse(w.deps.Targets[provider].BaseURL)
 	prefix := ""
 	if base != nil {
@@ -325,6 +333,9 @@ func (w *World) httpClient(provider string) *http.Client {
 	}
 	if next == nil {
 		next = w.deps.transport()
+	}
+	if wrap != nil {
+		next = wrap(next)
 	}
 	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, base: base, prefix: prefix, next: next},
 		CheckRedirect: netguard.NoRedirects}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/fixtures"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/pactfile"
 	"github.com/latam-conformance/conformance/internal/pacttest"
 	"github.com/latam-conformance/conformance/internal/providers"
@@ -281,4 +283,44 @@ func TestPactMovementValidation(t *testing.T) {
 		})
 	}
 	pactRan = !t.Failed()
+}
+
+// TestPactStringToSign is BAAS-17: the token request signed QI's string_to_sign way, its body encoded,
+// and the answer encoded and signed with QI's key, the headers and the encoded bodies by shape.
+// 'conformance verify' signs the replayed request afresh the same way (the encoded_body's claims are
+// the body), against a target that accepts the scheme.
+func TestPactStringToSign(t *testing.T) {
+	ex := loadQITExample(t)
+	const jwtShape = `^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
+	const qitShape = `^QIT [^:]+:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
+	err := newPact(t).AddInteraction().
+		GivenWithParameter(models.ProviderState{Name: providers.StateBaaSKnownAdmin, Parameters: map[string]any{"document_number": fixtures.BaaSAgent}}).
+		UponReceiving("BAAS-17: a token request signed the string_to_sign way, answered signed").
+		WithRequest("POST", baas.PathTokenRequest, func(b *consumer.V4RequestBuilder) {
+			b.Header("Content-Type", matchers.S("application/json")).
+				Header(baas.HeaderAPIClientKey, matchers.Like("conformance-api-client-key")).
+				Header("Authorization", matchers.Regex(ex.RequestAuth, qitShape)).
+				JSONBody(obj{baas.EncodedBodyField: matchers.Regex(ex.RequestEncodedBody, jwtShape)})
+		}).
+		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+			jsonHeader(b)
+			b.Header("Authorization", matchers.Regex(ex.ResponseAuth, qitShape)).
+				JSONBody(obj{baas.EncodedBodyField: matchers.Regex(ex.ResponseEncodedBody, jwtShape)})
+		}).
+		ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+			key, err := baas.ParsePrivateKey([]byte(mockbaas.FixturePrivateKeyPEM))
+			require.NoError(t, err)
+			provider, err := baas.ParsePublicKey([]byte(mockbaas.ProviderPublicKeyPEM))
+			require.NoError(t, err)
+			s := &baas.QITSigner{APIClientKey: mockbaas.APIClientKey, Key: key, ProviderKey: provider}
+			c, err := baas.NewClient(fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port),
+				baas.WithHTTPClient(&http.Client{Transport: s.Transport(http.DefaultTransport)}))
+			require.NoError(t, err)
+			res, _, err := c.TokenRequest(context.Background(), fixtures.BaaSTokenRequest(fixtures.BaaSPerson(examplePerson)))
+			require.NoError(t, err, "the example answer verifies with the provider's key")
+			assert.NotNil(t, res)
+			return nil
+		})
+	require.NoError(t, err)
+	pactRan = pactRan && !t.Failed()
 }

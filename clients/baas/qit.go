@@ -193,6 +193,11 @@ func (t qitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if authRefusal(raw) {
+		// QI cannot sign an answer to a call it could not authenticate: GDF000003/14/18 come back plain.
+		resp.Body = io.NopCloser(bytes.NewReader(raw))
+		return resp, nil
+	}
 	plain, err := t.s.DecodeAnswer(resp.Header.Get("Authorization"), raw)
 	if err != nil {
 		return nil, fmt.Errorf("baas: %s %s answered %d: %w", req.Method, req.URL.Path, resp.StatusCode, err)
@@ -228,4 +233,59 @@ func (s *QITSigner) DecodeAnswer(authorization string, raw []byte) ([]byte, erro
 		return nil, fmt.Errorf("the answer's %w", err)
 	}
 	return plain, nil
+}
+
+// authRefusal tells whether raw is a plain authentication error (code GDF…) rather than a signed answer.
+func authRefusal(raw []byte) bool {
+	var e struct {
+		Code        string `json:"code"`
+		EncodedBody string `json:"encoded_body"`
+	}
+	return json.Unmarshal(raw, &e) == nil && e.EncodedBody == "" && strings.HasPrefix(e.Code, "GDF")
+}
+
+// EncodedPayload reads, without checking its signature, the body an {"encoded_body": JWT} document
+// carries: for a recorded example (a contract's request) or a schema check of an answer already checked
+// elsewhere. ok is false for any other document.
+func EncodedPayload(raw []byte) (body []byte, ok bool) {
+	var doc map[string]any
+	if json.Unmarshal(raw, &doc) != nil || len(doc) != 1 {
+		return nil, false
+	}
+	encoded, _ := doc[EncodedBodyField].(string)
+	if encoded == "" {
+		return nil, false
+	}
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(encoded, claims); err != nil {
+		return nil, false
+	}
+	b, err := json.Marshal(map[string]any(claims))
+	return b, err == nil
+}
+
+// Resign signs req again the string_to_sign way, as a verifier replaying a contract must (the recorded
+// date goes stale): the body its recorded encoded_body carries is encoded afresh with this signer's key.
+func (s *QITSigner) Resign(req *http.Request, body []byte) error {
+	var plain []byte
+	if len(bytes.TrimSpace(body)) > 0 {
+		p, ok := EncodedPayload(body)
+		if !ok {
+			return errors.New(`baas: re-sign: the request body is not {"encoded_body": <JWT>}`)
+		}
+		plain = p
+	}
+	uri := req.URL.EscapedPath()
+	if req.URL.RawQuery != "" {
+		uri += "?" + req.URL.RawQuery
+	}
+	wire, auth, err := s.Encode(req.Method, uri, plain)
+	if err != nil {
+		return err
+	}
+	req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(wire)), int64(len(wire))
+	req.Header.Set("Content-Length", fmt.Sprint(len(wire)))
+	req.Header.Set("Authorization", auth)
+	req.Header.Set(HeaderAPIClientKey, s.APIClientKey)
+	return nil
 }

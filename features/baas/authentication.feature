@@ -15,16 +15,17 @@ Feature: Request authentication (BAAS-16)
     Then the provider answers 200
 
   @BAAS-16
-  Scenario Outline: a request <how> is refused with <code>
+  Scenario Outline: a request <how> is refused with <code>, in QI's words
     When I request an SMS token <how>
     Then the provider answers <status> with error code "<code>"
+    And the error description is "<description>"
 
     Examples:
-      | how                            | status | code      |
-      | without API-CLIENT-KEY         | 400    | GDF000003 |
-      | with an unknown API-CLIENT-KEY | 404    | GDF000018 |
-      | without AUTHORIZATION          | 401    | GDF000014 |
-      | signed with another key        | 401    | GDF000014 |
-      | signed for another body        | 401    | GDF000014 |
-      | signed for another path        | 401    | GDF000014 |
-      | signed six minutes ago         | 401    | GDF000014 |
+      | how                            | status | code      | description                                                                |
+      | without API-CLIENT-KEY         | 400    | GDF000003 | No API Client Key received                                                 |
+      | with an unknown API-CLIENT-KEY | 404    | GDF000018 | No ClientIntegration found for api_client_key: conformance-unknown-client |
+      | without AUTHORIZATION          | 401    | GDF000014 | QI Unauthenticated                                                         |
+      | signed with another key        | 401    | GDF000014 | QI Unauthenticated                                                         |
+      | signed for another body        | 401    | GDF000014 | QI Unauthenticated                                                         |
+      | signed for another path        | 401    | GDF000014 | QI Unauthenticated                                                         |
+      | signed six minutes ago         | 401    | GDF000014 | QI Unauthenticated                                                         |

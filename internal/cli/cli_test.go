@@ -51,7 +51,8 @@ func mockServer(t *testing.T, provider string, wrap func(http.Handler) http.Hand
 	require.NoError(t, err)
 	p, err := providers.Lookup(provider)
 	require.NoError(t, err)
-	m, err := p.NewMock(mock.Config{Schemas: reg})
+	// A conforming provider that accepts both BaaS signing schemes (BAAS-16 and BAAS-17).
+	m, err := p.Mock(mock.Config{Schemas: reg, BaaSSigning: []string{"claims", "qit"}})
 	require.NoError(t, err)
 	if wrap != nil {
 		m = wrap(m)
@@ -117,11 +118,10 @@ func TestRunEmbeddedPassesAndReports(t *testing.T) {
 	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")
 	require.Equal(t, exit.OK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "0 failed")
-	for _, want := range []string{"baas         16/16", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
+	for _, want := range []string{"baas         17/17", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
 		assert.Contains(t, out, "  "+want+" IDs proven (", "every provider's required IDs, in aligned columns")
 	}
-	assert.Equal(t, 1, strings.Count(out, "planned:"), "only BAAS-17 waits for a later issue")
-	assert.Contains(t, out, "planned: BAAS-17 (issue 10)")
+	assert.NotContains(t, out, "planned:", "every catalogue ID is in scope")
 	assert.NotContains(t, out, "missing:")
 	assert.Contains(t, out, "DOC-13")
 
@@ -158,7 +158,7 @@ func TestRunFailsNamingIDAndCodesWhenProviderAnswersWrongCode(t *testing.T) {
 	assert.Contains(t, out, "[BAAS-12] an expired token is refused")
 	assert.Contains(t, out, `POST /baas/movement_validation: code = "ACC000133", want "ACC000134"`)
 	assert.Contains(t, out, "failed: BAAS-12")
-	assert.Contains(t, out, "15/16 IDs proven")
+	assert.Contains(t, out, "16/17 IDs proven")
 }
 
 func TestRunFailsWhenResponseBreaksSchema(t *testing.T) {
@@ -433,7 +433,9 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{lines: make(chan string, 16)}
 	done := make(chan int, 1)
-	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
+	go func() {
+		done <- Main(ctx, []string{"mock", "--baas-signing", "claims,qit"}, out, io.Discard, func(string) string { return "" })
+	}()
 	urls := map[string]string{}
 	for len(urls) < len(providers.Names()) {
 		select {
@@ -456,7 +458,7 @@ func TestMockInOneProcessRunInAnother(t *testing.T) {
 	code, runOut, errOut := run(t, append([]string{"run"}, targets...)...)
 	assert.Equal(t, exit.OK, code, runOut+errOut)
 	assert.NotContains(t, runOut, "embedded mock")
-	for _, want := range []string{"baas         16/16", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
+	for _, want := range []string{"baas         17/17", "gu1          13/13", "personalinfo 6/6", "pomelo       26/26"} {
 		assert.Contains(t, runOut, want+" IDs proven")
 	}
 
@@ -522,13 +524,13 @@ func TestVerify(t *testing.T) {
 		require.Equal(t, exit.Failed, code, out)
 		assert.Contains(t, out, "FAIL BAAS-12: a movement validation with an expired token")
 		assert.Contains(t, out, `$.code`)
-		assert.Contains(t, out, "7 passed, 1 failed")
+		assert.Contains(t, out, "8 passed, 1 failed")
 	})
 	t.Run("a target without control API skips stateful interactions", func(t *testing.T) {
 		url := baasMock(t, withoutControl)
 		code, out, _ := run(t, "verify", "--base-url", "baas="+url, "--provider", "baas")
 		require.Equal(t, exit.OK, code, out)
-		assert.Contains(t, out, "3 passed, 0 failed, 5 skipped")
+		assert.Contains(t, out, "3 passed, 0 failed, 6 skipped")
 		assert.Contains(t, out, "has no control API")
 	})
 	t.Run("closed port exits 3", func(t *testing.T) {

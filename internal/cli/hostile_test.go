@@ -228,8 +228,8 @@ func TestAnAnswerTheHarnessCannotJudgeNeverPasses(t *testing.T) {
 	}
 }
 
-// TestVerifyJudgesAnswersAgainstTheSchemas: an answer that Pact's type matchers accept but the schema
-// does not (a person_key that is no UUID) fails the interaction.
+// TestVerifyJudgesAnswersAgainstTheSchemas: an answer that Pact's matchers accept but the schema does
+// not (a registration_date of the right shape that is no date) fails the interaction.
 func TestVerifyJudgesAnswersAgainstTheSchemas(t *testing.T) {
 	upstream := mockServer(t, "baas", nil)
 	h := hostile.New(t, upstream, func(_ *hostile.Server, w http.ResponseWriter, r *http.Request, _ []byte, forward func() hostile.Answer) {
@@ -238,17 +238,16 @@ func TestVerifyJudgesAnswersAgainstTheSchemas(t *testing.T) {
 		if r.URL.Path == "/baas/movement_validation" && a.Status == http.StatusOK {
 			var doc map[string]any
 			require.NoError(t, json.Unmarshal(a.Body, &doc))
-			doc["return_response"].(map[string]any)["person"].(map[string]any)["person_key"] = "not-a-uuid"
+			doc["return_response"].(map[string]any)["person"].(map[string]any)["registration_date"] = "2023-13-45"
 			b, _ := json.Marshal(doc)
 			body = string(b)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(a.Status)
-		_, _ = w.Write([]byte(body))
+		a.Body = []byte(body)
+		a.WriteTo(w)
 	})
 	code, out, _ := run(t, "verify", "--base-url", "baas="+h.URL, "--provider", "baas")
 	assert.Equal(t, exit.Failed, code, tail(out))
-	assert.Contains(t, out, "/return_response/person/person_key: format")
+	assert.Contains(t, out, "/return_response/person/registration_date: format")
 	assert.Regexp(t, `== verify: \d+ interactions: \d+ passed, 1 failed`, out, "only the interaction whose answer breaks the schema")
 }
 
@@ -341,7 +340,7 @@ func seedAnswering(t *testing.T) func(http.Handler) http.Handler {
 // does passes with --strict-drift: schema, mock and contract carry every member of it.
 func TestTheSeedsAnswerIsNoDrift(t *testing.T) {
 	url := mockServer(t, "baas", seedAnswering(t))
-	code, out, errOut := run(t, "run", "--base-url", "baas="+url, "--tags", "@BAAS-11,@BAAS-15", "--strict-drift")
+	code, out, errOut := run(t, "run", "--base-url", "baas="+url, "--tags", "@BAAS-11,@BAAS-15 && ~@BAAS-17", "--strict-drift")
 	require.Equal(t, exit.OK, code, tail(out)+errOut)
 	assert.NotContains(t, out, "Drift")
 	assert.Regexp(t, `[1-9]\d* scenarios: [1-9]\d* passed, 0 failed`, out)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -21,15 +22,21 @@ letting requests in flight finish. Each provider gets a random port on 127.0.0.1
 an address; the URLs are printed, one line per provider, as "PROVIDER URL". Point a run at them with
 'conformance run --base-url PROVIDER=URL'. The control API (provider states) is under /__control.
 
+The BaaS mock accepts BAAS-16's claims signing always, and QI's string_to_sign scheme (BAAS-17: an
+Authorization "QIT key:JWT", encoded bodies, answers signed with the mock's key, whose public half is
+served at GET /__control/public_key) when started with --baas-signing claims,qit. Every mock takes Pact
+provider-state changes at /__control/pact/state.
+
 Examples:
   conformance mock
-  conformance mock --listen baas=127.0.0.1:8081
+  conformance mock --listen baas=127.0.0.1:8081 --baas-signing claims,qit
 `
 
 // MockOptions are the flags of 'conformance mock'.
 type MockOptions struct {
-	Listen   multiFlag
-	TokenTTL time.Duration
+	Listen      multiFlag
+	TokenTTL    time.Duration
+	BaaSSigning string
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -37,8 +44,13 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags := newFlags("mock", mockHelp, stdout)
 	flags.flags.Var(&o.Listen, "listen", "`PROVIDER=HOST:PORT`: serve that provider there instead of on a random loopback port (repeatable)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
+	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims", "the request-signing `SCHEMES` the BaaS mock accepts: claims (BAAS-16, always) or claims,qit (adds QI's string_to_sign, BAAS-17)")
 	if err := parse(flags, args); err != nil {
 		return err
+	}
+	signing := strings.Split(o.BaaSSigning, ",")
+	if _, err := mockbaas.Schemes(signing); err != nil {
+		return exit.Usagef("mock: --baas-signing %q: %v", o.BaaSSigning, err)
 	}
 	addrs := map[string]string{}
 	for _, l := range o.Listen {
@@ -61,7 +73,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	if err != nil {
 		return err
 	}
-	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL}
+	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing}
 	var servers []*mock.Server
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -52,12 +52,14 @@ func writeConfig(t *testing.T, text string) string {
 }
 
 // startMockProcess runs 'conformance mock' as another command would, and returns each provider's URL.
-func startMockProcess(t *testing.T) map[string]string {
+func startMockProcess(t *testing.T, flags ...string) map[string]string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{lines: make(chan string, 16)}
 	done := make(chan int, 1)
-	go func() { done <- Main(ctx, []string{"mock"}, out, io.Discard, func(string) string { return "" }) }()
+	go func() {
+		done <- Main(ctx, append([]string{"mock"}, flags...), out, io.Discard, func(string) string { return "" })
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 	urls := map[string]string{}
 	for len(urls) < len(providers.Names()) {
@@ -74,7 +76,7 @@ func startMockProcess(t *testing.T) map[string]string {
 }
 
 func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing.T) {
-	urls := startMockProcess(t)
+	urls := startMockProcess(t, "--baas-signing", "claims,qit")
 	// The SMS token reaches a file, as a person or a gateway hook would write it (see smsRelay).
 	tokenFile := filepath.Join(t.TempDir(), "sms.txt")
 	smsRelay(t, urls["baas"], tokenFile)
@@ -87,6 +89,7 @@ providers:
       private_key: env:QITECH_PRIVATE_KEY
     options:
       sms_token_file: `+tokenFile+`
+      signing: claims,qit
   gu1:
     base_url: %s
     credentials:
@@ -568,7 +571,7 @@ func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
 	tokenFile := filepath.Join(dir, "sms.txt")
 	smsRelay(t, raw.URL, tokenFile)
 	cfg := writeConfig(t, "providers:\n  baas:\n    options:\n      sms_token_file: "+tokenFile+"\n")
-	code, out, errOut := run(t, "run", "--config", cfg, "--base-url", "baas="+hidden.URL, "--tags", "@sms", "--concurrency", "1")
+	code, out, errOut := run(t, "run", "--config", cfg, "--base-url", "baas="+hidden.URL, "--tags", "@sms && ~@BAAS-17", "--concurrency", "1")
 	require.Equal(t, exit.OK, code, out+errOut)
 	assert.Contains(t, out, "2 scenarios: 2 passed")
 
@@ -584,14 +587,14 @@ func TestSMSTokenFromAFileOrSkipped(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	// One scenario at a time: the prompt answers with the latest SMS of all, as one phone would show it.
-	code = Main(context.Background(), []string{"run", "--base-url", "baas=" + hidden.URL, "--tags", "@sms", "--concurrency", "1"}, &buf, io.Discard,
+	code = Main(context.Background(), []string{"run", "--base-url", "baas=" + hidden.URL, "--tags", "@sms && ~@BAAS-17", "--concurrency", "1"}, &buf, io.Discard,
 		func(string) string { return "" }, WithPrompt(prompt))
 	require.Equal(t, exit.OK, code, buf.String())
 	assert.Contains(t, buf.String(), "2 scenarios: 2 passed")
 	require.Len(t, asked, 2)
 	assert.Contains(t, asked[0], "SMS token sent for CPF ")
 
-	code, out, _ = run(t, "run", "--base-url", "baas="+hidden.URL, "--tags", "@sms")
+	code, out, _ = run(t, "run", "--base-url", "baas="+hidden.URL, "--tags", "@sms && ~@BAAS-17")
 	require.Equal(t, exit.NothingProven, code, out)
 	assert.Contains(t, out, "2 skipped")
 	assert.Equal(t, 2, strings.Count(out, "needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file"))

@@ -123,7 +123,8 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 			urls[n] = u
 		}
 	}
-	set, err := targets.Start(ctx, names, urls, mock.Config{Schemas: reg},
+	// The embedded mocks accept both BaaS signing schemes: the contract holds BAAS-16 and BAAS-17 calls.
+	set, err := targets.Start(ctx, names, urls, mock.Config{Schemas: reg, BaaSSigning: []string{"claims", "qit"}},
 		targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod, Guard: plan.Guard})
 	if err != nil {
 		return err
@@ -135,6 +136,11 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	// The verifier's own output quotes requests, signatures included: everything printed is masked.
 	red := &redact.Redactor{}
 	red.Add(plan.configuredSecrets()...)
+	for _, p := range list { // the contracts' recorded signatures, which the verifier's output quotes
+		for _, in := range p.Interactions {
+			red.Add(in.Signatures()...)
+		}
+	}
 	out := red.Writer(rawStdout)
 	defer func() { _ = out.Flush() }()
 	var stdout io.Writer = out

@@ -22,9 +22,43 @@ type Interaction struct {
 	} `json:"providerStates"`
 	ProviderState string `json:"providerState"` // pact spec v2
 	Request       struct {
-		Method string `json:"method"`
-		Path   string `json:"path"`
+		Method  string         `json:"method"`
+		Path    string         `json:"path"`
+		Headers map[string]any `json:"headers"`
 	} `json:"request"`
+	Response struct {
+		Headers map[string]any `json:"headers"`
+	} `json:"response"`
+}
+
+// Signatures lists the recorded Authorization values of the request and the answer (a string or a list
+// of them): a verifier quoting the contract quotes them, and reports mask them like any signature.
+func (i Interaction) Signatures() []string {
+	var out []string
+	headers := map[string]any{}
+	for k, v := range i.Request.Headers {
+		headers["request "+k] = v
+	}
+	for k, v := range i.Response.Headers {
+		headers["response "+k] = v
+	}
+	for k, v := range headers {
+		_, k, _ = strings.Cut(k, " ")
+		if !strings.EqualFold(k, "Authorization") {
+			continue
+		}
+		switch t := v.(type) {
+		case string:
+			out = append(out, t)
+		case []any:
+			for _, x := range t {
+				if s, ok := x.(string); ok {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // States lists the interaction's provider state names.

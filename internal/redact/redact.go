@@ -62,6 +62,9 @@ func newGeneration(patterns []string) *generation {
 // Add registers secrets; values shorter than MinLength are ignored. A "Bearer x" or "Basic x" value
 // registers x too (and, for Basic, the password it carries); a PEM key registers each of its lines.
 func (r *Redactor) Add(values ...string) {
+	if r == nil {
+		return
+	}
 	var secrets []string
 	for _, v := range values {
 		v = strings.TrimSpace(v)

@@ -162,6 +162,9 @@ func (s Summary) Write(w io.Writer) {
 				note = fmt.Sprintf("the harness's reading held in %d of %d scenarios", f.Passed, f.Passed+f.Failed)
 			}
 			fmt.Fprintf(w, "  %-6s %s [%s]\n", f.ID, f.Text, note)
+			for _, n := range f.Notes {
+				fmt.Fprintf(w, "         found: %s\n", n)
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"slices"
+
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/featureset"
 )
@@ -39,6 +41,7 @@ type ProviderCoverage struct {
 type FindingCoverage struct {
 	catalogue.Finding
 	Passed, Failed int
+	Notes          []string // what the scenarios found out (which signing schemes the target accepts, DOC-17)
 }
 
 // Coverage computes, per provider of the run, the state of each catalogue entry from the scenarios that
@@ -50,7 +53,10 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 			exists[id] = true
 		}
 	}
-	type tally struct{ passed, failed, waived, notJudged int }
+	type tally struct {
+		passed, failed, waived, notJudged int
+		notes                             []string
+	}
 	ran := map[string]*tally{}
 	for _, r := range results {
 		for _, t := range r.Tags {
@@ -60,6 +66,11 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 			}
 			if ran[m[1]] == nil {
 				ran[m[1]] = &tally{}
+			}
+			for _, n := range r.Notes {
+				if !slices.Contains(ran[m[1]].notes, n) {
+					ran[m[1]].notes = append(ran[m[1]].notes, n)
+				}
 			}
 			switch r.Status {
 			case Passed:
@@ -79,7 +90,7 @@ func Coverage(cat *catalogue.Catalogue, parsed []featureset.Scenario, results []
 		for _, f := range cat.FindingsFor(p) {
 			fc := FindingCoverage{Finding: f}
 			if t := ran[f.ID]; t != nil {
-				fc.Passed, fc.Failed = t.passed, t.failed
+				fc.Passed, fc.Failed, fc.Notes = t.passed, t.failed, t.notes
 			}
 			pc.Findings = append(pc.Findings, fc)
 		}

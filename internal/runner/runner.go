@@ -156,7 +156,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	o.Mode.Guard = o.Guard
-	set, err := targets.Start(ctx, names, baseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL}, o.Mode)
+	// The run's own embedded mocks accept both BaaS signing schemes, so that BAAS-17 is proven.
+	set, err := targets.Start(ctx, names, baseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL,
+		BaaSSigning: []string{"claims", "qit"}}, o.Mode)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/schema"
@@ -44,6 +46,9 @@ type proxy struct {
 type judged struct {
 	Method, Path string
 	Problems     []string
+	// QITRefused: the request was signed QI's string_to_sign way (BAAS-17) and the target answered
+	// GDF000014: it does not accept that scheme (DOC-17), which is no failure of the contract's body.
+	QITRefused bool
 }
 
 type proxyConfig struct {
@@ -71,7 +76,8 @@ func startProxy(c proxyConfig) (*proxy, error) {
 		ModifyResponse: func(resp *http.Response) error {
 			body, problems := p.judge(c, prefix, resp)
 			p.mu.Lock()
-			p.exchanges = append(p.exchanges, judged{Method: resp.Request.Method, Path: resp.Request.URL.Path, Problems: problems})
+			p.exchanges = append(p.exchanges, judged{Method: resp.Request.Method, Path: resp.Request.URL.Path, Problems: problems,
+				QITRefused: qitRefused(resp, body)})
 			p.mu.Unlock()
 			if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 				// Never handed on: the verifier would follow it.
@@ -128,6 +134,10 @@ func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte
 	case c.schemas == nil:
 		return body, nil
 	}
+	judged := body
+	if plain, ok := baas.EncodedPayload(body); ok && strings.HasPrefix(req.Header.Get("Authorization"), "QIT ") {
+		judged = plain // BAAS-17: the answer's body is what its encoded_body carries
+	}
 	op, ok := c.schemas.Match(c.provider, req.Method, strings.TrimPrefix(req.URL.Path, prefix))
 	if !ok {
 		return body, []string{fmt.Sprintf("%s is not a documented operation of %s", name, c.provider)}
@@ -138,12 +148,12 @@ func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte
 			return body, []string{fmt.Sprintf("%s answered %d with %q; its documents describe a JSON answer", name, resp.StatusCode, resp.Header.Get("Content-Type"))}
 		}
 	}
-	vs, err := c.schemas.ValidateResponse(op, resp.StatusCode, body)
+	vs, err := c.schemas.ValidateResponse(op, resp.StatusCode, judged)
 	if err != nil {
 		return body, []string{err.Error()}
 	}
 	if c.strict {
-		vs = append(vs, c.schemas.UnknownFields(op, resp.StatusCode, body)...)
+		vs = append(vs, c.schemas.UnknownFields(op, resp.StatusCode, judged)...)
 	}
 	var problems []string
 	for _, v := range vs {
@@ -167,4 +177,15 @@ func (p *proxy) close() {
 	defer cancel()
 	_ = p.srv.Shutdown(ctx)
 	<-p.done
+}
+
+// qitRefused tells whether resp refuses a string_to_sign request for its signature (GDF000014).
+func qitRefused(resp *http.Response, body []byte) bool {
+	if !strings.HasPrefix(resp.Request.Header.Get("Authorization"), "QIT ") || resp.StatusCode != http.StatusUnauthorized {
+		return false
+	}
+	var e struct {
+		Code string `json:"code"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Code == baas.CodeInvalidSignature
 }

@@ -69,6 +69,13 @@ func (m *Mock) authenticated(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// apiClient is an API client the mock knows: its public key and, where set when it was registered, the
+// signing schemes it may use instead of the mock's.
+type apiClient struct {
+	pub     *ecdsa.PublicKey
+	schemes map[string]bool
+}
+
 // client returns the public key of the API client the call names, or the problem.
 func (m *Mock) client(r *http.Request) (*ecdsa.PublicKey, *mock.Problem) {
 	key := r.Header.Get(client.HeaderAPIClientKey)
@@ -76,12 +83,12 @@ func (m *Mock) client(r *http.Request) (*ecdsa.PublicKey, *mock.Problem) {
 		return nil, errNoAPIKey
 	}
 	m.mu.Lock()
-	pub := m.clients[key]
+	c := m.clients[key]
 	m.mu.Unlock()
-	if pub == nil {
+	if c == nil {
 		return nil, errUnknownAPIKey(key)
 	}
-	return pub, nil
+	return c.pub, nil
 }
 
 // emptyPayload is what GET and DELETE sign the MD5 of (QI's authentication test).
@@ -137,7 +144,7 @@ func (m *Mock) checkQIT(r *http.Request, raw []byte) ([]byte, *mock.Problem) {
 	if p != nil {
 		return nil, p
 	}
-	if !m.accepts(client.SchemeQIT) {
+	if !m.accepts(r.Header.Get(client.HeaderAPIClientKey), client.SchemeQIT) {
 		return nil, errSignature("this call is signed the string_to_sign way (Authorization: QIT <key>:<JWT>, BAAS-17), " +
 			"which this mock was not told to accept: start it with --baas-signing claims,qit (or set providers.baas.options.signing)")
 	}
@@ -246,10 +253,13 @@ func (m *Mock) writeSigned(w http.ResponseWriter, r *http.Request, a *signedAnsw
 	mock.WriteJSON(w, a.status, map[string]string{client.EncodedBodyField: encoded})
 }
 
-// accepts tells whether the mock takes scheme.
-func (m *Mock) accepts(scheme string) bool {
+// accepts tells whether the mock takes scheme from the API client key.
+func (m *Mock) accepts(key, scheme string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if c := m.clients[key]; c != nil && c.schemes != nil {
+		return c.schemes[scheme]
+	}
 	return m.schemes[scheme]
 }
 
@@ -294,11 +304,13 @@ func Schemes(list []string) (map[string]bool, error) {
 	return set, nil
 }
 
-// ctlAddClient registers another API client: {"api_client_key", "public_key_pem"}.
+// ctlAddClient registers another API client: {"api_client_key", "public_key_pem"}, and optionally the
+// signing schemes it alone may use ("schemes": ["claims"]), whatever the mock accepts from others.
 func (m *Mock) ctlAddClient(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		APIClientKey string `json:"api_client_key"`
-		PublicKeyPEM string `json:"public_key_pem"`
+		APIClientKey string   `json:"api_client_key"`
+		PublicKeyPEM string   `json:"public_key_pem"`
+		Schemes      []string `json:"schemes"`
 	}
 	if p := mock.DecodeStrict(r, &in); p != nil {
 		m.fail(w, p)
@@ -310,16 +322,26 @@ func (m *Mock) ctlAddClient(w http.ResponseWriter, r *http.Request) {
 			Message: "conformance mock control API: want {api_client_key, public_key_pem} with a P-521 public key"})
 		return
 	}
+	c := &apiClient{pub: pub}
+	if in.Schemes != nil {
+		set, err := Schemes(in.Schemes)
+		if err != nil {
+			m.fail(w, &mock.Problem{Status: http.StatusBadRequest, Code: mock.CodeSchemaViolation, Title: "Bad Request",
+				Message: "conformance mock control API: " + err.Error()})
+			return
+		}
+		c.schemes = set
+	}
 	m.mu.Lock()
-	m.clients[in.APIClientKey] = pub
+	m.clients[in.APIClientKey] = c
 	m.mu.Unlock()
 	m.respond(w, http.StatusCreated, map[string]any{"api_client_key": in.APIClientKey})
 }
 
-func fixtureClients() map[string]*ecdsa.PublicKey {
+func fixtureClients() map[string]*apiClient {
 	pub, err := client.ParsePublicKey([]byte(FixturePublicKeyPEM))
 	if err != nil {
 		panic("baas mock: the fixture public key does not parse: " + err.Error())
 	}
-	return map[string]*ecdsa.PublicKey{APIClientKey: pub}
+	return map[string]*apiClient{APIClientKey: {pub: pub}}
 }

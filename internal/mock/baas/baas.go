@@ -52,14 +52,14 @@ type Mock struct {
 	router  *mock.Router
 
 	mu       sync.Mutex
-	clients  map[string]*ecdsa.PublicKey // API-CLIENT-KEY -> public key (BAAS-16)
-	contacts map[string]bool             // administrator CPF -> known
-	tokens   map[string]*token           // person document_number -> latest token
-	outbox   []SMS                       // every SMS sent, oldest first
-	codes    int                         // person_code of the last person created (the seed's example is 1681)
-	schemes  map[string]bool             // signing schemes accepted (BAAS-16 claims always; BAAS-17 qit when told)
-	initial  map[string]bool             // the schemes the mock was started with, restored by reset
-	provider *ecdsa.PrivateKey           // signs answers in the string_to_sign scheme (BAAS-17)
+	clients  map[string]*apiClient // API-CLIENT-KEY -> its key and schemes (BAAS-16, BAAS-17)
+	contacts map[string]bool       // administrator CPF -> known
+	tokens   map[string]*token     // person document_number -> latest token
+	outbox   []SMS                 // every SMS sent, oldest first
+	codes    int                   // person_code of the last person created (the seed's example is 1681)
+	schemes  map[string]bool       // signing schemes accepted (BAAS-16 claims always; BAAS-17 qit when told)
+	initial  map[string]bool       // the schemes the mock was started with, restored by reset
+	provider *ecdsa.PrivateKey     // signs answers in the string_to_sign scheme (BAAS-17)
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the baas schemas.

@@ -58,3 +58,13 @@ func (c *Control) LastSMS(ctx context.Context, documentNumber string) (*SMS, err
 	}
 	return &s, nil
 }
+
+// AddClient registers an API client with its P-521 public key (PEM) and, when schemes is not nil, the
+// signing schemes it alone may use.
+func (c *Control) AddClient(ctx context.Context, apiClientKey, publicKeyPEM string, schemes []string) error {
+	in := map[string]any{"api_client_key": apiClientKey, "public_key_pem": publicKeyPEM}
+	if schemes != nil {
+		in["schemes"] = schemes
+	}
+	return mock.ControlCall(ctx, c.hc, http.MethodPost, c.base+"/clients", in, nil)
+}
