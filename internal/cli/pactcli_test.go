@@ -131,3 +131,23 @@ func TestREADMENamesEveryProviderState(t *testing.T) {
 		}
 	}
 }
+
+// TestBAAS17AgainstConformanceMock: 'conformance mock --baas-signing claims,qit' takes the
+// string_to_sign scheme and a run proves BAAS-17 there, reporting DOC-17's answer; without the flag
+// the run finds the scheme refused, says why (naming the flag) and skips BAAS-17's scenarios.
+func TestBAAS17AgainstConformanceMock(t *testing.T) {
+	with := startMockProcess(t, "--baas-signing", "claims,qit")
+	code, out, errOut := run(t, "run", "--base-url", "baas="+with["baas"], "--tags", "@baas")
+	require.Equal(t, exit.OK, code, tail(out)+errOut)
+	assert.Contains(t, out, "baas 17/17 IDs proven")
+	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): accepted")
+
+	without := startMockProcess(t)
+	code, out, errOut = run(t, "run", "--base-url", "baas="+without["baas"], "--tags", "@baas")
+	require.Equal(t, exit.OK, code, tail(out)+errOut)
+	assert.Contains(t, out, "baas 16/17 IDs proven")
+	assert.Contains(t, out, "skipped: BAAS-17")
+	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): refused: baas: HTTP 401 GDF000014: QI Unauthenticated")
+	assert.Contains(t, out, "start it with --baas-signing claims,qit")
+	assert.Contains(t, out, "BAAS-17: the target does not accept the string_to_sign scheme (DOC-17)")
+}
