@@ -37,6 +37,7 @@ type MockOptions struct {
 	Listen      multiFlag
 	TokenTTL    time.Duration
 	BaaSSigning string
+	WriteConfig string
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -45,6 +46,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.Var(&o.Listen, "listen", "`PROVIDER=HOST:PORT`: serve that provider there instead of on a random loopback port (repeatable)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
 	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims", "the request-signing `SCHEMES` the BaaS mock accepts: claims (BAAS-16, always) or claims,qit (adds QI's string_to_sign, BAAS-17)")
+	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run")
 	if err := parse(flags, args); err != nil {
 		return err
 	}
@@ -84,6 +86,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	}
 	names := providers.Names()
 	sort.Strings(names)
+	urls := map[string]string{}
 	for _, name := range names {
 		p, _ := providers.Lookup(name)
 		h, err := p.Mock(cfg)
@@ -101,7 +104,20 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 			return exit.Unavailablef("mock %s: %v", name, err)
 		}
 		servers = append(servers, srv)
-		fmt.Fprintf(stdout, "%s %s\n", name, srv.URL)
+		urls[name] = srv.URL
+	}
+	// The configuration is in place before any URL is printed: a script that waits for the URLs can
+	// read it at once.
+	if o.WriteConfig != "" {
+		if err := writeRehearsal(o.WriteConfig, urls, o.BaaSSigning); err != nil {
+			stop()
+			return exit.Usagef("mock: --write-config %s: %v", o.WriteConfig, err)
+		}
+		fmt.Fprintf(stderr, "conformance mock: wrote %s and %s.env: set -a; . %s.env; conformance run --config %s\n",
+			o.WriteConfig, o.WriteConfig, o.WriteConfig, o.WriteConfig)
+	}
+	for _, name := range names {
+		fmt.Fprintf(stdout, "%s %s\n", name, urls[name])
 	}
 	fmt.Fprintln(stderr, "conformance mock: serving; Ctrl-C to stop")
 	<-ctx.Done()

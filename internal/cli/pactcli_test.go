@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/latam-conformance/conformance/internal/exit"
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -150,4 +151,53 @@ func TestBAAS17AgainstConformanceMock(t *testing.T) {
 	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): refused: baas: HTTP 401 GDF000014: QI Unauthenticated")
 	assert.Contains(t, out, "start it with --baas-signing claims,qit")
 	assert.Contains(t, out, "BAAS-17: the target does not accept the string_to_sign scheme (DOC-17)")
+}
+
+// TestWriteConfigRehearsesASandboxRun: 'conformance mock --write-config FILE' writes a sandbox
+// configuration for the running mocks and FILE.env with their credentials; a run with them uses no
+// control API, passes, and proves what a sandbox run can today.
+func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sandbox.yaml")
+	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--write-config", file)
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	cfg := string(raw)
+	assert.Contains(t, cfg, "target: sandbox")
+	for name, u := range urls {
+		assert.Contains(t, cfg, "  "+name+":\n    base_url: "+u+"\n")
+	}
+	envRaw, err := os.ReadFile(file + ".env")
+	require.NoError(t, err)
+	st, err := os.Stat(file + ".env")
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the credentials file is the owner's alone")
+	env := sourceEnv(t, string(envRaw))
+	assert.Equal(t, mockbaas.FixturePrivateKeyPEM, env["CONFORMANCE_BAAS_PRIVATE_KEY"], "a PEM survives the shell quoting")
+
+	code, out, errOut := runEnv(t, env, "config", "check", "--config", file)
+	require.Equal(t, exit.OK, code, out+errOut)
+	code, out, errOut = runEnv(t, env, "run", "--config", file)
+	require.Equal(t, exit.OK, code, tail(out)+errOut)
+	assert.Contains(t, out, " 0 failed, ")
+	assert.Contains(t, out, "personalinfo 6/6 IDs proven")
+	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): accepted")
+	assert.NotContains(t, out, "(embedded mock")
+}
+
+// sourceEnv runs the export lines through sh, as 'set -a; . FILE.env' would, and returns the variables
+// they set.
+func sourceEnv(t *testing.T, lines string) map[string]string {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", lines+"\nenv -0")
+	cmd.Env = []string{}
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, kv := range strings.Split(string(out), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "CONFORMANCE_") {
+			env[k] = v
+		}
+	}
+	require.NotEmpty(t, env)
+	return env
 }

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/latam-conformance/conformance/internal/providers"
+)
+
+// writeRehearsal writes, for the mocks serving at urls, a conformance.yaml that treats them as a sandbox
+// (target: sandbox, every provider's base URL, credentials as env:NAME, the options a sandbox run needs)
+// at path, and at path+".env" the export lines of the mocks' fixture credentials. Each file is written
+// beside and renamed, so a reader never sees half of one. Then
+//
+//	set -a; . FILE.env; conformance run --config FILE
+//
+// rehearses a sandbox run: the harness does not use the control API (the mocks still offer it).
+func writeRehearsal(path string, urls map[string]string, baasSigning string) error {
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var cfg, env strings.Builder
+	fmt.Fprintf(&cfg, "# Written by 'conformance mock --write-config': the running mocks as a sandbox. Rehearse a\n"+
+		"# sandbox run with:  set -a; . %s.env; conformance run --config %s\n", filepath.Base(path), filepath.Base(path))
+	fmt.Fprintf(&env, "# The mocks' fixture credentials for %s (they guard nothing).\n", filepath.Base(path))
+	cfg.WriteString("target: sandbox\nproviders:\n")
+	for _, name := range names {
+		p, err := providers.Lookup(name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&cfg, "  %s:\n    base_url: %s\n", name, urls[name])
+		if len(p.Credentials) > 0 {
+			cfg.WriteString("    credentials:\n")
+		}
+		for _, c := range p.Credentials {
+			v := envName(name, c.Name)
+			fmt.Fprintf(&cfg, "      %s: env:%s\n", c.Name, v)
+			fmt.Fprintf(&env, "export %s=%s\n", v, shellQuote(c.Mock))
+		}
+		if name == "baas" && baasSigning != "" {
+			fmt.Fprintf(&cfg, "    options:\n      signing: %s\n", baasSigning)
+		}
+	}
+	if err := writeFileAtomic(path, []byte(cfg.String()), 0o644); err != nil {
+		return err
+	}
+	return writeFileAtomic(path+".env", []byte(env.String()), 0o600)
+}
+
+// envName is the variable a rehearsal config reads a credential from: CONFORMANCE_BAAS_PRIVATE_KEY.
+func envName(provider, credential string) string {
+	return strings.ToUpper("CONFORMANCE_" + provider + "_" + credential)
+}
+
+// shellQuote quotes s for sh: single quotes, each ' written '\”.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
