@@ -45,7 +45,7 @@ Feature: Movement validation with the SMS token (POST /baas/movement_validation)
     When I validate the movement with the token "076244"
     Then the request is rejected as invalid at "/person_creation/person"
 
-  @BAAS-12 @control
+  @BAAS-12
   Scenario: an expired token is refused
     Given an SMS token was requested for the person
     And the token has expired

@@ -38,6 +38,7 @@ type MockOptions struct {
 	TokenTTL    time.Duration
 	BaaSSigning string
 	WriteConfig string
+	SMSFile     string
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -46,6 +47,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.Var(&o.Listen, "listen", "`PROVIDER=HOST:PORT`: serve that provider there instead of on a random loopback port (repeatable)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
 	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims", "the request-signing `SCHEMES` the BaaS mock accepts: claims (BAAS-16, always) or claims,qit (adds QI's string_to_sign, BAAS-17)")
+	flags.flags.StringVar(&o.SMSFile, "sms-file", "", "the BaaS mock (the SMS gateway) also writes the latest SMS of each person to `FILE`, a line each (\"CPF TOKEN PHONE\"), as a run's sms_token_file reads them")
 	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run")
 	if err := parse(flags, args); err != nil {
 		return err
@@ -75,7 +77,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	if err != nil {
 		return err
 	}
-	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing}
+	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile}
 	var servers []*mock.Server
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -109,7 +111,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	// The configuration is in place before any URL is printed: a script that waits for the URLs can
 	// read it at once.
 	if o.WriteConfig != "" {
-		if err := writeRehearsal(o.WriteConfig, urls, o.BaaSSigning); err != nil {
+		if err := writeRehearsal(o.WriteConfig, urls, rehearsalOptions(o)); err != nil {
 			stop()
 			return exit.Usagef("mock: --write-config %s: %v", o.WriteConfig, err)
 		}

@@ -157,8 +157,9 @@ func TestBAAS17AgainstConformanceMock(t *testing.T) {
 // configuration for the running mocks and FILE.env with their credentials; a run with them uses no
 // control API, passes, and proves what a sandbox run can today.
 func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "sandbox.yaml")
-	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--write-config", file)
+	dir := t.TempDir()
+	file, sms := filepath.Join(dir, "sandbox.yaml"), filepath.Join(dir, "sms.txt")
+	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--token-ttl", "3s", "--sms-file", sms, "--write-config", file)
 	raw, err := os.ReadFile(file)
 	require.NoError(t, err)
 	cfg := string(raw)
@@ -176,10 +177,14 @@ func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
 
 	code, out, errOut := runEnv(t, env, "config", "check", "--config", file)
 	require.Equal(t, exit.OK, code, out+errOut)
-	code, out, errOut = runEnv(t, env, "run", "--config", file)
+	assert.Contains(t, cfg, "sms_token_file: "+sms)
+	assert.Contains(t, cfg, "token_ttl: 3s")
+	// One scenario at a time: the SMS file's fallback line is the latest SMS of all.
+	code, out, errOut = runEnv(t, env, "run", "--config", file, "--concurrency", "1")
 	require.Equal(t, exit.OK, code, tail(out)+errOut)
 	assert.Contains(t, out, " 0 failed, ")
 	assert.Contains(t, out, "personalinfo 6/6 IDs proven")
+	assert.Contains(t, out, "baas         17/17 IDs proven", "BAAS-12 waited for a token to expire, BAAS-15 read the SMS file")
 	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): accepted")
 	assert.NotContains(t, out, "(embedded mock")
 }

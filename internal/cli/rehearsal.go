@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -20,7 +21,7 @@ import (
 //	set -a; . FILE.env; conformance run --config FILE
 //
 // rehearses a sandbox run: the harness does not use the control API (the mocks still offer it).
-func writeRehearsal(path string, urls map[string]string, baasSigning string) error {
+func writeRehearsal(path string, urls map[string]string, options map[string]map[string]string) error {
 	names := make([]string, 0, len(urls))
 	for n := range urls {
 		names = append(names, n)
@@ -45,14 +46,37 @@ func writeRehearsal(path string, urls map[string]string, baasSigning string) err
 			fmt.Fprintf(&cfg, "      %s: env:%s\n", c.Name, v)
 			fmt.Fprintf(&env, "export %s=%s\n", v, shellQuote(c.Mock))
 		}
-		if name == "baas" && baasSigning != "" {
-			fmt.Fprintf(&cfg, "    options:\n      signing: %s\n", baasSigning)
+		if opts := options[name]; len(opts) > 0 {
+			cfg.WriteString("    options:\n")
+			keys := make([]string, 0, len(opts))
+			for k := range opts {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(&cfg, "      %s: %s\n", k, opts[k])
+			}
 		}
 	}
 	if err := writeFileAtomic(path, []byte(cfg.String()), 0o644); err != nil {
 		return err
 	}
 	return writeFileAtomic(path+".env", []byte(env.String()), 0o600)
+}
+
+// rehearsalOptions are the options a sandbox run of the mocks o serves needs: the signing schemes the
+// BaaS mock accepts, the SMS file it writes, and how long its tokens live (BAAS-12 waits that long).
+func rehearsalOptions(o MockOptions) map[string]map[string]string {
+	baas := map[string]string{"signing": o.BaaSSigning}
+	if o.SMSFile != "" {
+		baas["sms_token_file"] = o.SMSFile
+	}
+	ttl := o.TokenTTL
+	if ttl <= 0 {
+		ttl = mockbaas.DefaultTokenTTL
+	}
+	baas["token_ttl"] = ttl.String()
+	return map[string]map[string]string{"baas": baas}
 }
 
 // envName is the variable a rehearsal config reads a credential from: CONFORMANCE_BAAS_PRIVATE_KEY.

@@ -76,7 +76,8 @@ func startMockProcess(t *testing.T, flags ...string) map[string]string {
 }
 
 func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing.T) {
-	urls := startMockProcess(t, "--baas-signing", "claims,qit")
+	// Tokens live 4 s, and the configuration says so: BAAS-12 waits that long for one to expire.
+	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--token-ttl", "4s")
 	// The SMS token reaches a file, as a person or a gateway hook would write it (see smsRelay).
 	tokenFile := filepath.Join(t.TempDir(), "sms.txt")
 	smsRelay(t, urls["baas"], tokenFile)
@@ -90,6 +91,7 @@ providers:
     options:
       sms_token_file: `+tokenFile+`
       signing: claims,qit
+      token_ttl: 4s
   gu1:
     base_url: %s
     credentials:

@@ -50,6 +50,9 @@ type Config struct {
 	// BaaSSigning lists the request-signing schemes the BaaS mock accepts besides BAAS-16's claims, which
 	// it always does: "qit" adds QI's string_to_sign scheme (BAAS-17).
 	BaaSSigning []string
+	// SMSFile, when set, is where the BaaS mock (the SMS gateway) also writes the latest SMS of each
+	// person, a line each: "CPF TOKEN PHONE".
+	SMSFile string
 }
 
 // WebhookClient is the http.Client every mock delivers its webhooks with: loopback addresses only (a

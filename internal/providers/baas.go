@@ -37,6 +37,7 @@ func baas() Provider {
 		Options: []Setting{
 			{Name: "sms_token_command", Doc: "a shell command that prints the SMS token sent for a person (env CONFORMANCE_DOCUMENT_NUMBER, CONFORMANCE_PHONE)"},
 			{Name: "sms_token_file", Doc: "a file where the SMS token is written once it arrives"},
+			{Name: "token_ttl", Doc: "how long the target's SMS tokens live (e.g. 5m): without the control API, BAAS-12 waits that long, up to 10m, for a token to expire"},
 			{Name: "signing", Doc: "the request-signing schemes to try, in order: claims (BAAS-16), qit (BAAS-17's string_to_sign), or claims,qit; the first signs every scenario, and the run reports which the target accepts (DOC-17). Default: claims,qit against a mock with the control API, claims otherwise"},
 		},
 		Signer: func(secrets map[string]string) (RequestSigner, error) {

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +62,7 @@ type Mock struct {
 	schemes  map[string]bool       // signing schemes accepted (BAAS-16 claims always; BAAS-17 qit when told)
 	initial  map[string]bool       // the schemes the mock was started with, restored by reset
 	provider *ecdsa.PrivateKey     // signs answers in the string_to_sign scheme (BAAS-17)
+	smsFile  string                // where the SMS gateway also writes what it sends (mock.Config.SMSFile)
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the baas schemas.
@@ -81,7 +84,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baas mock: provider key: %w", err)
 	}
-	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL, initial: schemes, provider: provider}
+	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL, initial: schemes, provider: provider, smsFile: cfg.SMSFile}
 	if m.ttl <= 0 {
 		m.ttl = DefaultTokenTTL
 	}
@@ -131,6 +134,30 @@ func (m *Mock) reset() {
 	m.tokens = map[string]*token{}
 	m.outbox = nil
 	m.schemes = maps.Clone(m.initial)
+}
+
+// writeSMSFile writes, when the mock was given a file, the latest SMS of each person, newest first, a
+// line each: "CPF TOKEN PHONE". A run's sms_token_file reads it as it reads a real gateway's relay, so a
+// sandbox rehearsal needs no control API. Written beside and renamed: a reader never sees half of it.
+// m.mu must be held.
+func (m *Mock) writeSMSFile() {
+	if m.smsFile == "" {
+		return
+	}
+	var b strings.Builder
+	seen := map[string]bool{}
+	for i := len(m.outbox) - 1; i >= 0; i-- {
+		s := m.outbox[i]
+		if seen[s.DocumentNumber] {
+			continue
+		}
+		seen[s.DocumentNumber] = true
+		fmt.Fprintf(&b, "%s %s %s\n", s.DocumentNumber, s.Token, s.To)
+	}
+	tmp := m.smsFile + ".part"
+	if os.WriteFile(tmp, []byte(b.String()), 0o600) == nil {
+		_ = os.Rename(tmp, m.smsFile)
+	}
 }
 
 // writeProblem renders the documented error body (BAAS-14) for the router's own answers.
@@ -233,6 +260,7 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	m.outbox = append(m.outbox, SMS{
 		To:    "+" + person.PhoneNumber.CountryCode + " " + person.PhoneNumber.AreaCode + " " + person.PhoneNumber.Number,
 		Token: tok, DocumentNumber: person.DocumentNumber, AgentDocumentNumber: body.AgentDocumentNumber, SentAt: now})
+	m.writeSMSFile()
 	m.mu.Unlock()
 	m.respond(w, http.StatusOK, map[string]any{})
 }
