@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -10,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -62,10 +64,33 @@ func (w *World) qitClient(s *baas.QITSigner) (*baas.Client, error) {
 	red := w.deps.Redactor
 	hc := w.httpClientVia("baas", func(next http.RoundTripper) http.RoundTripper {
 		// The QIT Authorization is made below the recorder: register it as a secret on its way out.
-		return s.Transport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		qt := s.Transport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			// What the scheme signs is a secret wherever a report may quote it: the Authorization, the
+			// encoded_body JWT sent, and the provider's signature and encoded answer.
 			red.Add(req.Header.Get("Authorization"))
-			return next.RoundTrip(req)
+			if req.GetBody != nil {
+				if b, err := req.GetBody(); err == nil {
+					red.Add(encodedBodyOf(b))
+				}
+			}
+			resp, err := next.RoundTrip(req)
+			if resp != nil {
+				red.Add(resp.Header.Get("Authorization"))
+				raw, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBody+1))
+				_ = resp.Body.Close()
+				red.Add(encodedBodyOf(io.NopCloser(bytes.NewReader(raw))))
+				resp.Body = io.NopCloser(bytes.NewReader(raw))
+			}
+			return resp, err
 		}))
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			resp, err := qt.RoundTrip(req)
+			if err != nil && !isTransport(err) {
+				// An answer that is not a signed one, or does not verify: judged, never "no answer".
+				err = verdictf("%v", err)
+			}
+			return resp, err
+		})
 	})
 	return baas.NewClient(w.deps.Targets["baas"].BaseURL, baas.WithHTTPClient(hc))
 }
@@ -299,4 +324,14 @@ func registerBaaSQIT(sc stepRegistry) {
 	sc.Step(`^I request an SMS token signed the string_to_sign way (for another body|for another URI|ten minutes ago|for another client|with another key)$`, requestTokenQITBadly)
 	sc.Step(`^an API client that may sign only the claims way signs the string_to_sign way$`, aClientThatMaySignOnlyTheClaimsWay)
 	sc.Step(`^the refusal names the string_to_sign scheme and how to enable it$`, theRefusalNamesTheSchemeAndTheFlag)
+}
+
+// encodedBodyOf is the encoded_body of a BAAS-17 JSON body, or "".
+func encodedBodyOf(r io.ReadCloser) string {
+	defer r.Close()
+	var doc struct {
+		EncodedBody string `json:"encoded_body"`
+	}
+	_ = json.NewDecoder(io.LimitReader(r, MaxAnswerBody)).Decode(&doc)
+	return doc.EncodedBody
 }

@@ -49,6 +49,15 @@ func isTransport(err error) bool {
 	if err == nil || isVerdict(err) || headersTooLarge(err) {
 		return false
 	}
+	// net/http wraps whatever a RoundTripper returns in a *url.Error, itself a net.Error: judge what it
+	// wraps (a decoding failure below the client is no transport failure).
+	var ue *url.Error
+	for errors.As(err, &ue) {
+		err = ue.Err
+		if isVerdict(err) {
+			return false
+		}
+	}
 	var ne net.Error
 	var op *net.OpError
 	switch {

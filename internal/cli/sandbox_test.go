@@ -248,7 +248,7 @@ func noLeak(t *testing.T, name, text, s string) {
 // credentials known only to this test that hold < > & + / =, and scans everything the runs and a verify
 // wrote for each secret in every encoding.
 func TestNoSecretReachesAnyArtefact(t *testing.T) {
-	urls := startMockProcess(t)
+	urls := startMockProcess(t, "--baas-signing", "claims,qit") // QIT signatures and signed answers too
 	hc := &http.Client{Timeout: 5 * time.Second}
 	ctx := context.Background()
 	ctl := func(base, path string, in any) {
@@ -279,6 +279,7 @@ providers:
   baas:
     base_url: %s
     credentials: {api_client_key: env:BAAS_KEY, private_key: env:BAAS_PEM}
+    options: {signing: "claims,qit"}
   gu1:
     base_url: %s
     credentials: {api_key: env:GU1_KEY}

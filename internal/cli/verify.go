@@ -160,7 +160,7 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 			return err
 		}
 	}
-	res, err := verify.Run(ctx, list, set, verify.Options{Signers: signers, Schemas: reg, Guard: plan.Guard})
+	res, err := verify.Run(ctx, list, set, verify.Options{Signers: signers, Schemas: reg, Guard: plan.Guard, Seen: red.Add})
 	if err != nil {
 		return err
 	}

@@ -22,19 +22,37 @@ type Interaction struct {
 	} `json:"providerStates"`
 	ProviderState string `json:"providerState"` // pact spec v2
 	Request       struct {
-		Method  string         `json:"method"`
-		Path    string         `json:"path"`
-		Headers map[string]any `json:"headers"`
+		Method  string          `json:"method"`
+		Path    string          `json:"path"`
+		Headers map[string]any  `json:"headers"`
+		Body    json.RawMessage `json:"body"`
 	} `json:"request"`
 	Response struct {
-		Headers map[string]any `json:"headers"`
+		Headers map[string]any  `json:"headers"`
+		Body    json.RawMessage `json:"body"`
 	} `json:"response"`
 }
 
 // Signatures lists the recorded Authorization values of the request and the answer (a string or a list
-// of them): a verifier quoting the contract quotes them, and reports mask them like any signature.
+// of them) and their encoded_body JWTs (BAAS-17): a verifier quoting the contract quotes them, and
+// reports mask them like any signature.
 func (i Interaction) Signatures() []string {
 	var out []string
+	for _, body := range []json.RawMessage{i.Request.Body, i.Response.Body} {
+		var doc struct {
+			Content struct {
+				EncodedBody string `json:"encoded_body"`
+			} `json:"content"`
+			EncodedBody string `json:"encoded_body"`
+		}
+		if json.Unmarshal(body, &doc) == nil {
+			for _, v := range []string{doc.Content.EncodedBody, doc.EncodedBody} {
+				if v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
 	headers := map[string]any{}
 	for k, v := range i.Request.Headers {
 		headers["request "+k] = v

@@ -72,6 +72,9 @@ func (r *Redactor) Add(values ...string) {
 		for _, scheme := range []string{"Bearer ", "Basic ", "QIT "} {
 			if rest, ok := strings.CutPrefix(v, scheme); ok {
 				secrets = append(secrets, strings.TrimSpace(rest))
+				if key, tok, ok := strings.Cut(rest, ":"); ok && scheme == "QIT " { // QIT <key>:<JWT> (BAAS-17)
+					secrets = append(secrets, strings.TrimSpace(key), strings.TrimSpace(tok))
+				}
 				if dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest)); scheme == "Basic " && err == nil {
 					if _, pass, ok := strings.Cut(string(dec), ":"); ok {
 						secrets = append(secrets, pass)

@@ -58,6 +58,7 @@ type proxyConfig struct {
 	schemas  *schema.Registry        // nil: answers are not judged
 	strict   bool                    // drift (an unlisted member or enum value) fails too (embedded mocks)
 	guard    *netguard.Policy
+	seen     func(values ...string) // told every Authorization sent or received; may be nil
 }
 
 func startProxy(c proxyConfig) (*proxy, error) {
@@ -74,6 +75,9 @@ func startProxy(c proxyConfig) (*proxy, error) {
 		},
 		Transport: c.guard.RoundTripper(c.guard.Transport()),
 		ModifyResponse: func(resp *http.Response) error {
+			if c.seen != nil {
+				c.seen(resp.Request.Header.Get("Authorization"), resp.Header.Get("Authorization"))
+			}
 			body, problems := p.judge(c, prefix, resp)
 			p.mu.Lock()
 			p.exchanges = append(p.exchanges, judged{Method: resp.Request.Method, Path: resp.Request.URL.Path, Problems: problems,

@@ -63,6 +63,9 @@ type Options struct {
 	Schemas *schema.Registry
 	// Guard is where requests may go; nil: the documented production hosts are refused.
 	Guard *netguard.Policy
+	// Seen is told every Authorization the proxy sends or receives (a fresh signature, a provider's
+	// signed answer), so that reports can mask it; nil: nobody is told.
+	Seen func(values ...string)
 }
 
 // Run verifies every pact against the target of its provider (set.ByName by the harness name whose
@@ -111,7 +114,7 @@ func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, o Optio
 	// Everything the verifier sends goes through the proxy: guarded, never redirected, signed afresh
 	// where the contract shows a signature, every answer judged against the schemas.
 	px, err := startProxy(proxyConfig{target: u, provider: t.Provider.Name, sign: o.Signers[t.Provider.Name],
-		schemas: o.Schemas, strict: t.Embedded, guard: o.Guard})
+		schemas: o.Schemas, strict: t.Embedded, guard: o.Guard, seen: o.Seen})
 	if err != nil {
 		return exit.Unavailablef("proxy for %s: %v", t.Provider.Name, err)
 	}
