@@ -11,6 +11,7 @@ import (
 
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/report"
 )
 
 // writeRehearsal writes, for the mocks serving at urls, a conformance.yaml that treats them as a sandbox
@@ -88,27 +89,9 @@ func envName(provider, credential string) string {
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	err := report.WriteAtomic(path, data, mode)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no such directory %s", dir)
+		return fmt.Errorf("no such directory %s", filepath.Dir(path))
 	}
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return err
 }

@@ -123,7 +123,10 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, append([]byte(xml.Header), append(out, '\n')...))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return WriteAtomic(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
 }
 
 func addSecs(cur string, d time.Duration) string {
@@ -139,11 +142,9 @@ func firstLine(s string) string {
 	return s
 }
 
-// writeAtomic writes data to a temporary file in path's folder and renames it over path.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
+// WriteAtomic writes data to a temporary file in path's folder, with mode, and renames it over path:
+// a reader never sees half of it, and an interrupted write leaves what was there.
+func WriteAtomic(path string, data []byte, mode os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -158,7 +159,7 @@ func writeAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
+	if err := os.Chmod(tmp, mode); err != nil {
 		os.Remove(tmp)
 		return err
 	}
