@@ -141,6 +141,16 @@ func aValidationFlow(ctx context.Context, country string) error {
 	if err != nil {
 		return err
 	}
+	if !p.control {
+		// Flows are configured in the provider: use the one configured for the country.
+		for _, pair := range strings.Split(w.setting("pomelo", "flows"), ",") {
+			if c, id, ok := strings.Cut(strings.TrimSpace(pair), ":"); ok && strings.EqualFold(c, country) && id != "" {
+				p.flowID = id
+				return nil
+			}
+		}
+		return w.skip(fmt.Sprintf("needs a validation flow for %s: set providers.pomelo.options.flows (COUNTRY:flow-id,…) to the flows configured in the provider", country))
+	}
 	in := map[string]any{"country": country}
 	if p.receiver != nil {
 		in["webhook_url"] = p.receiver.url()

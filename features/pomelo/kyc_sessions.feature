@@ -2,9 +2,10 @@
 Feature: KYC sessions for individuals
   Create a session from a validation flow (POST /identity/v2/sessions), upload documents as multipart
   (POST /identity/v1/sessions/{id}/entities/{user}/files/{type}), get, cancel and report it (seed 001).
-  Flows are configured in the provider, so these scenarios set one up through the mock's control API.
+  Flows are configured in the provider: against a mock these scenarios set one up through its control
+  API, elsewhere they use the flow configured for the country (providers.pomelo.options.flows).
 
-  @KYC-01 @DOC-02 @control
+  @KYC-01 @DOC-02
   Scenario: a session is created from a validation flow and gets a unique id
     Given a validation flow for ARG
     When I create a KYC session for a new user
@@ -14,7 +15,7 @@ Feature: KYC sessions for individuals
     When I create a KYC session for a new user
     Then the session has a new unique id
 
-  @KYC-02 @control
+  @KYC-02
   Scenario Outline: sessions can be created in <country>
     Given a validation flow for <country>
     When I create a KYC session for a new user
@@ -30,7 +31,7 @@ Feature: KYC sessions for individuals
       | PER     |
       | CHL     |
 
-  @KYC-03 @KYC-04 @control
+  @KYC-03 @KYC-04
   Scenario Outline: <country> accepts a "<type>" upload
     Given a validation flow for <country>
     And a KYC session for a new user
@@ -48,7 +49,7 @@ Feature: KYC sessions for individuals
       | BRA     | driver-license-front |
       | BRA     | driver-license-back  |
 
-  @KYC-04 @control
+  @KYC-04
   Scenario Outline: <country> refuses a "<type>" upload
     Given a validation flow for <country>
     And a KYC session for a new user
@@ -63,14 +64,14 @@ Feature: KYC sessions for individuals
       | BRA     | passport             |
       | BRA     | company-document     |
 
-  @KYC-03 @control
+  @KYC-03
   Scenario: an upload must be an image or a PDF
     Given a validation flow for ARG
     And a KYC session for a new user
     When I upload a "selfie" as "text/plain" for the session's user
     Then the provider answers 400
 
-  @KYC-05 @KYC-04 @control
+  @KYC-05 @KYC-04
   Scenario: the session is validated once every required document is in
     Given a validation flow for ARG
     And a KYC session for a new user
@@ -81,7 +82,7 @@ Feature: KYC sessions for individuals
     And I get the session
     Then the session is "VALIDATED"
 
-  @KYC-05 @DOC-01 @control
+  @KYC-05 @DOC-01
   Scenario: the session is read at the plural path, the one every other endpoint uses
     Given a validation flow for ARG
     And a KYC session for a new user
@@ -89,7 +90,7 @@ Feature: KYC sessions for individuals
     Then the provider answers 200
     And the session is "IN_PROGRESS"
 
-  @KYC-06 @DOC-04 @control
+  @KYC-06 @DOC-04
   Scenario: a cancelled session accepts no more uploads
     Given a validation flow for ARG
     And a KYC session for a new user
@@ -99,7 +100,7 @@ Feature: KYC sessions for individuals
     When I upload a "selfie" for the session's user
     Then the provider answers 409
 
-  @KYC-07 @control
+  @KYC-07
   Scenario: the report returns what the session collected
     Given a validation flow for ARG
     And a KYC session for a new user

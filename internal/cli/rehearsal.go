@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/report"
 )
@@ -77,7 +78,7 @@ func rehearsalOptions(o MockOptions) map[string]map[string]string {
 		ttl = mockbaas.DefaultTokenTTL
 	}
 	baas["token_ttl"] = ttl.String()
-	return map[string]map[string]string{"baas": baas}
+	return map[string]map[string]string{"baas": baas, "pomelo": {"flows": mockpomelo.FixtureFlows()}}
 }
 
 // envName is the variable a rehearsal config reads a credential from: CONFORMANCE_BAAS_PRIVATE_KEY.

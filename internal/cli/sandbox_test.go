@@ -107,6 +107,8 @@ providers:
     credentials:
       client_id: env:POMELO_ID
       client_secret: env:POMELO_SECRET
+    options:
+      flows: `+mockpomelo.FixtureFlows()+`
 `, urls["baas"], urls["gu1"], urls["personalinfo"], urls["pomelo"]))
 	env := map[string]string{"GU1_KEY": mockgu1.APIKey, "GU1_NOKYC_KEY": mockgu1.APIKeyNoKYC, "PI_TOKEN": mockpi.Token,
 		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret,

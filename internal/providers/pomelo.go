@@ -45,7 +45,8 @@ func pomelo() Provider {
 			{Name: "webhook_api_key", Doc: "the X-Api-Key of webhook notifications (KYC-15)", Mock: mockpomelo.WebhookAPIKey, Optional: true},
 			{Name: "webhook_secret", Doc: "the base64 webhook signing secret (KYC-15)", Mock: mockpomelo.WebhookSecret, Optional: true},
 		},
-		Options: []Setting{{Name: "audience", Doc: "the OAuth2 audience of the token request (KYC-16)", Mock: "https://api.pomelo.la"}},
+		Options: []Setting{{Name: "audience", Doc: "the OAuth2 audience of the token request (KYC-16)", Mock: "https://api.pomelo.la"},
+			{Name: "flows", Doc: "the validation flows configured in the provider, COUNTRY:flow-id,… (ARG:flo-…,BRA:flo-…): a target without the control API creates sessions from them"}},
 		States: map[string]StateFunc{
 			StatePomeloToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
 				tok, err := param(p, "token")

@@ -127,6 +127,16 @@ var fixtureFlows = []flow{
 	{ID: "flo-PER", Country: "PER"}, {ID: "flo-CHL", Country: "CHL"},
 }
 
+// FixtureFlows is "COUNTRY:flow-id,…" for the fixture flows, as providers.pomelo.options.flows takes
+// them: a sandbox rehearsal of the mock uses them without the control API.
+func FixtureFlows() string {
+	parts := make([]string, 0, len(fixtureFlows))
+	for _, f := range fixtureFlows {
+		parts = append(parts, f.Country+":"+f.ID)
+	}
+	return strings.Join(parts, ",")
+}
+
 func (m *Mock) reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
