@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -153,6 +154,7 @@ func registerGu1(sc stepRegistry) {
 	sc.Step(`^the validation is pending and current, with a session URL to share$`, theValidationIsPending)
 	sc.Step(`^the validation's metadata is the one sent$`, theMetadataIsEchoed)
 	sc.Step(`^the validation is "([a-z_]+)"(?: and (not )?(current))?$`, theValidationIs)
+	sc.Step(`^the validation's status is one of ((?:[a-z_]+, )*[a-z_]+)$`, theValidationStatusIsOneOf)
 	sc.Step(`^the receiver gets a signed "(kyc\.validation_[a-z_]+)" event for the (?:latest )?validation$`, theReceiverGetsEvent)
 }
 
@@ -277,6 +279,22 @@ func theValidationIs(ctx context.Context, status, not, current string) error {
 	}
 	if current != "" && obj["isCurrent"] != (not == "") {
 		return fmt.Errorf("%s: isCurrent = %s, want %v (GU1-12)", ex.Name(), jsonText(obj["isCurrent"]), not == "")
+	}
+	return nil
+}
+
+// theValidationStatusIsOneOf checks the last answer's status against the documented list (GU1-06).
+func theValidationStatusIsOneOf(ctx context.Context, list string) error {
+	ex, obj, err := lastBody(ctx)
+	if err != nil {
+		return err
+	}
+	if ex.Status != http.StatusOK && ex.Status != http.StatusCreated {
+		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, ex.snippet())
+	}
+	got, _ := obj["status"].(string)
+	if !slices.Contains(strings.Split(list, ", "), got) {
+		return fmt.Errorf("%s: status = %s, want one of %s (GU1-06)", ex.Name(), jsonText(obj["status"]), list)
 	}
 	return nil
 }

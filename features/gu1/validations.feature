@@ -142,6 +142,16 @@ Feature: gu1 KYC validations (POST /api/kyc/validations)
       | GET    | /api/kyc/entities/123e4567-e89b-12d3-a456-426614174000/validations     |
       | POST   | /api/entities                                                          |
 
+  @GU1-06
+  Scenario: a new validation is in one of the documented statuses
+    The statuses a validation moves through are the provider's to decide: against a mock the scenarios
+    below move it with the control API; any target shows where a new one stands.
+    Given a person entity created through the Entities API
+    And a validation request for the entity
+    And I create the KYC validation
+    When I get the latest validation
+    Then the validation's status is one of pending, in_progress, approved, rejected, expired, abandoned
+
   @GU1-11
   Scenario: the validation is read back by its id
     Given a person entity created through the Entities API

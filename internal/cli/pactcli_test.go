@@ -185,6 +185,7 @@ func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
 	assert.Contains(t, out, " 0 failed, ")
 	assert.Contains(t, out, "personalinfo 6/6 IDs proven")
 	assert.Contains(t, out, "baas         17/17 IDs proven", "BAAS-12 waited for a token to expire, BAAS-15 read the SMS file")
+	assert.Contains(t, out, "gu1          13/13 IDs proven")
 	assert.Contains(t, out, "pomelo       19/26 IDs proven", "sessions made from the configured flows through the public API")
 	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): accepted")
 	assert.NotContains(t, out, "(embedded mock")
