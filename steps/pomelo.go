@@ -30,6 +30,8 @@ type pomeloWorld struct {
 	session  *pomelo.Session  // the scenario's current session
 	created  []string         // ids of every session created in the scenario
 	searched *pomelo.Page     // the last search answer
+	ownUser  string           // the user of the sessions the scenario made itself (search_own_sessions)
+	own      []string         // their ids, in the order they were made
 	receiver *webhookReceiver // started by the scenario
 }
 
@@ -77,6 +79,7 @@ func registerPomelo(sc stepRegistry) {
 	sc.Step(`^the receiver refuses the first (\d+) notifications?$`, theReceiverRefuses)
 	sc.Step(`^the provider revokes every access token$`, theProviderRevokesTokens)
 	sc.Step(`^a user "(usr-[A-Za-z0-9]+)" with document number "([0-9]+)" and a validated session$`, aValidatedUser)
+	sc.Step(`^a user "(usr-[A-Za-z0-9]+)" with a session validated through the public API$`, aUserValidatedThroughTheAPI)
 	sc.Step(`^a KYB session body built from the seed's example$`, aKYBBody)
 
 	sc.Step(`^I ask for an access token(?: with the client secret "([^"]*)")?$`, iAskForAToken)
@@ -120,6 +123,10 @@ func registerPomelo(sc stepRegistry) {
 	sc.Step(`^the search returns, in this order, the users "([^"]*)"$`, theSearchReturns)
 	sc.Step(`^the search returns no session$`, func(ctx context.Context) error { return theSearchReturns(ctx, "") })
 	sc.Step(`^the search has (\d+) pages? and (\d+) sessions? in all$`, theSearchHasPages)
+	sc.Step(`^(\d+) sessions made through the public API for a new user$`, sessionsForANewUser)
+	sc.Step(`^I search the user's sessions with "([^"]*)"$`, searchOwnSessions)
+	sc.Step(`^I cancel the user's session (\d+)$`, cancelOwnSession)
+	sc.Step(`^the search returns the user's sessions "([^"]*)"$`, theSearchReturnsOwn)
 	sc.Step(`^the search is refused naming "([^"]+)"$`, theSearchIsRefused)
 	sc.Step(`^the provider issues a Bearer token that expires$`, theProviderIssuesAToken)
 	sc.Step(`^the client fetched a new token once and the call succeeded$`, theClientRefreshedOnce)
@@ -239,6 +246,123 @@ func aValidatedUser(ctx context.Context, user, doc string) error {
 	}
 	return p.ctl(ctx, w, http.MethodPost, "/sessions", map[string]any{"user_id": user, "flow_id": p.flowID,
 		"status": pomelo.StatusValidated, "created_at": time.Now().UTC().Format(time.RFC3339)}, nil)
+}
+
+// aUserValidatedThroughTheAPI creates a session for user from the scenario's flow and uploads every
+// document its country requires, as a person would: no control API, so any target can run it.
+func aUserValidatedThroughTheAPI(ctx context.Context, user string) error {
+	if err := createKYC(ctx, user); err != nil {
+		return err
+	}
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.session == nil {
+		return fmt.Errorf("no session was created for %s", user)
+	}
+	for _, d := range []string{pomelo.DocSelfie, pomelo.DocIdentityCardFront, pomelo.DocIdentityCardBack} {
+		if err := uploadFor(ctx, d, "user", "image/jpeg"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sessionsForANewUser makes n sessions for a user of the scenario's own through the public API, a second
+// apart on a target without the control API (a clock that keeps seconds would tie them otherwise).
+func sessionsForANewUser(ctx context.Context, n int) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	p.ownUser = fixtures.PomeloID("usr")
+	for i := 0; i < n; i++ {
+		if i > 0 && !p.control {
+			if err := pause(ctx, 1100*time.Millisecond); err != nil {
+				return err
+			}
+		}
+		before := len(p.created)
+		if err := createKYC(ctx, p.ownUser); err != nil {
+			return err
+		}
+		if len(p.created) == before {
+			_, ex, _ := lastOf(ctx)
+			return fmt.Errorf("session %d for %s was not created (status %d: %s)", i+1, p.ownUser, ex.Status, ex.snippet())
+		}
+		p.own = append(p.own, p.session.ID)
+	}
+	return nil
+}
+
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// searchOwnSessions searches with query ({today} and {yesterday} replaced by UTC dates) narrowed to the
+// scenario's own user.
+func searchOwnSessions(ctx context.Context, query string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if p.ownUser == "" {
+		return errors.New(`no sessions of the scenario's own yet: start with "3 sessions made through the public API for a new user"`)
+	}
+	now := time.Now().UTC()
+	query = strings.NewReplacer("{today}", now.Format("2006-01-02"), "{yesterday}", now.AddDate(0, 0, -1).Format("2006-01-02")).Replace(query)
+	if query != "" {
+		query += "&"
+	}
+	return searchWith(ctx, query+"filter[user_id]="+url.QueryEscape(p.ownUser))
+}
+
+func cancelOwnSession(ctx context.Context, n int) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > len(p.own) {
+		return fmt.Errorf("the scenario made %d sessions, not a session %d", len(p.own), n)
+	}
+	return sessionCall(ctx, p, p.own[n-1], "cancel")
+}
+
+// theSearchReturnsOwn checks the last search's sessions against the scenario's own, by the order they
+// were made ("1, 3"; "" for none).
+func theSearchReturnsOwn(ctx context.Context, want string) error {
+	ex, _, err := lastBody(ctx)
+	if err != nil {
+		return err
+	}
+	if ex.Status != http.StatusOK {
+		return fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, ex.snippet())
+	}
+	_, p, _ := pomeloOf(ctx)
+	index := map[string]string{}
+	for i, id := range p.own {
+		index[id] = strconv.Itoa(i + 1)
+	}
+	var got []string
+	for _, s := range p.searched.Data {
+		n, ok := index[s.ID]
+		if !ok {
+			n = "another user's " + s.ID
+		}
+		got = append(got, n)
+	}
+	if strings.Join(got, ", ") != want {
+		return fmt.Errorf("%s?%s: the user's sessions = [%s], want [%s]", ex.Name(), ex.Query, strings.Join(got, ", "), want)
+	}
+	return nil
 }
 
 // ---- When ----

@@ -121,10 +121,10 @@ Feature: KYC sessions for individuals
       | ask for the report of |
       | upload a selfie to    |
 
-  @KYC-13 @control @destructive
+  @KYC-13 @destructive
   Scenario: cleaning by user id lets the same user start again
     Given a validation flow for ARG
-    And a user "usr-cleanme1" with document number "20111222333" and a validated session
+    And a user "usr-cleanme1" with a session validated through the public API
     And a new KYC session cannot be created for "usr-cleanme1"
     When I clean validations with user id "usr-cleanme1" and document number ""
     Then the provider answers 200
