@@ -33,6 +33,8 @@ type pomeloWorld struct {
 	ownUser  string           // the user of the sessions the scenario made itself (search_own_sessions)
 	own      []string         // their ids, in the order they were made
 	receiver *webhookReceiver // started by the scenario
+	hub      *hookHub         // the run's receiver, against a target without the control API
+	notified string           // the status of the last notification the scenario waited for
 }
 
 func (w *World) pomeloState() (*pomeloWorld, error) {
@@ -400,6 +402,9 @@ func (p *pomeloWorld) remember(s *pomelo.Session) {
 	if s != nil {
 		p.session = s
 		p.created = append(p.created, s.ID)
+		if p.hub != nil {
+			p.hub.created(p, s.ID)
+		}
 	}
 }
 
@@ -805,6 +810,15 @@ func aWebhookReceiver(ctx context.Context) error {
 	r.srv = httptest.NewServer(mux)
 	p.receiver = r
 	go func() { <-ctx.Done(); r.srv.Close() }()
+	if !p.control { // the provider notifies the URL its flows name: the run's receiver, when configured
+		h, ok, err := w.hub()
+		if err != nil {
+			return err
+		}
+		if ok {
+			p.hub = h
+		}
+	}
 	return nil
 }
 
@@ -815,6 +829,14 @@ func theReceiverRefuses(ctx context.Context, n int) error {
 	}
 	if p.receiver == nil {
 		return errors.New(`no receiver: start with "a webhook receiver that knows the provider's signing secret"`)
+	}
+	if !p.control {
+		h, err := worldOf(ctx).needHub()
+		if err != nil {
+			return err
+		}
+		h.refuseNext(p, n)
+		return nil
 	}
 	p.receiver.mu.Lock()
 	p.receiver.refuse = n
@@ -831,6 +853,17 @@ func theReceiverAccepts(ctx context.Context, status string) error {
 	}
 	if p.receiver == nil || p.session == nil {
 		return errors.New("a receiver and a session are needed")
+	}
+	p.notified = status
+	if !p.control {
+		h, err := worldOf(ctx).needHub()
+		if err != nil {
+			return err
+		}
+		if got, ok := h.wait(ctx, p.session.ID, status, 30*time.Second); !ok {
+			return fmt.Errorf("no notification that session %s is %s reached the run's receiver within 30 s (accepted: %v)", p.session.ID, status, got)
+		}
+		return nil
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -858,6 +891,16 @@ func theProviderTried(ctx context.Context, n int) error {
 	w, p, err := pomeloOf(ctx)
 	if err != nil {
 		return err
+	}
+	if !p.control { // the run's receiver counted every attempt, refused ones included
+		h, err := w.needHub()
+		if err != nil {
+			return err
+		}
+		if got := h.tries(p.session.ID, p.notified); got != n {
+			return fmt.Errorf("the provider tried %d times to deliver that session %s is %s, want %d", got, p.session.ID, p.notified, n)
+		}
+		return nil
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {

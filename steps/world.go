@@ -107,7 +107,11 @@ type Deps struct {
 	Stopped func() string
 	health  targetHealth
 	schemes schemeProbe // which BaaS signing schemes the target accepts (DOC-17), asked once a run
+	hooks   hookHub     // the run's Pomelo webhook receiver, against a target without the control API
 }
+
+// Close stops what the scenarios started for the whole run (the webhook receiver).
+func (d *Deps) Close() { d.hooks.close() }
 
 func (d *Deps) stopped() string {
 	if d.Stopped == nil {

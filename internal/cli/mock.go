@@ -39,6 +39,7 @@ type MockOptions struct {
 	BaaSSigning string
 	WriteConfig string
 	SMSFile     string
+	PomeloHook  string
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -48,6 +49,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
 	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims", "the request-signing `SCHEMES` the BaaS mock accepts: claims (BAAS-16, always) or claims,qit (adds QI's string_to_sign, BAAS-17)")
 	flags.flags.StringVar(&o.SMSFile, "sms-file", "", "the BaaS mock (the SMS gateway) also writes the latest SMS of each person to `FILE`, a line each (\"CPF TOKEN PHONE\"), as a run's sms_token_file reads them")
+	flags.flags.StringVar(&o.PomeloHook, "pomelo-webhook-url", "", "the webhook `URL` of the Pomelo mock's fixture flows (a loopback URL; with --write-config and none given, one the rehearsal's run listens on)")
 	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run")
 	if err := parse(flags, args); err != nil {
 		return err
@@ -77,7 +79,15 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	if err != nil {
 		return err
 	}
-	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile}
+	if o.WriteConfig != "" && o.PomeloHook == "" {
+		// The rehearsal's run will listen for the fixture flows' notifications on a free loopback port.
+		hook, err := freeLoopbackURL("/hooks/pomelo")
+		if err != nil {
+			return exit.Unavailablef("mock: %v", err)
+		}
+		o.PomeloHook = hook
+	}
+	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile, PomeloWebhookURL: o.PomeloHook}
 	var servers []*mock.Server
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -78,7 +80,22 @@ func rehearsalOptions(o MockOptions) map[string]map[string]string {
 		ttl = mockbaas.DefaultTokenTTL
 	}
 	baas["token_ttl"] = ttl.String()
-	return map[string]map[string]string{"baas": baas, "pomelo": {"flows": mockpomelo.FixtureFlows()}}
+	pom := map[string]string{"flows": mockpomelo.FixtureFlows()}
+	if u, err := url.Parse(o.PomeloHook); err == nil && o.PomeloHook != "" {
+		pom["webhook_url"], pom["webhook_listen"] = o.PomeloHook, u.Host
+	}
+	return map[string]map[string]string{"baas": baas, "pomelo": pom}
+}
+
+// freeLoopbackURL is an http URL with path on a loopback port nothing listens on now.
+func freeLoopbackURL(path string) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return "http://" + addr + path, nil
 }
 
 // envName is the variable a rehearsal config reads a credential from: CONFORMANCE_BAAS_PRIVATE_KEY.

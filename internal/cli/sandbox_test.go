@@ -76,8 +76,13 @@ func startMockProcess(t *testing.T, flags ...string) map[string]string {
 }
 
 func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing.T) {
-	// Tokens live 4 s, and the configuration says so: BAAS-12 waits that long for one to expire.
-	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--token-ttl", "4s")
+	// Tokens live 4 s, and the configuration says so: BAAS-12 waits that long for one to expire. The
+	// fixture flows notify a receiver this run listens on (KYC-14).
+	hook, err := freeLoopbackURL("/hooks/pomelo")
+	require.NoError(t, err)
+	hookURL, err := url.Parse(hook)
+	require.NoError(t, err)
+	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--token-ttl", "4s", "--pomelo-webhook-url", hook)
 	// The SMS token reaches a file, as a person or a gateway hook would write it (see smsRelay).
 	tokenFile := filepath.Join(t.TempDir(), "sms.txt")
 	smsRelay(t, urls["baas"], tokenFile)
@@ -109,6 +114,8 @@ providers:
       client_secret: env:POMELO_SECRET
     options:
       flows: `+mockpomelo.FixtureFlows()+`
+      webhook_url: `+hook+`
+      webhook_listen: `+hookURL.Host+`
 `, urls["baas"], urls["gu1"], urls["personalinfo"], urls["pomelo"]))
 	env := map[string]string{"GU1_KEY": mockgu1.APIKey, "GU1_NOKYC_KEY": mockgu1.APIKeyNoKYC, "PI_TOKEN": mockpi.Token,
 		"POMELO_ID": mockpomelo.ClientID, "POMELO_SECRET": mockpomelo.ClientSecret,

@@ -53,6 +53,9 @@ type Config struct {
 	// SMSFile, when set, is where the BaaS mock (the SMS gateway) also writes the latest SMS of each
 	// person, a line each: "CPF TOKEN PHONE".
 	SMSFile string
+	// PomeloWebhookURL, when set, is the webhook URL of the Pomelo mock's fixture flows, as a provider's
+	// flows name the URL its clients configured (a sandbox rehearsal's receiver).
+	PomeloWebhookURL string
 }
 
 // WebhookClient is the http.Client every mock delivers its webhooks with: loopback addresses only (a

@@ -46,7 +46,9 @@ func pomelo() Provider {
 			{Name: "webhook_secret", Doc: "the base64 webhook signing secret (KYC-15)", Mock: mockpomelo.WebhookSecret, Optional: true},
 		},
 		Options: []Setting{{Name: "audience", Doc: "the OAuth2 audience of the token request (KYC-16)", Mock: "https://api.pomelo.la"},
-			{Name: "flows", Doc: "the validation flows configured in the provider, COUNTRY:flow-id,… (ARG:flo-…,BRA:flo-…): a target without the control API creates sessions from them"}},
+			{Name: "flows", Doc: "the validation flows configured in the provider, COUNTRY:flow-id,… (ARG:flo-…,BRA:flo-…): a target without the control API creates sessions from them"},
+			{Name: "webhook_url", Doc: "the webhook URL the flows configured in the provider notify (KYC-14 on a target without the control API; what a tunnel forwards to webhook_listen)"},
+			{Name: "webhook_listen", Doc: "HOST:PORT where the run receives the notifications sent to webhook_url"}},
 		States: map[string]StateFunc{
 			StatePomeloToken: func(ctx context.Context, hc *http.Client, base string, p map[string]any) error {
 				tok, err := param(p, "token")

@@ -230,6 +230,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		},
 	}
 	status := suite.Run()
+	deps.Close()
 	_ = out.Flush() // godog's output first, then whatever the caller prints
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,

@@ -80,14 +80,15 @@ type Mock struct {
 	hc      *http.Client
 	retries []time.Duration // waits before each re-delivery
 
-	mu         sync.Mutex
-	tokens     map[string]time.Time // access token -> expiry
-	clients    map[string]string    // OAuth2 client id -> secret
-	flows      map[string]*flow
-	sessions   map[string]*session
-	userDocs   map[string]string // user id -> document number (set through the control API)
-	deliveries []Delivery
-	outbox     mock.Sequence // notifications, in the order of the changes
+	mu          sync.Mutex
+	tokens      map[string]time.Time // access token -> expiry
+	clients     map[string]string    // OAuth2 client id -> secret
+	fixtureHook string               // the webhook URL of the fixture flows (mock.Config.PomeloWebhookURL)
+	flows       map[string]*flow
+	sessions    map[string]*session
+	userDocs    map[string]string // user id -> document number (set through the control API)
+	deliveries  []Delivery
+	outbox      mock.Sequence // notifications, in the order of the changes
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the pomelo schemas.
@@ -96,7 +97,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL,
+	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL, fixtureHook: cfg.PomeloWebhookURL,
 		hc:      mock.WebhookClient(),
 		retries: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}}
 	if m.ttl <= 0 {
@@ -145,6 +146,7 @@ func (m *Mock) reset() {
 	m.flows = map[string]*flow{}
 	for _, f := range fixtureFlows {
 		f := f
+		f.WebhookURL = m.fixtureHook
 		m.flows[f.ID] = &f
 	}
 	m.sessions = map[string]*session{}
