@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
@@ -40,6 +42,7 @@ type MockOptions struct {
 	WriteConfig string
 	SMSFile     string
 	PomeloHook  string
+	Config      string
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -49,10 +52,22 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of the tokens the mocks issue (`DURATION`; default 5m)")
 	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims", "the request-signing `SCHEMES` the BaaS mock accepts: claims (BAAS-16, always) or claims,qit (adds QI's string_to_sign, BAAS-17)")
 	flags.flags.StringVar(&o.SMSFile, "sms-file", "", "the BaaS mock (the SMS gateway) also writes the latest SMS of each person to `FILE`, a line each (\"CPF TOKEN PHONE\"), as a run's sms_token_file reads them")
+	flags.flags.StringVar(&o.Config, "config", "", "read the BaaS mock's signing schemes from `FILE` (providers.baas.options.signing, as a run reads it); --baas-signing overrides")
 	flags.flags.StringVar(&o.PomeloHook, "pomelo-webhook-url", "", "the webhook `URL` of the Pomelo mock's fixture flows (a loopback URL; with --write-config and none given, one the rehearsal's run listens on)")
 	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run")
 	if err := parse(flags, args); err != nil {
 		return err
+	}
+	if o.Config != "" {
+		cfg, err := config.Load(o.Config)
+		if err != nil {
+			return configError(o.Config, err)
+		}
+		given := false
+		flags.flags.Visit(func(f *flag.Flag) { given = given || f.Name == "baas-signing" })
+		if pc := cfg.Providers["baas"]; pc != nil && pc.Options["signing"] != "" && !given {
+			o.BaaSSigning = pc.Options["signing"]
+		}
 	}
 	signing := strings.Split(o.BaaSSigning, ",")
 	if _, err := mockbaas.Schemes(signing); err != nil {

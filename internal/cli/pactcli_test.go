@@ -143,6 +143,12 @@ func TestBAAS17AgainstConformanceMock(t *testing.T) {
 	assert.Contains(t, out, "baas 17/17 IDs proven")
 	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): accepted")
 
+	// The same, told through the configuration file a run reads.
+	fromFile := startMockProcess(t, "--config", writeConfig(t, "providers:\n  baas:\n    options: {signing: \"claims,qit\"}\n"))
+	code, out, errOut = run(t, "run", "--base-url", "baas="+fromFile["baas"], "--tags", "@BAAS-17")
+	require.Equal(t, exit.OK, code, tail(out)+errOut)
+	assert.Contains(t, out, "0 skipped")
+
 	without := startMockProcess(t)
 	code, out, errOut = run(t, "run", "--base-url", "baas="+without["baas"], "--tags", "@baas")
 	require.Equal(t, exit.OK, code, tail(out)+errOut)
