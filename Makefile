@@ -15,7 +15,7 @@ PACT_ENV = D="$$(scripts/install-pact-ffi.sh)" && export CGO_LDFLAGS="-L$$D -Wl,
 all: test
 
 build:
-	$(PACT_ENV) && $(GO) build -o $(BIN) ./cmd/conformance
+	$(PACT_ENV) && $(GO) build -buildvcs=auto -o $(BIN) ./cmd/conformance
 
 ## conformance: the whole suite against the embedded mock providers
 conformance: build

@@ -27,6 +27,7 @@ Usage:
   conformance config check     check a configuration file (conformance.yaml) without running anything
   conformance diff OLD NEW     list what changed in the providers' answers between two --record runs
   conformance help [command]   show help
+  conformance --version        the module version, commit and Go version of this binary
 
 Providers: %s
 
@@ -90,6 +91,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		err = configCmd(ctx, args[1:], stdout, stderr, env)
 	case "diff":
 		err = diffCmd(ctx, args[1:], stdout, stderr, env)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version())
+		return exit.OK
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return Main(ctx, []string{args[1], "--help"}, stdout, stderr, env)

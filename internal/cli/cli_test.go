@@ -569,3 +569,9 @@ func TestLinePrompt(t *testing.T) {
 	_, err = p("more? ")
 	assert.ErrorIs(t, err, io.EOF)
 }
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, "--version")
+	assert.Equal(t, exit.OK, code)
+	assert.Regexp(t, `^conformance \S+( commit [0-9a-f]+(\+dirty)?)?( \(\S+\))? go1\.\d+`, out)
+}
