@@ -158,7 +158,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		return err
 	}
 	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed,
-		ExpiredWaivers: res.ExpiredWaivers}
+		ExpiredWaivers: res.ExpiredWaivers, StaleWaivers: res.StaleWaivers}
 	for _, p := range res.Providers() {
 		t := res.Targets[p]
 		sum.Targets = append(sum.Targets, report.TargetLine{Provider: p, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})

@@ -535,6 +535,12 @@ func TestWaivers(t *testing.T) {
 	assert.Contains(t, out, "KYC-11 expired on 2020-01-01")
 	assert.Contains(t, out, "the waiver of KYC-11 expired on 2020-01-01")
 
+	// A waiver in force that excuses nothing (the embedded mock sorts as documented) is listed as stale.
+	code, out, _ = run(t, "run", "--tags", "@KYC-11", "--waivers", waivers("2099-12-31"))
+	assert.Equal(t, exit.OK, code, out)
+	assert.Contains(t, out, "Stale waivers (in force, but nothing they excuse failed; they do not fail the run):")
+	assert.Contains(t, out, "KYC-11 ("+waivers("2099-12-31")+":2) matched no failure")
+
 	// An expired waiver fails a run in which everything passes.
 	code, out, _ = run(t, "run", "--tags", "@KYC-11", "--waivers", waivers("2020-01-01"))
 	assert.Equal(t, exit.Failed, code, out)

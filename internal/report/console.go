@@ -27,6 +27,8 @@ type Summary struct {
 	Seed      int64 // random order seed, 0 for file order
 	// ExpiredWaivers describes each waiver past its date ("KYC-11 expired on 2026-10-31: reason").
 	ExpiredWaivers []string
+	// StaleWaivers describes each waiver in force that matched no failure.
+	StaleWaivers []string
 }
 
 func idsOf(tags []string) []string {
@@ -70,6 +72,12 @@ func (s Summary) Write(w io.Writer) {
 	if len(s.ExpiredWaivers) > 0 {
 		fmt.Fprintln(w, "Expired waivers (each fails the run until it is renewed or removed):")
 		for _, e := range s.ExpiredWaivers {
+			fmt.Fprintf(w, "  - %s\n", e)
+		}
+	}
+	if len(s.StaleWaivers) > 0 {
+		fmt.Fprintln(w, "Stale waivers (in force, but nothing they excuse failed; they do not fail the run):")
+		for _, e := range s.StaleWaivers {
 			fmt.Fprintf(w, "  - %s\n", e)
 		}
 	}

@@ -82,6 +82,9 @@ type Result struct {
 	Seed      int64 // the random order's seed; 0 for file order
 	// ExpiredWaivers describes each waiver past its date; any fails the run.
 	ExpiredWaivers []string
+	// StaleWaivers describes each waiver in force that matched no failure while scenarios of its ID
+	// ran and passed: the deviation it excuses is gone. It does not fail the run.
+	StaleWaivers []string
 	// Stopped says why the run stopped early (a signal, --run-timeout), or "".
 	Stopped string
 }
@@ -431,6 +434,34 @@ func (r *Result) applyWaivers(set *waiver.Set, now func() time.Time) {
 			s.Message = fmt.Sprintf("%s waived until %s (%s): %s", w.ID, w.Expires.Format("2006-01-02"), w.Reason, s.Message)
 		}
 	}
+	r.StaleWaivers = r.staleWaivers(set, today)
+}
+
+// staleWaivers lists the waivers in force whose ID had scenarios that passed and none that failed or
+// was waived.
+func (r *Result) staleWaivers(set *waiver.Set, today time.Time) []string {
+	passed, excused := map[string]bool{}, map[string]bool{}
+	for _, s := range r.Scenarios {
+		for _, t := range s.Tags {
+			m := featureset.IDTag.FindStringSubmatch(t)
+			if m == nil {
+				continue
+			}
+			switch s.Status {
+			case report.Passed:
+				passed[m[1]] = true
+			case report.Waived, report.Failed:
+				excused[m[1]] = true
+			}
+		}
+	}
+	var out []string
+	for _, w := range set.List {
+		if !w.Expired(today) && passed[w.ID] && !excused[w.ID] {
+			out = append(out, fmt.Sprintf("%s (%s:%d) matched no failure: every scenario of %s that ran passed; remove the waiver (%s)", w.ID, set.Path, w.Line, w.ID, w.Reason))
+		}
+	}
+	return out
 }
 
 func (r *Result) failures() int {
