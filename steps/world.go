@@ -267,7 +267,7 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 }
 
 func (w *World) result(s *godog.Scenario, err error) report.Scenario {
-	r := report.Scenario{Name: s.Name, Feature: s.Uri, Provider: w.provider, Duration: time.Since(w.started)}
+	r := report.Scenario{Name: s.Name, Feature: s.Uri, Provider: w.provider, Started: w.started, Duration: time.Since(w.started)}
 	w.mu.Lock()
 	for _, d := range w.drift {
 		r.Drift = append(r.Drift, w.deps.Redactor.String(d))

@@ -69,6 +69,13 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration) error {
 	doc := junitSuites{Name: name, Time: secs(elapsed)}
 	bySuite := map[string]*junitSuite{}
+	// A suite's time is the wall time from its first scenario's start to its last one's end (scenarios
+	// run side by side); without start times, the sum of theirs.
+	type span struct {
+		from, to time.Time
+		sum      time.Duration
+	}
+	spans := map[string]span{}
 	var order []string
 	for _, r := range results {
 		key := r.Feature
@@ -81,10 +88,30 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 			bySuite[key] = s
 			order = append(order, key)
 		}
-		c := junitCase{Name: label(r), Classname: strings.TrimSuffix(key, ".feature"), Time: secs(r.Duration)}
+		// The name is stable across runs (IDs and scenario name): test history survives a line that moves,
+		// and the location goes in a property.
+		c := junitCase{Name: stableName(r), Classname: strings.TrimSuffix(key, ".feature"), Time: secs(r.Duration)}
+		var props []junitProp
 		if ids := idsOf(r.Tags); len(ids) > 0 {
-			c.Properties = &junitProps{Props: []junitProp{{Name: "catalogue_ids", Value: strings.Join(ids, ",")}}}
+			props = append(props, junitProp{Name: "catalogue_ids", Value: strings.Join(ids, ",")})
 		}
+		if r.Line > 0 {
+			props = append(props, junitProp{Name: "location", Value: fmt.Sprintf("%s:%d", r.Feature, r.Line)})
+		}
+		if len(props) > 0 {
+			c.Properties = &junitProps{Props: props}
+		}
+		span := spans[key]
+		if !r.Started.IsZero() {
+			if span.from.IsZero() || r.Started.Before(span.from) {
+				span.from = r.Started
+			}
+			if end := r.Started.Add(r.Duration); end.After(span.to) {
+				span.to = end
+			}
+		}
+		span.sum += r.Duration
+		spans[key] = span
 		if len(r.Drift) > 0 {
 			c.SystemOut = "drift: " + strings.Join(r.Drift, "\ndrift: ")
 		}
@@ -112,11 +139,16 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 			s.Skipped++
 			doc.Skipped++
 		}
-		s.Time = addSecs(s.Time, r.Duration)
 		s.Cases = append(s.Cases, c)
 	}
 	sort.Strings(order)
 	for _, k := range order {
+		sp := spans[k]
+		t := sp.sum
+		if !sp.from.IsZero() {
+			t = sp.to.Sub(sp.from)
+		}
+		bySuite[k].Time = secs(t)
 		doc.Suites = append(doc.Suites, *bySuite[k])
 	}
 	out, err := xml.MarshalIndent(doc, "", "  ")
@@ -129,10 +161,12 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 	return WriteAtomic(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
 }
 
-func addSecs(cur string, d time.Duration) string {
-	var f float64
-	_, _ = fmt.Sscanf(cur, "%f", &f)
-	return fmt.Sprintf("%.3f", f+d.Seconds())
+// stableName is a testcase's name: its catalogue IDs and the scenario's name, no location.
+func stableName(s Scenario) string {
+	if ids := idsOf(s.Tags); len(ids) > 0 {
+		return fmt.Sprintf("[%s] %s", strings.Join(ids, " "), s.Name)
+	}
+	return s.Name
 }
 
 func firstLine(s string) string {

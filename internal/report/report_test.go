@@ -95,7 +95,8 @@ func TestJUnit(t *testing.T) {
 	require.NoError(t, xml.Unmarshal(raw, &doc))
 	assert.Equal(t, []int{4, 1, 1, 1}, []int{doc.Tests, doc.Failures, doc.Errors, doc.Skipped})
 	require.Len(t, doc.Suites, 2)
-	assert.Equal(t, "[BAAS-01] ok (baas/a.feature:1)", doc.Suites[0].Cases[0].Name)
+	assert.Equal(t, "[BAAS-01] ok", doc.Suites[0].Cases[0].Name, "a stable name: no line that moves")
+	assert.Contains(t, string(raw), `<property name="location" value="baas/a.feature:1">`)
 	assert.Equal(t, "drift: GET /x 200: /a is a member its documents do not describe\ndrift: GET /x 299: status", doc.Suites[0].Cases[0].SystemOut)
 	assert.Empty(t, doc.Suites[0].Cases[1].SystemOut)
 	assert.Equal(t, "first line", doc.Suites[0].Cases[1].Failure.Message)
@@ -103,4 +104,18 @@ func TestJUnit(t *testing.T) {
 	assert.Equal(t, "why", doc.Suites[1].Cases[0].Skipped.Message)
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	assert.Len(t, entries, 1, "no temporary file left behind")
+}
+
+// TestJUnitSuiteTimeIsWallTime: scenarios that ran side by side take the suite the span from the first
+// start to the last end, not the sum of their durations.
+func TestJUnitSuiteTimeIsWallTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "junit.xml")
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, WriteJUnitFile(path, "conformance", []Scenario{
+		{Name: "a", Feature: "baas/a.feature", Line: 1, Status: Passed, Started: t0, Duration: 2 * time.Second},
+		{Name: "b", Feature: "baas/a.feature", Line: 2, Status: Passed, Started: t0.Add(500 * time.Millisecond), Duration: 2 * time.Second},
+	}, 3*time.Second))
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `<testsuite name="baas/a.feature" tests="2" failures="0" errors="0" skipped="0" time="2.500">`)
 }

@@ -33,8 +33,9 @@ type Scenario struct {
 	Status   Status
 	Message  string // why it failed, or why it was skipped
 	Duration time.Duration
-	Drift    []string // warnings: answers beyond the provider's documents (an external target, without --strict-drift)
-	Notes    []string // what the scenario found out about the target, for the findings it is tagged with
+	Started  time.Time // when the scenario began; zero where unknown (a verified interaction)
+	Drift    []string  // warnings: answers beyond the provider's documents (an external target, without --strict-drift)
+	Notes    []string  // what the scenario found out about the target, for the findings it is tagged with
 }
 
 // Collector gathers scenario results from concurrent scenarios.
