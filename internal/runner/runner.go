@@ -102,6 +102,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, exit.Usagef("%v", err)
 	}
+	// Every ID a scenario names must be the catalogue's: a typo (@BAAS-99) would prove nothing, silently.
+	var unknown []string
+	for _, s := range scenarios {
+		for _, id := range s.IDs {
+			if o.Catalogue != nil && !o.Catalogue.Known(id) {
+				unknown = append(unknown, fmt.Sprintf("%s: tag @%s is not in the catalogue", s.Where(), id))
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, exit.Usagef("%s", strings.Join(unknown, "; "))
+	}
 	var names []string
 	seen, selected := map[string]bool{}, map[string]bool{}
 	for _, s := range scenarios {
@@ -116,6 +128,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if len(names) == 0 {
 		return nil, exit.NothingProvenf("nothing proven: no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
+	}
+	for _, s := range scenarios {
+		if tags.Match(s.Tags) && len(s.IDs) == 0 && o.Out != nil {
+			fmt.Fprintf(o.Out, "warning: %s: scenario %q names no catalogue ID: it runs, and proves nothing in the coverage\n", s.Where(), s.Name)
+		}
 	}
 	if o.Prepare != nil {
 		if err := o.Prepare(names); err != nil {

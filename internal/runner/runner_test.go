@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -134,4 +135,22 @@ func BenchmarkSuite(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestUnknownIDsAreRefusedAndScenariosWithoutIDsWarned: a scenario tagged with an ID the catalogue lacks
+// is a usage error naming it; one tagged with none runs with a warning.
+func TestUnknownIDsAreRefusedAndScenariosWithoutIDsWarned(t *testing.T) {
+	o := options(t)
+	o.Features = fstest.MapFS{"baas/a.feature": {Data: []byte("Feature: f\n  @BAAS-99\n  Scenario: s\n    Given a person to register, built from the seed's example\n")}}
+	_, err := Run(context.Background(), o)
+	assert.Equal(t, exit.Usage, exit.CodeOf(err), "%v", err)
+	assert.ErrorContains(t, err, "baas/a.feature:3: tag @BAAS-99 is not in the catalogue")
+
+	var out strings.Builder
+	o.Out = &out
+	o.Features = fstest.MapFS{"baas/a.feature": {Data: []byte("Feature: f\n  Scenario: no id\n    Given a person to register, built from the seed's example\n")}}
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), `warning: baas/a.feature:2: scenario "no id" names no catalogue ID`)
+	assert.Equal(t, exit.OK, res.ExitCode())
 }
