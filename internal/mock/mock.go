@@ -289,17 +289,53 @@ type Server struct {
 	ln  net.Listener
 }
 
-// Start serves h on addr ("127.0.0.1:0" for a random port) and returns once it is accepting.
-func Start(addr string, h http.Handler) (*Server, error) {
+// Limits bound what one connection may hold of a mock: a client that sends its headers or its body
+// slowly, or keeps an idle connection, is closed after them, so that slow or stalled clients cannot
+// exhaust a long-running mock. The zero value is DefaultLimits.
+type Limits struct {
+	ReadHeader time.Duration // to read a request's headers
+	Read       time.Duration // to read a whole request, body included
+	Write      time.Duration // to write an answer
+	Idle       time.Duration // an idle keep-alive connection
+	HeaderSize int           // bytes of request headers
+}
+
+// DefaultLimits are the limits of every mock server unless told otherwise.
+var DefaultLimits = Limits{ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second,
+	Idle: 60 * time.Second, HeaderSize: 64 << 10}
+
+// Start serves h on addr ("127.0.0.1:0" for a random port) with DefaultLimits and returns once it is
+// accepting.
+func Start(addr string, h http.Handler) (*Server, error) { return StartWith(addr, h, DefaultLimits) }
+
+// StartWith is Start with other limits; a zero field takes the default's.
+func StartWith(addr string, h http.Handler, l Limits) (*Server, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
+	}
+	d := DefaultLimits
+	if l.ReadHeader <= 0 {
+		l.ReadHeader = d.ReadHeader
+	}
+	if l.Read <= 0 {
+		l.Read = d.Read
+	}
+	if l.Write <= 0 {
+		l.Write = d.Write
+	}
+	if l.Idle <= 0 {
+		l.Idle = d.Idle
+	}
+	if l.HeaderSize <= 0 {
+		l.HeaderSize = d.HeaderSize
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln,
-		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read, WriteTimeout: l.Write,
+			IdleTimeout: l.Idle, MaxHeaderBytes: l.HeaderSize}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }

@@ -43,6 +43,15 @@ func errSignature(why string) *mock.Problem {
 //     decoded body, and its answer goes back encoded and signed with the mock's provider key.
 func (m *Mock) authenticated(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// The API client first: a call that names none, or one the mock does not know, is answered
+		// before a byte of its body is read.
+		if _, p := m.client(r); p != nil {
+			// The body is never read: close the connection after the answer, or net/http would first
+			// read (and discard) what is left of the body before answering.
+			w.Header().Set("Connection", "close")
+			m.fail(w, p)
+			return
+		}
 		raw, p := mock.ReadBody(r)
 		if p != nil {
 			m.fail(w, p)

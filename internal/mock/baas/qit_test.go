@@ -1,6 +1,7 @@
 package baas
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"crypto/md5"
 	"crypto/x509"
@@ -8,6 +9,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -183,4 +186,28 @@ func TestQITSignerAgainstTheMock(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = c.TokenRequest(t.Context(), fixtures.BaaSTokenRequest(fixtures.BaaSPerson(fixtures.RandomCPF())))
 	assert.ErrorContains(t, err, "not an ES512 JWT signed by this key")
+}
+
+// TestCredentialsAreCheckedBeforeTheBody: a call without a known API-CLIENT-KEY is answered without a
+// byte of its body being read, so an unauthenticated slow body holds nothing.
+func TestCredentialsAreCheckedBeforeTheBody(t *testing.T) {
+	srv, err := mock.Start("127.0.0.1:0", newMock(t, nil))
+	require.NoError(t, err)
+	defer srv.Close(t.Context())
+	for key, want := range map[string]string{"": "GDF000003", "nobody-knows-me": "GDF000018"} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		require.NoError(t, err)
+		head := "POST " + client.PathTokenRequest + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"
+		if key != "" {
+			head += "API-CLIENT-KEY: " + key + "\r\n"
+		}
+		_, err = io.WriteString(c, head+"\r\n{") // one byte of a body that never comes
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err, "answered before the body arrived")
+		b, _ := io.ReadAll(resp.Body)
+		assert.Contains(t, string(b), want)
+		_ = c.Close()
+	}
 }

@@ -1,0 +1,72 @@
+package mock
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// closedByServer sends what, then waits (up to 5 s of its own) for the server to end the connection:
+// true when the server closed it, false when the 5 s ran out first.
+func closedByServer(t *testing.T, addr, what string) bool {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = io.WriteString(c, what)
+	require.NoError(t, err)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = io.Copy(io.Discard, c) // until the server closes (nil or a reset) or the deadline passes
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// TestSlowClientsAreClosedWhileTheMockKeepsAnswering: a client that never finishes its headers, one
+// that stalls in its body and an idle keep-alive connection are each closed by the server on its own,
+// and the mock answers other clients all the while.
+func TestSlowClientsAreClosedWhileTheMockKeepsAnswering(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	srv, err := StartWith("127.0.0.1:0", h, Limits{ReadHeader: 200 * time.Millisecond, Read: 400 * time.Millisecond, Idle: 300 * time.Millisecond})
+	require.NoError(t, err)
+	defer srv.Close(t.Context())
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	done := make(chan [3]bool)
+	go func() {
+		done <- [3]bool{
+			closedByServer(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n"),                                       // headers never end
+			closedByServer(t, addr, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b"), // the body stalls
+			closedByServer(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"),                                   // answered, then idle
+		}
+	}()
+	// Meanwhile the mock answers.
+	for i := 0; i < 5; i++ {
+		resp, err := http.Get(srv.URL)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := <-done
+	assert.Equal(t, [3]bool{true, true, true}, got, "each slow connection was closed by the server, not by the client's own deadline")
+
+	// Headers over the limit are refused with 431, not read on.
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 200<<10)+"\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
+}
