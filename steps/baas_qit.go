@@ -21,6 +21,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	"github.com/latam-conformance/conformance/internal/randid"
+	"github.com/latam-conformance/conformance/internal/schema"
 )
 
 // BAAS-17 and DOC-17: QI's string_to_sign scheme, and which schemes a target accepts.
@@ -76,7 +77,7 @@ func (w *World) qitClient(s *baas.QITSigner) (*baas.Client, error) {
 			resp, err := next.RoundTrip(req)
 			if resp != nil {
 				red.Add(resp.Header.Get("Authorization"))
-				raw, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBody+1))
+				raw, _ := io.ReadAll(io.LimitReader(resp.Body, schema.MaxAnswerBody+1))
 				_ = resp.Body.Close()
 				red.Add(encodedBodyOf(io.NopCloser(bytes.NewReader(raw))))
 				resp.Body = io.NopCloser(bytes.NewReader(raw))
@@ -332,6 +333,6 @@ func encodedBodyOf(r io.ReadCloser) string {
 	var doc struct {
 		EncodedBody string `json:"encoded_body"`
 	}
-	_ = json.NewDecoder(io.LimitReader(r, MaxAnswerBody)).Decode(&doc)
+	_ = json.NewDecoder(io.LimitReader(r, schema.MaxAnswerBody)).Decode(&doc)
 	return doc.EncodedBody
 }

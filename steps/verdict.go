@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,11 +14,8 @@ import (
 	"time"
 
 	"github.com/latam-conformance/conformance/internal/netguard"
+	"github.com/latam-conformance/conformance/internal/schema"
 )
-
-// MaxAnswerBody is the most of an answer the harness reads, after any decompression. An answer over it
-// is a failure naming the limit, never judged on what fitted.
-const MaxAnswerBody = 8 << 20
 
 // verdictError is what the harness concludes from an exchange on its own, before any step judges it: a
 // redirect nobody documents, an answer over the reading limit, JSON declared as something else, a
@@ -99,9 +95,7 @@ func (w *World) judgeAnswer(ex *Exchange) error {
 			ex.Name(), ex.Status, w.deps.Redactor.String(loc))
 	}
 	if schemaFile != "" && len(ex.RespBody) > 0 {
-		declared := ex.Header.Get("Content-Type")
-		mt, _, err := mime.ParseMediaType(declared)
-		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		if declared := ex.Header.Get("Content-Type"); !schema.IsJSON(declared) {
 			if declared == "" {
 				declared = "no Content-Type"
 			}
@@ -112,15 +106,15 @@ func (w *World) judgeAnswer(ex *Exchange) error {
 	return nil
 }
 
-// readAnswer reads at most MaxAnswerBody bytes of body; more is a verdict naming the limit.
+// readAnswer reads at most schema.MaxAnswerBody bytes of body; more is a verdict naming the limit.
 func readAnswer(ex *Exchange, body io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(body, MaxAnswerBody+1))
+	b, over, err := schema.ReadAnswer(body)
 	if err != nil {
 		return b, err
 	}
-	if len(b) > MaxAnswerBody {
-		return b[:MaxAnswerBody], verdictf("%s answered %d with a body over the %d MiB the harness reads (after decompression); an answer it cannot read whole is not judged on a part",
-			ex.Name(), ex.Status, MaxAnswerBody>>20)
+	if over {
+		return b, verdictf("%s answered %d with a body over the %d MiB the harness reads (after decompression); an answer it cannot read whole is not judged on a part",
+			ex.Name(), ex.Status, schema.MaxAnswerBody>>20)
 	}
 	return b, nil
 }

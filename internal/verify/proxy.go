@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -20,9 +19,6 @@ import (
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
-
-// maxAnswer is the most of an answer the proxy reads (after decompression), as a run reads.
-const maxAnswer = 8 << 20
 
 // proxy stands between the Pact verifier and every target, on loopback:
 //   - requests leave through the run's guard (production hosts refused before a byte is sent), and the
@@ -120,18 +116,18 @@ func startProxy(c proxyConfig) (*proxy, error) {
 	return p, nil
 }
 
-// judge reads the answer (at most maxAnswer bytes) and checks it as a run would: no redirect, a
+// judge reads the answer (at most schema.MaxAnswerBody bytes) and checks it as a run would: no redirect, a
 // documented status, JSON where JSON is documented, the status's schema.
 func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte, []string) {
 	req := resp.Request
 	name := req.Method + " " + strings.TrimPrefix(req.URL.Path, prefix)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	body, over, err := schema.ReadAnswer(resp.Body)
 	_ = resp.Body.Close()
 	switch {
 	case err != nil:
 		return body, []string{fmt.Sprintf("%s: the answer could not be read: %v", name, err)}
-	case len(body) > maxAnswer:
-		return body[:maxAnswer], []string{fmt.Sprintf("%s answered %d with a body over the %d MiB the harness reads", name, resp.StatusCode, maxAnswer>>20)}
+	case over:
+		return body, []string{fmt.Sprintf("%s answered %d with a body over the %d MiB the harness reads", name, resp.StatusCode, schema.MaxAnswerBody>>20)}
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return body, []string{fmt.Sprintf("%s answered %d, a redirect to %s, which its documents do not show; the harness never follows a redirect",
 			name, resp.StatusCode, netguard.ShowURL(resp.Header.Get("Location")))}
@@ -146,11 +142,8 @@ func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte
 	if !ok {
 		return body, []string{fmt.Sprintf("%s is not a documented operation of %s", name, c.provider)}
 	}
-	if _, documented := op.Responses[fmt.Sprint(resp.StatusCode)]; documented && len(body) > 0 {
-		mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-			return body, []string{fmt.Sprintf("%s answered %d with %q; its documents describe a JSON answer", name, resp.StatusCode, resp.Header.Get("Content-Type"))}
-		}
+	if _, documented := op.Responses[fmt.Sprint(resp.StatusCode)]; documented && len(body) > 0 && !schema.IsJSON(resp.Header.Get("Content-Type")) {
+		return body, []string{fmt.Sprintf("%s answered %d with %q; its documents describe a JSON answer", name, resp.StatusCode, resp.Header.Get("Content-Type"))}
 	}
 	vs, err := c.schemas.ValidateResponse(op, resp.StatusCode, judged)
 	if err != nil {
