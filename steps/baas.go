@@ -191,14 +191,7 @@ func theTokenHasExpired(ctx context.Context) error {
 	case ttl > maxTokenWait:
 		return w.skip(fmt.Sprintf("BAAS-12: token_ttl %s is longer than the %s a run waits for a token to expire", ttl, maxTokenWait))
 	}
-	t := time.NewTimer(ttl + time.Second)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return pause(ctx, ttl+time.Second)
 }
 
 // maxTokenWait bounds the wait for an SMS token to expire on a target without the control API.

@@ -341,14 +341,10 @@ func cancelOwnSession(ctx context.Context, n int) error {
 // theSearchReturnsOwn checks the last search's sessions against the scenario's own, by the order they
 // were made ("1, 3"; "" for none).
 func theSearchReturnsOwn(ctx context.Context, want string) error {
-	ex, _, err := lastBody(ctx)
+	ex, p, err := searchAnswer(ctx)
 	if err != nil {
 		return err
 	}
-	if ex.Status != http.StatusOK {
-		return fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, ex.snippet())
-	}
-	_, p, _ := pomeloOf(ctx)
 	index := map[string]string{}
 	for i, id := range p.own {
 		index[id] = strconv.Itoa(i + 1)
@@ -672,15 +668,31 @@ func theReportShows(ctx context.Context, status, docs string) error {
 	return nil
 }
 
-func theSearchReturns(ctx context.Context, want string) error {
+// searchAnswer is the last search's exchange and the scenario's Pomelo state, once the search answered
+// 200 with a result.
+func searchAnswer(ctx context.Context) (*Exchange, *pomeloWorld, error) {
 	ex, _, err := lastBody(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ex.Status != http.StatusOK {
+		return nil, nil, fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, ex.snippet())
+	}
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.searched == nil {
+		return nil, nil, fmt.Errorf("%s?%s: no search result", ex.Name(), ex.Query)
+	}
+	return ex, p, nil
+}
+
+func theSearchReturns(ctx context.Context, want string) error {
+	ex, p, err := searchAnswer(ctx)
 	if err != nil {
 		return err
 	}
-	if ex.Status != http.StatusOK {
-		return fmt.Errorf("%s?%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Query, ex.Status, ex.snippet())
-	}
-	_, p, _ := pomeloOf(ctx)
 	var got []string
 	for _, s := range p.searched.Data {
 		got = append(got, s.UserID)
