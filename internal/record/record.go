@@ -77,10 +77,11 @@ type Writer struct {
 	red     *redact.Redactor
 	showPII bool
 
-	mu  sync.Mutex
-	f   *os.File
-	buf *bufio.Writer
-	err error
+	mu     sync.Mutex
+	f      *os.File
+	buf    *bufio.Writer
+	err    error
+	closed bool // Close or Abort ran
 }
 
 // Create makes DIR (if needed) and starts a recording there.
@@ -136,6 +137,7 @@ func (w *Writer) Interrupted(why string) {
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.closed = true
 	err := w.err
 	if e := w.buf.Flush(); err == nil {
 		err = e
@@ -143,17 +145,24 @@ func (w *Writer) Close() error {
 	if e := w.f.Close(); err == nil {
 		err = e
 	}
+	if err == nil {
+		err = os.Rename(w.f.Name(), filepath.Join(w.dir, FileName))
+	}
 	if err != nil {
 		_ = os.Remove(w.f.Name())
-		return err
 	}
-	return os.Rename(w.f.Name(), filepath.Join(w.dir, FileName))
+	return err
 }
 
-// Abort drops the recording: an interrupted run leaves whatever recording DIR held before.
+// Abort drops a recording that was not closed, leaving whatever recording DIR held before (a run that
+// fails before its reports are written); after Close it does nothing, so a caller may defer it.
 func (w *Writer) Abort() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.closed = true
 	_ = w.f.Close()
 	_ = os.Remove(w.f.Name())
 }

@@ -205,6 +205,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if rec, err = record.Create(o.Record, o.Redactor, o.ShowPII); err != nil {
 			return nil, exit.Usagef("--record %s: %v", o.Record, err)
 		}
+		defer rec.Abort() // a run that fails before its reports leaves no half recording; a no-op after Close
 		deps.Record = rec.Add
 	}
 	for name, t := range set.ByName {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -153,4 +155,20 @@ func TestUnknownIDsAreRefusedAndScenariosWithoutIDsWarned(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out.String(), `warning: baas/a.feature:2: scenario "no id" names no catalogue ID`)
 	assert.Equal(t, exit.OK, res.ExitCode())
+}
+
+// TestARunThatFailsBeforeItsReportsLeavesNoHalfRecording: a report that cannot be written after the
+// recording started leaves neither a recording nor its temporary file.
+func TestARunThatFailsBeforeItsReportsLeavesNoHalfRecording(t *testing.T) {
+	o := options(t)
+	o.Tags = "@BAAS-01"
+	o.Record = t.TempDir()
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(blocker, nil, 0o644))
+	o.CucumberJSON = filepath.Join(blocker, "cucumber.json") // its folder is a file: it cannot be made
+	_, err := Run(context.Background(), o)
+	assert.Equal(t, exit.Usage, exit.CodeOf(err), "%v", err)
+	entries, err := os.ReadDir(o.Record)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no recording, and no temporary file")
 }
