@@ -104,7 +104,7 @@ func (w *Writer) Add(exchanges []Raw) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, raw := range exchanges {
-		ex := w.maskSecrets(w.mask(raw)) // masked as values, before JSON encodes them
+		ex := w.mask(raw) // masked as values, before JSON encodes them
 		ex.Seq = i + 1
 		line, err := json.Marshal(ex)
 		if err == nil {
@@ -188,23 +188,41 @@ func (w *Writer) maskSecrets(ex Exchange) Exchange {
 var secretHeaders = map[string]bool{"Authorization": true, "Api-Client-Key": true, "X-Api-Key": true,
 	"Cookie": true, "Set-Cookie": true, "X-Signature": true, "X-Webhook-Signature": true}
 
+// mask is the recorded form of raw: secrets are masked before personal data, since a personal value
+// or a digit run masked inside a secret (an echoed token's signature) would hide the secret from the
+// redactor and leave the rest of it in the recording.
 func (w *Writer) mask(raw Raw) Exchange {
-	ex := Exchange{Provider: raw.Provider, Feature: raw.Feature, Scenario: w.maskPath(raw.Scenario), Operation: raw.Operation,
-		Method: raw.Method, Path: w.maskPath(raw.Path), Query: w.maskQuery(raw.Query)}
+	return w.maskPersonal(w.maskSecrets(w.exchange(raw)), raw)
+}
+
+// exchange is raw as the recording holds it, before any masking but of the secret headers and of the
+// bodies' personal members (both replaced whole).
+func (w *Writer) exchange(raw Raw) Exchange {
+	ex := Exchange{Provider: raw.Provider, Feature: raw.Feature, Scenario: raw.Scenario, Operation: raw.Operation,
+		Method: raw.Method, Path: raw.Path, Query: raw.Query}
 	ex.Request = Message{Headers: headers(raw.ReqHeader), Body: w.body(raw.ReqType, raw.ReqBody)}
 	if raw.Err != nil {
-		ex.Error = w.maskPath(raw.Err.Error())
+		ex.Error = raw.Err.Error()
 	}
 	if raw.Status != 0 {
 		ex.Response = &Response{Status: raw.Status, Headers: headers(raw.RespHeader), Body: w.body(raw.RespHeader.Get("Content-Type"), raw.RespBody)}
-		if !w.showPII {
-			// A provider may echo what it was sent under any name, or inside a string: the request's
-			// personal values are masked wherever they appear in the answer.
-			sent := personalValues(raw.ReqType, raw.ReqBody)
-			ex.Response.Body = replaceValues(ex.Response.Body, sent)
-			for k, v := range ex.Response.Headers {
-				ex.Response.Headers[k] = replaceValues(v, sent).(string)
-			}
+	}
+	return ex
+}
+
+// maskPersonal masks the digit runs of ex's scenario, path, query and error and, since a provider may
+// echo what it was sent under any name or inside a string, the request's personal values wherever they
+// appear in the answer.
+func (w *Writer) maskPersonal(ex Exchange, raw Raw) Exchange {
+	if w.showPII {
+		return ex
+	}
+	ex.Scenario, ex.Path, ex.Query, ex.Error = w.maskPath(ex.Scenario), w.maskPath(ex.Path), w.maskQuery(ex.Query), w.maskPath(ex.Error)
+	if ex.Response != nil {
+		sent := personalValues(raw.ReqType, raw.ReqBody)
+		ex.Response.Body = replaceValues(ex.Response.Body, sent)
+		for k, v := range ex.Response.Headers {
+			ex.Response.Headers[k] = replaceValues(v, sent).(string)
 		}
 	}
 	return ex
