@@ -13,6 +13,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+	"github.com/latam-conformance/conformance/internal/transport"
 )
 
 // baasWorld is the BaaS part of a scenario's state.
@@ -191,7 +192,7 @@ func theTokenHasExpired(ctx context.Context) error {
 	case ttl > maxTokenWait:
 		return w.skip(fmt.Sprintf("BAAS-12: token_ttl %s is longer than the %s a run waits for a token to expire", ttl, maxTokenWait))
 	}
-	return pause(ctx, ttl+time.Second)
+	return transport.Sleep(ctx, ttl+time.Second)
 }
 
 // maxTokenWait bounds the wait for an SMS token to expire on a target without the control API.

@@ -18,6 +18,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
+	"github.com/latam-conformance/conformance/internal/transport"
 )
 
 // pomeloWorld is the Pomelo part of a scenario's state.
@@ -281,7 +282,7 @@ func sessionsForANewUser(ctx context.Context, n int) error {
 	p.ownUser = fixtures.PomeloID("usr")
 	for i := 0; i < n; i++ {
 		if i > 0 && !p.control {
-			if err := pause(ctx, 1100*time.Millisecond); err != nil {
+			if err := transport.Sleep(ctx, 1100*time.Millisecond); err != nil {
 				return err
 			}
 		}
@@ -296,17 +297,6 @@ func sessionsForANewUser(ctx context.Context, n int) error {
 		p.own = append(p.own, p.session.ID)
 	}
 	return nil
-}
-
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // searchOwnSessions searches with query ({today} and {yesterday} replaced by UTC dates) narrowed to the

@@ -85,7 +85,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		wait := rt.delay(attempt, resp.Header.Get("Retry-After"))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		_ = resp.Body.Close()
-		if err := sleep(req.Context(), wait); err != nil {
+		if err := Sleep(req.Context(), wait); err != nil {
 			return nil, err
 		}
 		req, err = rewind(req, body)
@@ -110,7 +110,8 @@ func (rt *roundTripper) delay(attempt int, retryAfter string) time.Duration {
 	return ceiling/2 + rand.N(ceiling/2+1)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
