@@ -16,6 +16,8 @@ tgz_sha256="c55ddf9fe721e90591c6cecdef7f940a8e127a657473738552452a335cdb45d6"
 want_major_minor="0.5"
 
 log() { printf 'install-pact-ffi: %s\n' "$*" >&2; }
+# shellcheck source=scripts/npm-fetch.sh
+. "$root/scripts/npm-fetch.sh"
 
 # lib_version DIR: prints pactffi_version() of DIR/libpact_ffi.so, or nothing.
 lib_version() {
@@ -50,25 +52,7 @@ for dir in "$dest" /usr/local/lib /opt/pact/lib; do
   fi
 done
 
-command -v npm >/dev/null 2>&1 || { log "npm is needed to fetch $pkg@$ver (apt-get install npm)"; exit 3; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-log "fetching $pkg@$ver from the npm registry"
-if ! (cd "$tmp" && npm pack --silent "$pkg@$ver" >/dev/null 2>"$tmp/npm.err"); then
-  log "npm pack failed: $(tail -n 3 "$tmp/npm.err" | tr '\n' ' ')"
-  exit 3
-fi
-tgz=$(ls "$tmp"/*.tgz)
-got=$(sha256sum "$tgz" | cut -d' ' -f1)
-if [ "$got" != "$tgz_sha256" ]; then
-  log "checksum mismatch for $(basename "$tgz"): got $got, want $tgz_sha256"
-  exit 3
-fi
-tar -xzf "$tgz" -C "$tmp" package/prebuilds/linux-x64/libpact_ffi.so
-mkdir -p "$dest"
-# Write beside, then rename: an interrupted install never leaves a half-written library.
-cp "$tmp/package/prebuilds/linux-x64/libpact_ffi.so" "$dest/libpact_ffi.so.part"
-mv -f "$dest/libpact_ffi.so.part" "$dest/libpact_ffi.so"
+npm_fetch "$pkg" "$ver" "$tgz_sha256" package/prebuilds/linux-x64/libpact_ffi.so "$dest/libpact_ffi.so" || exit 3
 v=$(lib_version "$dest")
 if ! compatible "$v"; then
   log "installed library reports version '${v:-unknown}', want $want_major_minor.x"
