@@ -42,7 +42,7 @@ type Policy struct {
 
 // IsLoopbackHost tells whether host (no port) is a loopback IP literal or localhost.
 func IsLoopbackHost(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	host = normal(host)
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
@@ -50,12 +50,14 @@ func IsLoopbackHost(host string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
+// normal is host as hosts are compared: lower case, no brackets, no trailing dot.
 func normal(host string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
 }
 
-// production tells whether host is one of the production hosts.
-func (p *Policy) production(host string) bool {
+// Production tells whether host is one of the production hosts, ignoring case, brackets and a trailing
+// dot.
+func (p *Policy) Production(host string) bool {
 	host = normal(host)
 	for _, h := range p.ProductionHosts {
 		if host == normal(h) {
@@ -73,7 +75,7 @@ func (p *Policy) CheckHost(host string) error {
 	if p.LoopbackOnly && !IsLoopbackHost(host) {
 		return &RefusedError{Host: host, Why: "only loopback addresses (127.0.0.0/8, ::1, localhost) are allowed here"}
 	}
-	if !p.AllowProduction && p.production(host) {
+	if !p.AllowProduction && p.Production(host) {
 		return &RefusedError{Host: host, Why: "a production host; nothing was sent (--allow-production allows it)"}
 	}
 	return nil
@@ -100,7 +102,7 @@ func (p *Policy) control(network, address string, _ syscall.RawConn) error {
 	if p.LoopbackOnly && !ip.Unmap().IsLoopback() {
 		return &RefusedError{Host: address, Why: "only loopback addresses (127.0.0.0/8, ::1) are allowed here"}
 	}
-	if !p.AllowProduction && p.production(ip.Unmap().String()) {
+	if !p.AllowProduction && p.Production(ip.Unmap().String()) {
 		return &RefusedError{Host: address, Why: "a production address; nothing was sent (--allow-production allows it)"}
 	}
 	return nil

@@ -35,17 +35,7 @@ var DocumentedProductionHosts = []string{"api.pomelo.la", "api-auth.qitech.app",
 
 // IsProduction tells whether host is a documented production host or one of extra, ignoring case and a
 // trailing dot.
-func IsProduction(host string, extra []string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	for _, list := range [][]string{DocumentedProductionHosts, extra} {
-		for _, h := range list {
-			if host == strings.TrimSuffix(strings.ToLower(h), ".") {
-				return true
-			}
-		}
-	}
-	return false
-}
+func IsProduction(host string, extra []string) bool { return Guard(extra, false).Production(host) }
 
 // Guard is the policy every request of a run goes through: the documented production hosts and extra
 // are refused before any byte is sent, unless allowProduction.
