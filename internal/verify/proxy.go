@@ -120,7 +120,8 @@ func startProxy(c proxyConfig) (*proxy, error) {
 // documented status, JSON where JSON is documented, the status's schema.
 func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte, []string) {
 	req := resp.Request
-	name := req.Method + " " + strings.TrimPrefix(req.URL.Path, prefix)
+	path := strings.TrimPrefix(req.URL.Path, prefix)
+	name := req.Method + " " + path
 	body, over, err := schema.ReadAnswer(resp.Body)
 	_ = resp.Body.Close()
 	switch {
@@ -138,11 +139,12 @@ func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte
 	if plain, ok := baas.EncodedPayload(body); ok && strings.HasPrefix(req.Header.Get("Authorization"), "QIT ") {
 		judged = plain // BAAS-17: the answer's body is what its encoded_body carries
 	}
-	op, ok := c.schemas.Match(c.provider, req.Method, strings.TrimPrefix(req.URL.Path, prefix))
+	op, ok := c.schemas.Match(c.provider, req.Method, path)
 	if !ok {
 		return body, []string{fmt.Sprintf("%s is not a documented operation of %s", name, c.provider)}
 	}
-	if _, documented := op.Responses[fmt.Sprint(resp.StatusCode)]; documented && len(body) > 0 && !schema.IsJSON(resp.Header.Get("Content-Type")) {
+	schemaFile, documented := op.Responses[fmt.Sprint(resp.StatusCode)]
+	if documented && len(body) > 0 && !schema.IsJSON(resp.Header.Get("Content-Type")) {
 		return body, []string{fmt.Sprintf("%s answered %d with %q; its documents describe a JSON answer", name, resp.StatusCode, resp.Header.Get("Content-Type"))}
 	}
 	vs, err := c.schemas.ValidateResponse(op, resp.StatusCode, judged)
@@ -157,7 +159,7 @@ func (p *proxy) judge(c proxyConfig, prefix string, resp *http.Response) ([]byte
 		if v.Rule == "enum" && !c.strict {
 			continue // drift from an external target, as a run reports it: not a failure here
 		}
-		problems = append(problems, fmt.Sprintf("%s: response %d breaks schemas/%s/%s: %s", name, resp.StatusCode, c.provider, op.Responses[fmt.Sprint(resp.StatusCode)], v))
+		problems = append(problems, fmt.Sprintf("%s: response %d breaks schemas/%s/%s: %s", name, resp.StatusCode, c.provider, schemaFile, v))
 	}
 	return body, problems
 }
