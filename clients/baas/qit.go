@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -100,6 +101,14 @@ func DecodeBody(encoded string, pub *ecdsa.PublicKey) ([]byte, error) {
 	return json.Marshal(map[string]any(claims))
 }
 
+// SignedURI is the URI a string_to_sign names for a call to u: its escaped path with its query.
+func SignedURI(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.EscapedPath()
+	}
+	return u.EscapedPath() + "?" + u.RawQuery
+}
+
 // MD5Hex is the lower-case hex MD5 of s.
 func MD5Hex(s string) string {
 	sum := md5.Sum([]byte(s))
@@ -167,11 +176,7 @@ func (t qitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		body = b
 	}
-	uri := req.URL.EscapedPath()
-	if req.URL.RawQuery != "" {
-		uri += "?" + req.URL.RawQuery
-	}
-	wire, auth, err := t.s.Encode(req.Method, uri, body)
+	wire, auth, err := t.s.Encode(req.Method, SignedURI(req.URL), body)
 	if err != nil {
 		return nil, err
 	}
@@ -275,11 +280,7 @@ func (s *QITSigner) Resign(req *http.Request, body []byte) error {
 		}
 		plain = p
 	}
-	uri := req.URL.EscapedPath()
-	if req.URL.RawQuery != "" {
-		uri += "?" + req.URL.RawQuery
-	}
-	wire, auth, err := s.Encode(req.Method, uri, plain)
+	wire, auth, err := s.Encode(req.Method, SignedURI(req.URL), plain)
 	if err != nil {
 		return err
 	}

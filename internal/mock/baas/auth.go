@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	client "github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/internal/mock"
 )
@@ -162,10 +160,7 @@ func (m *Mock) checkQIT(r *http.Request, raw []byte) ([]byte, *mock.Problem) {
 		return nil, errSignature("Authorization: " + err.Error())
 	}
 	key := r.Header.Get(client.HeaderAPIClientKey)
-	uri := r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		uri += "?" + r.URL.RawQuery
-	}
+	uri := client.SignedURI(r.URL)
 	var plain []byte
 	wantMD5, wantType := "", ""
 	if len(bytes.TrimSpace(raw)) > 0 {
@@ -235,19 +230,9 @@ func (s *signedAnswer) Write(b []byte) (int, error) {
 // writeSigned sends a handler's answer the string_to_sign way: {"encoded_body": JWT of the body}, signed
 // with the mock's provider key, and an Authorization over its MD5, as QI answers such a call.
 func (m *Mock) writeSigned(w http.ResponseWriter, r *http.Request, a *signedAnswer) {
-	encoded, err := client.EncodeBody(a.body.Bytes(), m.provider)
-	if err != nil {
-		m.fail(w, &mock.Problem{Status: http.StatusInternalServerError, Code: mock.CodeInternal, Title: "Internal Server Error",
-			Message: "conformance mock: could not sign the answer: " + err.Error()})
-		return
-	}
-	uri := r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		uri += "?" + r.URL.RawQuery
-	}
 	key := r.Header.Get(client.HeaderAPIClientKey)
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodES512, client.QITClaims{Sub: key,
-		Signature: client.StringToSign(r.Method, client.MD5Hex(encoded), "application/json", m.now().UTC().Format(http.TimeFormat), uri)}).SignedString(m.provider)
+	signer := client.QITSigner{APIClientKey: key, Key: m.provider, Now: m.now}
+	wire, auth, err := signer.Encode(r.Method, client.SignedURI(r.URL), a.body.Bytes())
 	if err != nil {
 		m.fail(w, &mock.Problem{Status: http.StatusInternalServerError, Code: mock.CodeInternal, Title: "Internal Server Error",
 			Message: "conformance mock: could not sign the answer: " + err.Error()})
@@ -258,8 +243,12 @@ func (m *Mock) writeSigned(w http.ResponseWriter, r *http.Request, a *signedAnsw
 			w.Header()[k] = v
 		}
 	}
-	w.Header().Set("Authorization", "QIT "+key+":"+tok)
-	mock.WriteJSON(w, a.status, map[string]string{client.EncodedBodyField: encoded})
+	w.Header().Set("Authorization", auth)
+	if len(wire) == 0 { // an empty answer goes out empty, its MD5 and content type empty, as a bodiless call
+		w.WriteHeader(a.status)
+		return
+	}
+	mock.WriteJSON(w, a.status, json.RawMessage(wire))
 }
 
 // accepts tells whether the mock takes scheme from the API client key.
