@@ -161,6 +161,10 @@ func (s *QITSigner) Transport(next http.RoundTripper) http.RoundTripper {
 	return qitTransport{s: s, next: next}
 }
 
+// MaxSignedAnswer is how much of an answer the QIT transport reads to check its signature; a longer one
+// is an error.
+const MaxSignedAnswer = 16 << 20
+
 type qitTransport struct {
 	s    *QITSigner
 	next http.RoundTripper
@@ -193,10 +197,14 @@ func (t qitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxSignedAnswer+1))
 	_ = resp.Body.Close()
 	if err != nil {
 		return nil, err
+	}
+	if len(raw) > MaxSignedAnswer {
+		return nil, fmt.Errorf("baas: %s %s answered %d with a body over the %d MiB a signed answer is read to: not checked on a part",
+			req.Method, req.URL.Path, resp.StatusCode, MaxSignedAnswer>>20)
 	}
 	if authRefusal(raw) {
 		// QI cannot sign an answer to a call it could not authenticate: GDF000003/14/18 come back plain.
