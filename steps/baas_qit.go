@@ -77,8 +77,12 @@ func (w *World) qitClient(s *baas.QITSigner) (*baas.Client, error) {
 			resp, err := next.RoundTrip(req)
 			if resp != nil {
 				red.Add(resp.Header.Get("Authorization"))
-				raw, _ := io.ReadAll(io.LimitReader(resp.Body, schema.MaxAnswerBody+1))
+				// As much as the QIT transport above reads, so that it sees an answer past its limit.
+				raw, rerr := io.ReadAll(io.LimitReader(resp.Body, baas.MaxSignedAnswer+1))
 				_ = resp.Body.Close()
+				if rerr != nil {
+					return nil, rerr // cut short: no answer, never judged on a part
+				}
 				red.Add(encodedBodyOf(io.NopCloser(bytes.NewReader(raw))))
 				resp.Body = io.NopCloser(bytes.NewReader(raw))
 			}
