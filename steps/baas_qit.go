@@ -205,7 +205,9 @@ func signTheQITWay(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if a := answers[baas.SchemeQIT]; a != "accepted" {
+	// Only a refusal (GDF000014) says the scheme is not taken; any other answer the probe could not judge
+	// says nothing about it, so the scenario runs and meets that answer itself.
+	if a := answers[baas.SchemeQIT]; strings.HasPrefix(a, "refused") {
 		return w.skip("BAAS-17: the target does not accept the string_to_sign scheme (DOC-17): " + a)
 	}
 	b, err := w.baasState()

@@ -345,3 +345,20 @@ func TestTheSeedsAnswerIsNoDrift(t *testing.T) {
 	assert.NotContains(t, out, "Drift")
 	assert.Regexp(t, `[1-9]\d* scenarios: [1-9]\d* passed, 0 failed`, out)
 }
+
+// TestAQITSchemeThatBreaksIsNotSkipped: a target that answers every string_to_sign call with a 500 has
+// not refused the scheme (that is GDF000014, DOC-17), so BAAS-17 is not skipped as unsupported: its
+// scenarios run and fail on that answer, and the run is not green however the rest passes.
+func TestAQITSchemeThatBreaksIsNotSkipped(t *testing.T) {
+	h := hostile.New(t, mockServer(t, "baas", nil), func(_ *hostile.Server, w http.ResponseWriter, r *http.Request, _ []byte, forward func() hostile.Answer) {
+		if strings.HasPrefix(r.Header.Get("Authorization"), "QIT ") {
+			http.Error(w, `{"code":"internal"}`, http.StatusInternalServerError)
+			return
+		}
+		forward().WriteTo(w)
+	})
+	code, out, _ := run(t, "run", "--base-url", "baas="+h.URL, "--tags", "@BAAS-01,@BAAS-17")
+	assert.Equal(t, exit.Failed, code, tail(out))
+	assert.NotContains(t, out, "does not accept the string_to_sign scheme")
+	assert.Regexp(t, `failed: [^\n]*BAAS-17`, out)
+}
