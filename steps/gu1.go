@@ -341,24 +341,27 @@ func theReceiverGetsEvent(ctx context.Context, event string) error {
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var seen []string
+	ok, err := poll(ctx, 5*time.Second, func() (bool, error) {
 		g.receiver.mu.Lock()
-		var seen []string
+		defer g.receiver.mu.Unlock()
+		seen = seen[:0]
 		for _, ev := range g.receiver.events {
 			if ev.Event == event && ev.Payload.ValidationID == v.ID {
-				g.receiver.mu.Unlock()
 				if ev.OrganizationID == "" || ev.Timestamp == "" {
-					return fmt.Errorf("%s event lacks organizationId or timestamp (GU1-13 envelope)", event)
+					return true, fmt.Errorf("%s event lacks organizationId or timestamp (GU1-13 envelope)", event)
 				}
-				return nil
+				return true, nil
 			}
 			seen = append(seen, ev.Event)
 		}
-		g.receiver.mu.Unlock()
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no signed %s event for validation %s within 5 s (got %v)", event, v.ID, seen)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false, nil
+	})
+	if err != nil {
+		return err
 	}
+	if !ok {
+		return fmt.Errorf("no signed %s event for validation %s within 5 s (got %v)", event, v.ID, seen)
+	}
+	return nil
 }

@@ -867,23 +867,23 @@ func theReceiverAccepts(ctx context.Context, status string) error {
 		}
 		return nil
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var seen []string
+	ok, _ := poll(ctx, 5*time.Second, func() (bool, error) {
 		p.receiver.mu.Lock()
-		var seen []string
+		defer p.receiver.mu.Unlock()
+		seen = seen[:0]
 		for _, ev := range p.receiver.events {
 			if ev.SessionID == p.session.ID && ev.Status == status {
-				p.receiver.mu.Unlock()
-				return nil
+				return true, nil
 			}
 			seen = append(seen, ev.SessionID+" "+ev.Status)
 		}
-		p.receiver.mu.Unlock()
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no notification that session %s is %s reached the receiver within 5 s (accepted: %v)", p.session.ID, status, seen)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false, nil
+	})
+	if !ok {
+		return fmt.Errorf("no notification that session %s is %s reached the receiver within 5 s (accepted: %v)", p.session.ID, status, seen)
 	}
+	return nil
 }
 
 // theProviderTried checks the mock's delivery log. The receiver sees a notification before the mock
@@ -904,27 +904,25 @@ func theProviderTried(ctx context.Context, n int) error {
 		}
 		return nil
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var deliveries []mockpomelo.Delivery
+	if _, err := poll(ctx, 5*time.Second, func() (bool, error) {
 		var out struct {
 			Deliveries []mockpomelo.Delivery `json:"deliveries"`
 		}
-		if err := p.ctl(ctx, w, http.MethodGet, "/deliveries?session_id="+url.QueryEscape(p.session.ID), nil, &out); err != nil {
-			return err
-		}
-		got := len(out.Deliveries)
-		if got == n {
-			return nil
-		}
-		if got > n || time.Now().After(deadline) {
-			var answers []string
-			for _, d := range out.Deliveries {
-				answers = append(answers, strconv.Itoa(d.Answer))
-			}
-			return fmt.Errorf("the provider tried %d times (answers %v), want %d", got, answers, n)
-		}
-		time.Sleep(20 * time.Millisecond)
+		err := p.ctl(ctx, w, http.MethodGet, "/deliveries?session_id="+url.QueryEscape(p.session.ID), nil, &out)
+		deliveries = out.Deliveries
+		return len(deliveries) >= n, err // more than n fails at once
+	}); err != nil {
+		return err
 	}
+	if len(deliveries) != n {
+		var answers []string
+		for _, d := range deliveries {
+			answers = append(answers, strconv.Itoa(d.Answer))
+		}
+		return fmt.Errorf("the provider tried %d times (answers %v), want %d", len(deliveries), answers, n)
+	}
+	return nil
 }
 
 // tamper changes a correctly signed notification; secret is the signing secret.

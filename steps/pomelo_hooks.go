@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -100,21 +101,14 @@ func (h *hookHub) created(p *pomeloWorld, id string) {
 
 // wait waits up to d for a notification that session is status to be accepted; it returns what was.
 func (h *hookHub) wait(ctx context.Context, session, status string, d time.Duration) ([]string, bool) {
-	deadline := time.Now().Add(d)
-	for {
+	var got []string
+	ok, _ := poll(ctx, d, func() (bool, error) {
 		h.mu.Lock()
-		got := append([]string(nil), h.accepted[session]...)
-		h.mu.Unlock()
-		for _, s := range got {
-			if s == status {
-				return got, true
-			}
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return got, false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		defer h.mu.Unlock()
+		got = append([]string(nil), h.accepted[session]...)
+		return slices.Contains(got, status), nil
+	})
+	return got, ok
 }
 
 func (h *hookHub) tries(session, status string) int {

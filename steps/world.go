@@ -29,6 +29,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/internal/transport"
 )
 
 // ControlTag marks a scenario that sets provider states through the mock's control API. Against a
@@ -590,4 +591,19 @@ func snippet(b []byte) string {
 		return "(empty body)"
 	}
 	return s
+}
+
+// poll calls check every 20 ms until it is done, fails, ctx ends or d has passed; done tells which of
+// the first and the last. A step that waits for something the target does in the background (a webhook,
+// a delivery log) waits through poll.
+func poll(ctx context.Context, d time.Duration, check func() (done bool, err error)) (done bool, err error) {
+	deadline := time.Now().Add(d)
+	for {
+		if done, err = check(); done || err != nil {
+			return done, err
+		}
+		if time.Now().After(deadline) || transport.Sleep(ctx, 20*time.Millisecond) != nil {
+			return false, nil
+		}
+	}
 }
