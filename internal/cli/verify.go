@@ -14,6 +14,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/pactffi"
 	"github.com/latam-conformance/conformance/internal/pactfile"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/redact"
@@ -31,7 +32,10 @@ states are set through the target's control API; against a target without one (a
 --target sandbox), interactions that need a state are skipped and say so. A production host is refused
 unless --allow-production. The verifier replays the contract's requests as recorded: it does not add a
 sandbox's credentials. Prints a verdict per interaction, with the mismatches of each failure. Uses the Pact FFI
-(libpact_ffi) verifier.
+(libpact_ffi 0.5.x) verifier, loaded when verify starts from the first of: $CONFORMANCE_PACT_FFI (the
+file or its folder), beside this binary (or in lib/ beside it), .pact/lib in the working folder or one
+above it, the system's library folders, then the system loader's own path. Without it verify exits 3
+and says where it looked; no other command needs it.
 
 Every replayed answer is also checked against the provider's schemas, as 'conformance run' checks it:
 a contract body that Pact matches loosely (an expected {} matches any object) cannot hide a wrong
@@ -111,6 +115,10 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 		return exit.Usagef("verify: no pact for %s", strings.Join(o.Providers, ", "))
 	}
 	list = selected
+	if _, err := pactffi.Load(); err != nil { // one line per place looked in, so not through oneLine
+		fmt.Fprintf(stderr, "conformance: verify: %v\n", err)
+		return finished(exit.Unavailable)
+	}
 	reg, err := loadSchemas()
 	if err != nil {
 		return err

@@ -7,34 +7,10 @@
 // from a verifier that could not run, outside `go test`. So this package declares the few verifier
 // functions of the same library pact-go links (libpact_ffi 0.5.x) and reads the JSON report. Provider
 // states are delivered by the FFI to a state-change URL that the caller serves (see internal/verify).
+//
+// The library is loaded at run time (github.com/ebitengine/purego), not linked: the CLI builds with
+// CGO_ENABLED=0 and runs anywhere, and only `verify` needs libpact_ffi (see Load for where it looks).
 package pactffi
-
-/*
-#cgo LDFLAGS: -lpact_ffi
-#include <stdlib.h>
-
-typedef struct VerifierHandle VerifierHandle;
-
-const char *pactffi_version(void);
-VerifierHandle *pactffi_verifier_new_for_application(const char *name, const char *version);
-void pactffi_verifier_shutdown(VerifierHandle *handle);
-void pactffi_verifier_set_provider_info(VerifierHandle *handle, const char *name, const char *scheme,
-                                        const char *host, unsigned short port, const char *path);
-void pactffi_verifier_set_provider_state(VerifierHandle *handle, const char *url, unsigned char teardown,
-                                         unsigned char body);
-int pactffi_verifier_set_verification_options(VerifierHandle *handle, unsigned char disable_ssl_verification,
-                                              unsigned long request_timeout);
-int pactffi_verifier_set_coloured_output(VerifierHandle *handle, unsigned char coloured_output);
-int pactffi_verifier_set_no_pacts_is_error(VerifierHandle *handle, unsigned char is_error);
-void pactffi_verifier_add_file_source(VerifierHandle *handle, const char *file);
-void pactffi_verifier_set_filter_info(VerifierHandle *handle, const char *filter_description,
-                                      const char *filter_state, unsigned char filter_no_state);
-int pactffi_verifier_execute(VerifierHandle *handle);
-const char *pactffi_verifier_json(const VerifierHandle *handle);
-const char *pactffi_verifier_output(const VerifierHandle *handle, unsigned char strip_ansi);
-void pactffi_string_delete(char *string);
-*/
-import "C"
 
 import (
 	"encoding/json"
@@ -42,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"syscall"
 	"unsafe"
 )
 
@@ -52,8 +27,14 @@ var ErrMismatch = errors.New("pact verification failed: the provider does not sa
 // ErrCouldNotRun is returned by Verify when the verifier could not produce a result at all.
 var ErrCouldNotRun = errors.New("pact verifier could not run")
 
-// Version reports the version of the loaded libpact_ffi.
-func Version() string { return C.GoString(C.pactffi_version()) }
+// Version reports the version of libpact_ffi, loading it if need be ("" when it cannot be loaded).
+func Version() string {
+	lib, err := loadLib()
+	if err != nil {
+		return ""
+	}
+	return lib.version()
+}
 
 // Request describes one verification run.
 type Request struct {
@@ -98,62 +79,48 @@ func Verify(req Request) (*Report, error) {
 	if len(req.PactFiles) == 0 {
 		return nil, fmt.Errorf("%w: no pact files to verify", ErrCouldNotRun)
 	}
+	lib, err := loadLib()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCouldNotRun, err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 
-	cs := func(s string) *C.char { return C.CString(s) }
-	name, ver := cs("conformance"), cs("1")
-	defer C.free(unsafe.Pointer(name))
-	defer C.free(unsafe.Pointer(ver))
-	h := C.pactffi_verifier_new_for_application(name, ver)
-	if h == nil {
+	h := lib.newForApplication("conformance", "1")
+	if h == 0 {
 		return nil, fmt.Errorf("%w: pactffi_verifier_new_for_application returned NULL", ErrCouldNotRun)
 	}
-	defer C.pactffi_verifier_shutdown(h)
+	defer lib.shutdown(h)
 
-	prov, scheme, host, path := cs(req.Provider), cs(req.Scheme), cs(req.Host), cs(req.Path)
-	defer C.free(unsafe.Pointer(prov))
-	defer C.free(unsafe.Pointer(scheme))
-	defer C.free(unsafe.Pointer(host))
-	defer C.free(unsafe.Pointer(path))
-	C.pactffi_verifier_set_provider_info(h, prov, scheme, host, C.ushort(req.Port), path)
+	lib.setProviderInfo(h, req.Provider, req.Scheme, req.Host, req.Port, req.Path)
 	if req.StateChangeURL != "" {
-		u := cs(req.StateChangeURL)
-		defer C.free(unsafe.Pointer(u))
-		C.pactffi_verifier_set_provider_state(h, u, 0, 1)
+		lib.setProviderState(h, req.StateChangeURL, 0, 1)
 	}
 	timeout := req.TimeoutMillis
 	if timeout == 0 {
 		timeout = 5000
 	}
-	C.pactffi_verifier_set_verification_options(h, 0, C.ulong(timeout))
-	C.pactffi_verifier_set_coloured_output(h, 0)
-	C.pactffi_verifier_set_no_pacts_is_error(h, 1)
+	lib.setOptions(h, 0, timeout)
+	lib.setColouredOutput(h, 0)
+	lib.setNoPactsIsError(h, 1)
 	if req.FilterNoState {
-		empty := cs("")
-		defer C.free(unsafe.Pointer(empty))
-		C.pactffi_verifier_set_filter_info(h, empty, empty, 1)
+		lib.setFilterInfo(h, "", "", 1)
 	}
 	for _, f := range req.PactFiles {
-		cf := cs(f)
-		C.pactffi_verifier_add_file_source(h, cf)
-		C.free(unsafe.Pointer(cf))
+		lib.addFileSource(h, f)
 	}
 
-	var rc int
-	silenceStdout(func() { rc = int(C.pactffi_verifier_execute(h)) })
+	var rc int32
+	silenceStdout(func() { rc = lib.execute(h) })
 	var rep Report
-	if js := C.pactffi_verifier_json(h); js != nil {
-		raw := C.GoString(js)
-		C.pactffi_string_delete((*C.char)(unsafe.Pointer(js)))
+	if raw, ok := lib.takeString(lib.verifierJSON(h)); ok {
 		if err := json.Unmarshal([]byte(raw), &rep); err != nil {
 			return nil, fmt.Errorf("%w: read the verifier's JSON report: %v", ErrCouldNotRun, err)
 		}
 	}
 	if len(rep.Output) == 0 {
-		if out := C.pactffi_verifier_output(h, 1); out != nil {
-			rep.Output = []string{C.GoString(out)}
-			C.pactffi_string_delete((*C.char)(unsafe.Pointer(out)))
+		if out, ok := lib.takeString(lib.verifierOutput(h, 1)); ok {
+			rep.Output = []string{out}
 		}
 	}
 	switch rc {
@@ -166,26 +133,16 @@ func Verify(req Request) (*Report, error) {
 	}
 }
 
-// silenceStdout runs fn with file descriptor 1 pointed at /dev/null: the FFI prints its own progress
-// straight to the process's stdout, which would interleave with the harness's report. The same text
-// stays available in Report.Output.
-func silenceStdout(fn func()) {
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		fn()
-		return
+// takeString copies a string the library allocated and frees it; ok is false for NULL.
+func (lib *library) takeString(p *byte) (string, bool) {
+	if p == nil {
+		return "", false
 	}
-	defer null.Close()
-	saved, err := syscall.Dup(1)
-	if err != nil {
-		fn()
-		return
+	n := 0
+	for *(*byte)(unsafe.Add(unsafe.Pointer(p), n)) != 0 {
+		n++
 	}
-	defer syscall.Close(saved)
-	if err := syscall.Dup3(int(null.Fd()), 1, 0); err != nil {
-		fn()
-		return
-	}
-	defer func() { _ = syscall.Dup3(saved, 1, 0) }()
-	fn()
+	s := string(unsafe.Slice(p, n))
+	lib.stringDelete(p)
+	return s, true
 }
