@@ -292,8 +292,39 @@ func (w *World) result(s *godog.Scenario, err error) report.Scenario {
 		r.Status, r.Message = report.NotJudged, w.deps.Redactor.String(w.whyNotJudged(err))
 	default:
 		r.Status, r.Message = report.Failed, w.deps.Redactor.String(err.Error())
+		r.Exchange = w.lastExchange(s)
 	}
 	return r
+}
+
+// lastExchange is the scenario's last request and answer as a report shows them: masked as the
+// recording masks them (secrets, then personal data), each body cut to report.MaxExchangeBody.
+func (w *World) lastExchange(s *godog.Scenario) *report.Exchange {
+	raws := w.recorded(s)
+	if len(raws) == 0 {
+		return nil
+	}
+	red := w.deps.Redactor
+	ex := record.Mask(raws[len(raws)-1], red, false)
+	body := func(v any) string {
+		if v == nil {
+			return ""
+		}
+		if str, ok := v.(string); ok {
+			return report.CutBody(red.String(str))
+		}
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return ""
+		}
+		return report.CutBody(red.String(string(b)))
+	}
+	out := &report.Exchange{Method: ex.Method, Path: ex.Path, Query: ex.Query, RequestHeaders: ex.Request.Headers,
+		RequestBody: body(ex.Request.Body), Error: ex.Error}
+	if ex.Response != nil {
+		out.Status, out.ResponseHeaders, out.ResponseBody = ex.Response.Status, ex.Response.Headers, body(ex.Response.Body)
+	}
+	return out
 }
 
 // transportFailed tells whether an exchange of the scenario got no answer (refused, reset, timed out).

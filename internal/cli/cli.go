@@ -26,6 +26,7 @@ Usage:
   conformance verify [flags]   verify the committed Pact contracts against the targets
   conformance config check     check a configuration file (conformance.yaml) without running anything
   conformance diff OLD NEW     list what changed in the providers' answers between two --record runs
+  conformance merge SHARD...   combine the --report-json of a run split with --shard into one set of reports
   conformance help [command]   show help
   conformance --version        the module version, commit and Go version of this binary
 
@@ -39,6 +40,7 @@ Exit codes:
   3    infrastructure: a target could not be reached or stopped answering (its scenarios are not
        judged), the run hit --run-timeout, or a tool (the Pact verifier) could not run
   4    nothing proven: no scenario passed (all skipped, or none selected), no interaction verified
+  5    a gate not met: every scenario that ran held, but --min-coverage or --fail-on-skipped did not
   130  interrupted by SIGINT (143: SIGTERM); the reports asked for are still written
 
 Run 'conformance COMMAND --help' for the flags of a command.
@@ -91,6 +93,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		err = configCmd(ctx, args[1:], stdout, stderr, env)
 	case "diff":
 		err = diffCmd(ctx, args[1:], stdout, stderr, env)
+	case "merge":
+		err = mergeCmd(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version())
 		return exit.OK
@@ -101,7 +105,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		fmt.Fprintf(stdout, usage, providerList())
 		return exit.OK
 	default:
-		err = exit.Usagef("unknown command %q (want run, mock, verify, config or diff; see 'conformance help')", args[0])
+		err = exit.Usagef("unknown command %q (want run, mock, verify, config, diff or merge; see 'conformance help')", args[0])
 	}
 	if err == nil {
 		return exit.OK

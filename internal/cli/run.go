@@ -12,7 +12,6 @@ import (
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/redact"
-	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/runner"
 	"github.com/latam-conformance/conformance/internal/targets"
 	"github.com/latam-conformance/conformance/internal/waiver"
@@ -60,8 +59,10 @@ type RunOptions struct {
 	StrictDrift  bool
 	Record       string
 	Waivers      string
+	Shard        string
 	ShowPII      bool
 	TokenTTL     time.Duration
+	reporting
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env, prompt func(string) (string, error)) error {
@@ -73,6 +74,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.StringVar(&o.Format, "format", "progress", "console output: `pretty` or progress")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
 	flags.flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
+	o.reporting.register(flags.flags)
+	flags.flags.StringVar(&o.Shard, "shard", "", "run only part `I/N` of the suite split into N (by feature and scenario, balanced, the same split on every machine); combine the shards' --report-json with 'conformance merge'")
 	flags.flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
 	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
 	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
@@ -142,6 +145,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		}
 		fsys, name = os.DirFS(o.Features), o.Features
 	}
+	shard, err := runner.ParseShard(o.Shard)
+	if err != nil {
+		return exit.Usagef("run: --shard: %v", err)
+	}
+	gates, err := o.reporting.gates()
+	if err != nil {
+		return err
+	}
+	if shard.Count > 1 && (len(gates.MinCoverage) > 0 || gates.FailOnSkipped) {
+		return exit.Usagef("run: --shard %s: a shard's coverage is part of the run's; give --min-coverage and --fail-on-skipped to 'conformance merge'", o.Shard)
+	}
 	if o.Random < -1 {
 		return exit.Usagef("run: --random %d: want a seed above 0, -1 to pick one, or 0 for file order", o.Random)
 	}
@@ -151,20 +165,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
 		Waivers: waivers, Prompt: prompt, Prepare: prepare, Guard: plan.Guard,
-		Tags: o.Tags, Format: o.Format, JUnit: o.JUnit, CucumberJSON: o.CucumberJSON,
+		Tags: o.Tags, Format: o.Format, CucumberJSON: o.CucumberJSON, Shard: shard, Gates: gates,
+		Reports:     o.reporting.reports(o.JUnit, env),
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 	})
 	if res == nil {
 		return err
 	}
-	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed,
-		ExpiredWaivers: res.ExpiredWaivers, StaleWaivers: res.StaleWaivers}
-	for _, p := range res.Providers() {
-		t := res.Targets[p]
-		sum.Targets = append(sum.Targets, report.TargetLine{Provider: p, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
-	}
 	summary := red.Writer(stdout)
-	sum.Write(summary) // also after an interruption or a report that could not be written: what ran is shown
+	printSummary(summary, res) // also after an interruption or a report that could not be written: what ran is shown
 	_ = summary.Flush()
 	if err != nil {
 		return err

@@ -15,6 +15,9 @@ const (
 	// NothingProven: no scenario passed (every one skipped, or none selected), or no interaction was
 	// verified. Not a failure, but nothing a release gate can call green.
 	NothingProven = 4
+	// Gate: every scenario that ran held, but a gate the caller set was not met (--min-coverage,
+	// --fail-on-skipped).
+	Gate = 5
 	// Interrupted by a signal is 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as shells
 	// report it; see Signal.
 )

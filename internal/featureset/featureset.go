@@ -22,12 +22,15 @@ var IDTag = regexp.MustCompile(`^@((?:BAAS|KYC|KYB|GU1|PI|DOC)-[0-9]{2})$`)
 
 // Scenario is one runnable scenario (an outline contributes one per example row).
 type Scenario struct {
-	Name     string
-	URI      string // path of the feature file within the feature set
-	Line     int    // line of the scenario (or of the example row)
-	Tags     []string
-	IDs      []string // catalogue IDs named by tags, sorted
-	Provider string   // the first path element of URI: features/<provider>/x.feature
+	Name string
+	URI  string // path of the feature file within the feature set
+	Line int    // line of the scenario (or of the example row)
+	// ScenarioLine is the line of the Scenario (Outline) keyword: what godog's path:LINE selects, every
+	// example row of an outline at once.
+	ScenarioLine int
+	Tags         []string
+	IDs          []string // catalogue IDs named by tags, sorted
+	Provider     string   // the first path element of URI: features/<provider>/x.feature
 }
 
 // Where is "uri:line".
@@ -84,7 +87,7 @@ func parseFile(fsys fs.FS, f string) ([]Scenario, error) {
 	indexLines(doc.Feature.Children, lines)
 	var out []Scenario
 	for _, p := range gherkin.Pickles(*doc, f, ids.NewId) {
-		s := Scenario{Name: p.Name, URI: f}
+		s := Scenario{Name: p.Name, URI: f, ScenarioLine: lines[p.AstNodeIds[0]]}
 		for _, id := range p.AstNodeIds {
 			if l, ok := lines[id]; ok {
 				s.Line = l // the last node id of an outline pickle is its example row

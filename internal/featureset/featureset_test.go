@@ -32,13 +32,15 @@ Feature: f
 	got, err := Parse(fsys, ".")
 	require.NoError(t, err)
 	require.Len(t, got, 3)
-	assert.Equal(t, Scenario{Name: "plain", URI: "baas/a.feature", Line: 5, Tags: []string{"@baas", "@BAAS-01", "@control"},
+	assert.Equal(t, Scenario{Name: "plain", URI: "baas/a.feature", Line: 5, ScenarioLine: 5, Tags: []string{"@baas", "@BAAS-01", "@control"},
 		IDs: []string{"BAAS-01"}, Provider: "baas"}, got[0])
 	assert.Equal(t, "limit 1", got[1].Name)
 	assert.Equal(t, 14, got[1].Line)
 	assert.Equal(t, []string{"BAAS-07"}, got[1].IDs)
 	assert.Equal(t, []string{"BAAS-07", "DOC-12"}, got[2].IDs)
 	assert.Equal(t, "baas/a.feature:19", got[2].Where())
+	assert.Equal(t, 9, got[1].ScenarioLine, "an example row's scenario is its outline")
+	assert.Equal(t, 9, got[2].ScenarioLine)
 }
 
 func TestParseErrors(t *testing.T) {

@@ -167,6 +167,15 @@ func (w *Writer) Abort() {
 	_ = os.Remove(w.f.Name())
 }
 
+// Mask is raw as a recording would hold it: the run's secrets masked, then personal data (unless
+// showPII). Reports use it to show a failed scenario's last exchange.
+func Mask(raw Raw, red *redact.Redactor, showPII bool) Exchange {
+	if red == nil {
+		red = &redact.Redactor{}
+	}
+	return (&Writer{red: red, showPII: showPII}).mask(raw)
+}
+
 // maskSecrets masks the run's secrets in every text of ex: scenario, path, query, error, header values
 // and every string of the bodies.
 func (w *Writer) maskSecrets(ex Exchange) Exchange {

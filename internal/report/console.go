@@ -12,10 +12,10 @@ import (
 
 // TargetLine describes where a provider's requests went, for the summary.
 type TargetLine struct {
-	Provider string
-	BaseURL  string
-	Embedded bool
-	Control  bool
+	Provider string `json:"provider"`
+	BaseURL  string `json:"base_url"`
+	Embedded bool   `json:"embedded"` // an embedded mock of this process
+	Control  bool   `json:"control"`  // the target offers the mock control API
 }
 
 // Summary is what the console report prints after godog's own output.
@@ -165,11 +165,7 @@ func (s Summary) Write(w io.Writer) {
 				fmt.Fprintln(w, "Documentation findings (contradictions in the provider's documents; the harness follows the seed):")
 				first = false
 			}
-			note := "no scenario exercises it"
-			if f.Passed+f.Failed > 0 {
-				note = fmt.Sprintf("the harness's reading held in %d of %d scenarios", f.Passed, f.Passed+f.Failed)
-			}
-			fmt.Fprintf(w, "  %-6s %s [%s]\n", f.ID, f.Text, note)
+			fmt.Fprintf(w, "  %-6s %s [%s]\n", f.ID, f.Text, Held(f))
 			for _, n := range f.Notes {
 				fmt.Fprintf(w, "         found: %s\n", n)
 			}

@@ -3,9 +3,11 @@
 package report
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Status of a scenario or a verified interaction.
@@ -36,6 +38,37 @@ type Scenario struct {
 	Started  time.Time // when the scenario began; zero where unknown (a verified interaction)
 	Drift    []string  // warnings: answers beyond the provider's documents (an external target, without --strict-drift)
 	Notes    []string  // what the scenario found out about the target, for the findings it is tagged with
+	// Exchange is the last request of a failed scenario and its answer, masked as the recording masks
+	// them (secrets, then personal data) and cut to MaxExchangeBody per body; nil otherwise.
+	Exchange *Exchange
+}
+
+// Exchange is one request and its answer, as a report shows them.
+type Exchange struct {
+	Method          string            `json:"method"`
+	Path            string            `json:"path"`
+	Query           string            `json:"query,omitempty"`
+	RequestHeaders  map[string]string `json:"request_headers,omitempty"`
+	RequestBody     string            `json:"request_body,omitempty"`
+	Status          int               `json:"status,omitempty"` // 0: no answer came
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	ResponseBody    string            `json:"response_body,omitempty"`
+	Error           string            `json:"error,omitempty"`
+}
+
+// MaxExchangeBody is how much of a body a report shows; the rest is cut, saying how much there was.
+const MaxExchangeBody = 4096
+
+// CutBody is b cut to MaxExchangeBody bytes (on a character boundary), saying how long it was.
+func CutBody(b string) string {
+	if len(b) <= MaxExchangeBody {
+		return b
+	}
+	cut := MaxExchangeBody
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s\n… (cut: %d bytes in all)", b[:cut], len(b))
 }
 
 // Collector gathers scenario results from concurrent scenarios.

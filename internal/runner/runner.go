@@ -11,7 +11,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +44,6 @@ type Options struct {
 	BaseURLs     map[string]string // provider -> URL; others get an embedded mock
 	Tags         string            // godog tag expression
 	Format       string            // pretty | progress
-	JUnit        string            // write JUnit XML here when not empty
 	CucumberJSON string            // write cucumber JSON here when not empty
 	Concurrency  int
 	Random       int64         // 0: file order; otherwise the seed of a random order
@@ -68,6 +69,11 @@ type Options struct {
 	ShowPII bool // record personal data as it was (--show-pii); secrets stay masked
 	// Guard is where the run's requests may go; nil: the documented production hosts are refused.
 	Guard *netguard.Policy
+	// Reports are written from the run's document (JUnit, HTML, JSON, the job summary).
+	Reports Reports
+	// Shard runs only one part of the suite split across machines; zero for all of it.
+	Shard Shard
+	Gates Gates
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -87,6 +93,15 @@ type Result struct {
 	StaleWaivers []string
 	// Stopped says why the run stopped early (a signal, --run-timeout), or "".
 	Stopped string
+	Started time.Time
+	Shard   Shard                 // the part of a split run this was; zero for the whole run
+	Parsed  []featureset.Scenario // every scenario of the feature set, run or not
+	// TargetLines says where each provider's requests went.
+	TargetLines []report.TargetLine
+	// GatesFailed describes each gate (--min-coverage, --fail-on-skipped) the run did not meet; any
+	// exits 5 unless a worse verdict comes first.
+	GatesFailed []string
+	waivers     *waiver.Set
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
@@ -128,6 +143,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if len(names) == 0 {
 		return nil, exit.NothingProvenf("nothing proven: no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
+	}
+	paths, ran, names, err := o.selectShard(scenarios, tags, names)
+	if err != nil {
+		return nil, err
 	}
 	for _, s := range scenarios {
 		if tags.Match(s.Tags) && len(s.IDs) == 0 && o.Out != nil {
@@ -238,7 +257,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Initialize(sc, deps) },
 		Options: &godog.Options{
 			Format:      format,
-			Paths:       []string{"."},
+			Paths:       paths,
 			FS:          o.Features,
 			Tags:        o.Tags,
 			Concurrency: o.Concurrency,
@@ -255,11 +274,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	_ = out.Flush() // godog's output first, then whatever the caller prints
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,
-		Stopped: stopReason(ctx, o.RunTimeout)}
+		Stopped: stopReason(ctx, o.RunTimeout), Started: start, Shard: o.Shard, Parsed: scenarios, waivers: o.Waivers}
+	for _, p := range sortedKeys(set.ByName) {
+		t := set.ByName[p]
+		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: p, BaseURL: o.Redactor.String(t.BaseURL), Embedded: t.Embedded, Control: t.Control})
+	}
 	if len(res.Scenarios) == 0 && res.Stopped == "" {
 		return nil, exit.NothingProvenf("nothing proven: godog ran no scenario of %s (status %d); see the output above", o.FeaturesName, status)
 	}
-	placeLines(res.Scenarios, scenarios)
+	placeLines(res.Scenarios, ran)
 	if status != 0 && res.failures() == 0 && res.count(report.NotJudged) == 0 {
 		// godog saw a failure our hooks did not (a hook error before the World existed): never a false green.
 		res.Scenarios = append(res.Scenarios, report.Scenario{Name: "(suite)", Status: report.Failed,
@@ -268,6 +291,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.applyWaivers(o.Waivers, o.Now)
 	res.Coverage = report.Coverage(o.Catalogue, scenarios, res.Scenarios, names)
 	maskResults(res.Scenarios, o.Redactor)
+	if o.Shard.Count == 0 { // a shard's coverage is partial: its gates are checked by conformance merge
+		res.GatesFailed = o.Gates.check(res)
+	}
 
 	// Every report asked for is written, an interrupted run's too: what finished, and what was not
 	// judged and why.
@@ -278,6 +304,48 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, stopError(ctx, o.RunTimeout, len(res.Scenarios)-res.count(report.NotJudged))
 	}
 	return res, nil
+}
+
+// selectShard picks the godog paths of the run: the whole feature set, or this shard's part of the
+// scenarios the tags select (and the providers that have one in it). ran is the scenarios it may run.
+func (o Options) selectShard(scenarios []featureset.Scenario, tags *featureset.Matcher, names []string) (paths []string, ran []featureset.Scenario, _ []string, _ error) {
+	if o.Shard.Count <= 1 {
+		return []string{"."}, scenarios, names, nil
+	}
+	var selected []featureset.Scenario
+	for _, s := range scenarios {
+		if tags.Match(s.Tags) {
+			selected = append(selected, s)
+		}
+	}
+	all, parts := split(selected, o.Shard.Count)
+	i := o.Shard.Index - 1
+	if len(all[i]) == 0 {
+		return nil, nil, nil, exit.Usagef("--shard %s: only %d scenarios to split; use fewer shards", o.Shard, len(selected))
+	}
+	var mine []string
+	for _, s := range parts[i] {
+		if !slices.Contains(mine, s.Provider) {
+			mine = append(mine, s.Provider)
+		}
+	}
+	var keep []string
+	for _, n := range names {
+		if slices.Contains(mine, n) {
+			keep = append(keep, n)
+		}
+	}
+	return all[i], parts[i], keep, nil
+}
+
+// featurePath is a godog feature URI without the ":LINE" a path selection adds.
+func featurePath(uri string) string {
+	if i := strings.LastIndexByte(uri, ':'); i > 0 {
+		if _, err := strconv.Atoi(uri[i+1:]); err == nil {
+			return uri[:i]
+		}
+	}
+	return uri
 }
 
 // writeReports writes the recording, the cucumber JSON and the JUnit report of a run, each moved into
@@ -299,12 +367,7 @@ func writeReports(o Options, res *Result, rec *record.Writer, cucumberTmp string
 			return exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
 	}
-	if o.JUnit != "" {
-		if err := report.WriteJUnitFile(o.JUnit, "conformance", res.Scenarios, res.Elapsed); err != nil {
-			return exit.Usagef("--junit %s: %v", o.JUnit, err)
-		}
-	}
-	return nil
+	return o.Reports.write(res, o.Catalogue)
 }
 
 // stopReason says why the run is stopping, or "" while ctx is live.
@@ -361,6 +424,7 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return os.WriteFile(path, r.Bytes(raw), 0o644) // not what godog writes; masked as text
 	}
+	doc = joinFeatures(doc)
 	withReasons(doc, results)
 	out, err := json.MarshalIndent(r.Value(doc), "", "    ")
 	if err != nil {
@@ -372,6 +436,32 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 // withReasons writes into godog's cucumber JSON why each skipped, waived or not judged scenario did not
 // run or did not count (godog only marks its steps skipped): the scenario's description becomes the
 // reason, matched by feature file and name.
+// joinFeatures undoes what a path:LINE selection (a shard) does to godog's cucumber JSON: one feature
+// entry per selected line, its uri ending in ":LINE". Entries of one file become one, in order.
+func joinFeatures(doc []any) []any {
+	var out []any
+	byURI := map[string]map[string]any{}
+	for _, fv := range doc {
+		f, ok := fv.(map[string]any)
+		if !ok {
+			out = append(out, fv)
+			continue
+		}
+		uri, _ := f["uri"].(string)
+		uri = featurePath(uri)
+		f["uri"] = uri
+		if prev := byURI[uri]; prev != nil {
+			a, _ := prev["elements"].([]any)
+			b, _ := f["elements"].([]any)
+			prev["elements"] = append(a, b...)
+			continue
+		}
+		byURI[uri] = f
+		out = append(out, f)
+	}
+	return out
+}
+
 func withReasons(doc []any, results []report.Scenario) {
 	reasons := map[string]string{}
 	for _, s := range results {
@@ -402,7 +492,7 @@ func placeLines(results []report.Scenario, parsed []featureset.Scenario) {
 		lines[k] = append(lines[k], s.Line)
 	}
 	for i := range results {
-		results[i].Feature = path.Clean(results[i].Feature)
+		results[i].Feature = path.Clean(featurePath(results[i].Feature))
 		k := results[i].Feature + "\x00" + results[i].Name
 		if ls := lines[k]; len(ls) > 0 {
 			results[i].Line, lines[k] = ls[0], ls[1:]
@@ -500,6 +590,7 @@ func (r *Result) ExitCode() int { return exit.CodeOf(r.Err()) }
 //   - 3 when a scenario was not judged because its target stopped answering (named, with a count);
 //   - 1 for a conformance failure or an expired waiver (the summary lists them);
 //   - 4 when no scenario passed: nothing was proven;
+//   - 5 when a gate (--min-coverage, --fail-on-skipped) was not met;
 //   - nil otherwise.
 func (r *Result) Err() error {
 	if r.count(report.Undefined) > 0 {
@@ -517,6 +608,9 @@ func (r *Result) Err() error {
 			why += fmt.Sprintf(", %d waived", n)
 		}
 		return exit.NothingProvenf("nothing proven: no scenario passed (%s of %d; the reasons are listed above)", why, len(r.Scenarios))
+	}
+	if len(r.GatesFailed) > 0 {
+		return &exit.Error{Code: exit.Gate, Err: fmt.Errorf("gate not met: %s", strings.Join(r.GatesFailed, "; "))}
 	}
 	return nil
 }
@@ -558,6 +652,15 @@ func (r *Result) Providers() []string {
 	var out []string
 	for n := range r.Targets {
 		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out

@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xeipuuv/gojsonschema"
+
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/report"
+)
+
+// failingRun runs the whole suite against a BaaS provider that answers ACC000133 where ACC000134 is
+// documented (BAAS-12 fails), writing every report, and returns the folder they are in.
+func failingRun(t *testing.T) (dir string, out string) {
+	t.Helper()
+	dir = t.TempDir()
+	url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))
+	summary := filepath.Join(dir, "summary.md")
+	code, out, errs := runEnv(t, map[string]string{"GITHUB_STEP_SUMMARY": summary}, "run", "--base-url", "baas="+url,
+		"--html", filepath.Join(dir, "report.html"), "--report-json", filepath.Join(dir, "report.json"), "--junit", filepath.Join(dir, "junit.xml"))
+	require.Equal(t, exit.Failed, code, out+errs)
+	return dir, out
+}
+
+// externalLoad finds what in a page could make a browser fetch something: an element that loads, a
+// CSS url() or @import, a link anywhere but inside the page.
+var externalLoad = regexp.MustCompile(`(?i)<(script|link|img|iframe|object|embed|video|audio|source|base|form)\b|\bsrc\s*=|url\s*\(|@import|href\s*=\s*"[^#"]`)
+
+func TestHTMLJSONAndSummaryReportsOfAFailingRun(t *testing.T) {
+	dir, _ := failingRun(t)
+	cat, err := catalogue.Load()
+	require.NoError(t, err)
+
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	html := string(page)
+	for _, e := range cat.Entries {
+		assert.Contains(t, html, `<tr id="`+e.ID+`">`, "the HTML report's matrix names every catalogue ID")
+	}
+	for _, f := range cat.Findings {
+		assert.Contains(t, html, ">"+f.ID+"<", "and every documentation finding")
+	}
+	assert.Empty(t, externalLoad.FindAllString(html, -1), "nothing in the page loads anything")
+	assert.Contains(t, html, `content="default-src 'none'; style-src 'unsafe-inline'"`, "and its CSP forbids any load")
+	assert.Contains(t, html, "exit 1")
+	assert.Contains(t, html, "an expired token is refused", "the failure is listed")
+	assert.Contains(t, html, "POST /baas/movement_validation", "with its request")
+	assert.Contains(t, html, "ACC000133", "and its answer")
+	assert.Contains(t, html, "Authorization: [REDACTED]", "credentials masked")
+	assert.NotContains(t, html, "Bearer ey", "no token")
+
+	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	schemaPath, err := filepath.Abs("../../schemas/report.schema.json")
+	require.NoError(t, err)
+	res, err := gojsonschema.Validate(gojsonschema.NewReferenceLoader("file://"+schemaPath), gojsonschema.NewBytesLoader(raw))
+	require.NoError(t, err)
+	assert.True(t, res.Valid(), "the JSON report follows schemas/report.schema.json: %v", res.Errors())
+	var doc report.Document
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	assert.Equal(t, exit.Failed, doc.Exit)
+	assert.Equal(t, doc.Totals.Scenarios, doc.Totals.Passed+doc.Totals.Failed+doc.Totals.Skipped+doc.Totals.Waived+doc.Totals.NotJudged+doc.Totals.Undefined)
+	assert.Equal(t, 1, doc.Totals.Failed)
+	var baas12 *report.IDDoc
+	ids := 0
+	for _, p := range doc.Providers {
+		for i := range p.IDs {
+			ids++
+			if p.IDs[i].ID == "BAAS-12" {
+				baas12 = &p.IDs[i]
+			}
+		}
+	}
+	assert.Equal(t, len(cat.Entries), ids, "every catalogue ID, once")
+	require.NotNil(t, baas12)
+	assert.Equal(t, report.Broken, baas12.State)
+	require.NotEmpty(t, baas12.Scenarios)
+	for _, s := range doc.Scenarios {
+		if s.Status == report.Failed {
+			require.NotNil(t, s.Exchange, "a failure carries its exchange")
+			assert.Equal(t, 401, s.Exchange.Status)
+			assert.Contains(t, s.Exchange.ResponseBody, "ACC000133")
+			assert.Equal(t, "[REDACTED]", s.Exchange.RequestHeaders["Authorization"])
+		} else {
+			assert.Nil(t, s.Exchange, "only failures carry an exchange")
+		}
+	}
+
+	md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "## ❌ Conformance: exit 1")
+	assert.Contains(t, string(md), "### Failures by catalogue ID")
+	assert.Contains(t, string(md), "- **BAAS-12**")
+	for _, p := range doc.Providers {
+		assert.Contains(t, string(md), fmt.Sprintf("| %d / %d |", p.Proven, p.Required))
+	}
+}
+
+func TestTheExternalLoadCheckCatchesLoads(t *testing.T) {
+	for _, bait := range []string{`<img src="x.png">`, `<link rel=stylesheet href="http://x/a.css">`,
+		`<style>body{background:url(http://x/)}</style>`, `<a href="https://x">`, `<script>`, `@import "x.css"`} {
+		assert.NotEmpty(t, externalLoad.FindAllString(bait, -1), bait)
+	}
+	assert.Empty(t, externalLoad.FindAllString(`<a href="#BAAS-01">`, -1))
+}
+
+// The page in a real headless Chromium (Debian's): it renders the catalogue, and Chromium's network
+// log shows no load that the page started. Chromium's own background requests ("initiator: not an
+// origin") are not the page's. With CONFORMANCE_REQUIRE_CHROMIUM=1 (make html-check) a missing browser
+// fails instead of skipping; CONFORMANCE_SCREENSHOT=FILE keeps a screenshot to look at.
+func TestHTMLReportInHeadlessChromium(t *testing.T) {
+	browser := ""
+	for _, b := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(b); err == nil {
+			browser = p
+			break
+		}
+	}
+	if browser == "" {
+		if os.Getenv("CONFORMANCE_REQUIRE_CHROMIUM") != "" {
+			t.Fatal("no chromium on PATH (apt-get install chromium)")
+		}
+		t.Skip("no chromium on PATH; make html-check installs it")
+	}
+	dir, _ := failingRun(t)
+	page := filepath.Join(dir, "report.html")
+
+	dom, pageLoads := chromium(t, browser, page, os.Getenv("CONFORMANCE_SCREENSHOT"))
+	assert.Contains(t, dom, "Catalogue coverage")
+	assert.Contains(t, dom, "BAAS-12")
+	assert.Contains(t, dom, "an expired token is refused")
+	assert.Empty(t, pageLoads, "requests the page made")
+
+	// The same check sees a page that loads something.
+	bait := filepath.Join(dir, "bait.html")
+	require.NoError(t, os.WriteFile(bait, []byte(`<!DOCTYPE html><p>bait</p><img src="http://127.0.0.1:9/x.png">`), 0o644))
+	_, baitLoads := chromium(t, browser, bait, "")
+	assert.NotEmpty(t, baitLoads, "the network log shows a load the page starts")
+	t.Logf("the bait page loaded %v", baitLoads)
+}
+
+// chromium renders file in a fresh headless Chromium and returns its DOM and the URLs of requests the
+// page started (from the network log).
+func chromium(t *testing.T, browser, file, screenshot string) (string, []string) {
+	t.Helper()
+	tmp := t.TempDir()
+	netlog := filepath.Join(tmp, "netlog.json")
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--user-data-dir=" + filepath.Join(tmp, "profile"), "--log-net-log=" + netlog, "--window-size=1280,1600"}
+	if screenshot != "" {
+		shot := exec.Command(browser, append(args, "--screenshot="+screenshot, "file://"+file)...)
+		out, err := shot.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	cmd := exec.Command(browser, append(args, "--dump-dom", "file://"+file)...)
+	dom, err := cmd.Output()
+	require.NoError(t, err)
+	raw, err := os.ReadFile(netlog)
+	require.NoError(t, err)
+	var log struct {
+		Constants struct {
+			LogEventTypes map[string]int `json:"logEventTypes"`
+		} `json:"constants"`
+		Events []struct {
+			Type   int            `json:"type"`
+			Params map[string]any `json:"params"`
+		} `json:"events"`
+	}
+	// Chromium may leave the log without its closing brackets when it exits at once.
+	if json.Unmarshal(raw, &log) != nil {
+		text := strings.TrimSuffix(strings.TrimSpace(string(raw)), ",") + "]}"
+		require.NoError(t, json.Unmarshal([]byte(text), &log), "chromium's net log")
+	}
+	start := log.Constants.LogEventTypes["URL_REQUEST_START_JOB"]
+	require.NotZero(t, start)
+	var loads []string
+	for _, e := range log.Events {
+		if e.Type != start {
+			continue
+		}
+		u, _ := e.Params["url"].(string)
+		if u == "" {
+			continue
+		}
+		if init, _ := e.Params["initiator"].(string); init != "not an origin" && !strings.HasPrefix(u, "file://") {
+			loads = append(loads, u)
+		}
+	}
+	return string(dom), loads
+}

@@ -1,0 +1,252 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/waiver"
+)
+
+// Gates are conditions beyond conformance that a run must meet; one not met exits 5.
+type Gates struct {
+	// MinCoverage is the least percentage of required catalogue IDs proven, per provider ("" for all
+	// the run's providers together).
+	MinCoverage map[string]float64
+	// FailOnSkipped: a skipped scenario (a capability the target lacks, a missing credential) fails the
+	// gate instead of only being reported.
+	FailOnSkipped bool
+}
+
+// check lists each gate r does not meet.
+func (g Gates) check(r *Result) []string {
+	var out []string
+	if len(g.MinCoverage) > 0 {
+		var proven, required int
+		for _, pc := range r.Coverage {
+			proven += pc.Proven
+			required += pc.Required
+		}
+		keys := make([]string, 0, len(g.MinCoverage))
+		for k := range g.MinCoverage {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			want := g.MinCoverage[k]
+			if k == "" {
+				if got := report.Percent(proven, required); got < want {
+					out = append(out, fmt.Sprintf("--min-coverage %g: %d of %d required catalogue IDs proven (%.1f%%)", want, proven, required, got))
+				}
+				continue
+			}
+			found := false
+			for _, pc := range r.Coverage {
+				if pc.Provider != k {
+					continue
+				}
+				found = true
+				if got := report.Percent(pc.Proven, pc.Required); got < want {
+					out = append(out, fmt.Sprintf("--min-coverage %s=%g: %d of %d required %s IDs proven (%.1f%%)", k, want, pc.Proven, pc.Required, k, got))
+				}
+			}
+			if !found {
+				out = append(out, fmt.Sprintf("--min-coverage %s=%g: no %s scenario ran (0%%)", k, want, k))
+			}
+		}
+	}
+	if g.FailOnSkipped {
+		if n := r.count(report.Skipped); n > 0 {
+			out = append(out, fmt.Sprintf("--fail-on-skipped: %d scenarios skipped (each with its reason in the report)", n))
+		}
+	}
+	return out
+}
+
+// document is the run's facts for --report-json, --html, the job summary and `conformance merge`.
+func (r *Result) document(tool report.Tool, cat *catalogue.Catalogue) *report.Document {
+	d := &report.Document{Version: report.DocumentVersion, Tool: tool, Started: r.Started.UTC(),
+		ElapsedMS: r.Elapsed.Milliseconds(), Seed: r.Seed, Shard: r.Shard.String(), Stopped: r.Stopped,
+		Totals: report.CountTotals(r.Scenarios), Targets: r.TargetLines, Scenarios: report.ScenarioDocs(r.Scenarios),
+		Parsed: report.ParsedDocs(r.Parsed), Gates: r.GatesFailed}
+	if d.Targets == nil {
+		d.Targets = []report.TargetLine{}
+	}
+	d.FillCoverage(cat, r.Coverage)
+	err := r.Err()
+	d.Exit = exit.CodeOf(err)
+	d.Verdict = "every scenario that ran passed"
+	if err != nil {
+		d.Verdict = oneLine(err.Error())
+	}
+	if r.waivers != nil {
+		d.Waivers.File = r.waivers.Path
+		for _, w := range r.waivers.List {
+			d.Waivers.List = append(d.Waivers.List, report.WaiverDoc{ID: w.ID, Reason: w.Reason, Expires: w.Expires.Format("2006-01-02"), Line: w.Line})
+		}
+	}
+	d.Waivers.Expired, d.Waivers.Stale = r.ExpiredWaivers, r.StaleWaivers
+	return d
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Reports are the files a run or a merge writes from its document.
+type Reports struct {
+	JUnit       string // JUnit XML
+	HTML        string // one self-contained page
+	JSON        string // the document itself
+	StepSummary string // a Markdown summary appended here (GITHUB_STEP_SUMMARY)
+	Tool        report.Tool
+}
+
+// write writes the reports asked for; the first error names its flag.
+func (rep Reports) write(r *Result, cat *catalogue.Catalogue) error {
+	if rep.JUnit != "" {
+		if err := report.WriteJUnitFile(rep.JUnit, "conformance", r.Scenarios, r.Elapsed); err != nil {
+			return exit.Usagef("--junit %s: %v", rep.JUnit, err)
+		}
+	}
+	if rep.HTML == "" && rep.JSON == "" && rep.StepSummary == "" {
+		return nil
+	}
+	d := r.document(rep.Tool, cat)
+	if rep.JSON != "" {
+		if err := report.WriteJSONFile(rep.JSON, d); err != nil {
+			return exit.Usagef("--report-json %s: %v", rep.JSON, err)
+		}
+	}
+	if rep.HTML != "" {
+		if err := report.WriteHTMLFile(rep.HTML, d); err != nil {
+			return exit.Usagef("--html %s: %v", rep.HTML, err)
+		}
+	}
+	if rep.StepSummary != "" {
+		if err := report.AppendMarkdown(rep.StepSummary, d); err != nil {
+			// the job summary is a courtesy: a run's verdict does not depend on it
+			fmt.Fprintf(os.Stderr, "conformance: GITHUB_STEP_SUMMARY %s: %v\n", rep.StepSummary, err)
+		}
+	}
+	return nil
+}
+
+// WriteReports writes the reports of a merged result.
+func WriteReports(r *Result, cat *catalogue.Catalogue, rep Reports) error { return rep.write(r, cat) }
+
+// Merge combines the JSON reports of the shards of one split run into the result a single run would
+// have given: the same scenarios, coverage, waivers and verdict. Every shard 1..N must be there once.
+func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, gates Gates) (*Result, error) {
+	if len(docs) == 0 {
+		return nil, exit.Usagef("merge: no report to merge")
+	}
+	res := &Result{Started: docs[0].Started}
+	var n int
+	seenShard := map[int]string{}
+	seenScenario := map[string]string{}
+	var providers []string
+	parsedKey := func(d *report.Document) string {
+		var b strings.Builder
+		for _, p := range d.Parsed {
+			fmt.Fprintf(&b, "%s:%d:%s\n", p.Feature, p.Line, p.Name)
+		}
+		return b.String()
+	}
+	first := parsedKey(docs[0])
+	targets := map[string]bool{}
+	for i, d := range docs {
+		sh, err := ParseShard(d.Shard)
+		if err != nil {
+			return nil, exit.Usagef("merge: %s: %v", names[i], err)
+		}
+		if sh.Count == 0 {
+			sh = Shard{Index: 1, Count: 1}
+		}
+		if n == 0 {
+			n = sh.Count
+		}
+		if sh.Count != n {
+			return nil, exit.Usagef("merge: %s is shard %s, %s is of a split into %d", names[i], d.Shard, names[0], n)
+		}
+		if prev, dup := seenShard[sh.Index]; dup {
+			return nil, exit.Usagef("merge: %s and %s are both shard %s", prev, names[i], d.Shard)
+		}
+		seenShard[sh.Index] = names[i]
+		if parsedKey(d) != first {
+			return nil, exit.Usagef("merge: %s ran another feature set than %s", names[i], names[0])
+		}
+		for _, s := range d.Results() {
+			k := fmt.Sprintf("%s:%d:%s", s.Feature, s.Line, s.Name)
+			if prev, dup := seenScenario[k]; dup {
+				return nil, exit.Usagef("merge: %s ran in %s and in %s: the shards overlap", k, prev, names[i])
+			}
+			seenScenario[k] = names[i]
+			res.Scenarios = append(res.Scenarios, s)
+		}
+		for _, p := range d.Providers {
+			if !contains(providers, p.Provider) {
+				providers = append(providers, p.Provider)
+			}
+		}
+		for _, t := range d.Targets {
+			if !targets[t.Provider] {
+				targets[t.Provider] = true
+				res.TargetLines = append(res.TargetLines, t)
+			}
+		}
+		if ms := time.Duration(d.ElapsedMS) * time.Millisecond; ms > res.Elapsed {
+			res.Elapsed = ms // shards run side by side: the merged run took as long as the longest
+		}
+		if d.Started.Before(res.Started) {
+			res.Started = d.Started
+		}
+		if d.Stopped != "" {
+			res.Stopped = strings.TrimPrefix(res.Stopped+"; "+names[i]+": "+d.Stopped, "; ")
+		}
+	}
+	for i := 1; i <= n; i++ {
+		if _, ok := seenShard[i]; !ok {
+			return nil, exit.Usagef("merge: shard %d/%d is missing: a merge of part of a split run would under-report it", i, n)
+		}
+	}
+	sort.SliceStable(res.Scenarios, func(i, j int) bool {
+		a, b := res.Scenarios[i], res.Scenarios[j]
+		if a.Feature != b.Feature {
+			return a.Feature < b.Feature
+		}
+		return a.Line < b.Line
+	})
+	sort.Slice(res.TargetLines, func(i, j int) bool { return res.TargetLines[i].Provider < res.TargetLines[j].Provider })
+	res.Parsed = docs[0].ParsedScenarios()
+	if w := docs[0].Waivers; len(w.List) > 0 {
+		set := &waiver.Set{Path: w.File}
+		for _, wd := range w.List {
+			exp, err := time.Parse("2006-01-02", wd.Expires)
+			if err != nil {
+				return nil, exit.Usagef("merge: %s: waiver %s: expires %q: %v", names[0], wd.ID, wd.Expires, err)
+			}
+			set.List = append(set.List, waiver.Waiver{ID: wd.ID, Reason: wd.Reason, Expires: exp, Line: wd.Line})
+		}
+		res.waivers = set
+		res.ExpiredWaivers = w.Expired
+		// Stale is judged on every shard's scenarios together: a waiver that matched no failure in one
+		// shard may match one in another.
+		res.StaleWaivers = res.staleWaivers(set, docs[0].Started)
+	}
+	res.Coverage = report.Coverage(cat, res.Parsed, res.Scenarios, providers)
+	res.GatesFailed = gates.check(res)
+	return res, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
