@@ -10,7 +10,11 @@ export PACT_DO_NOT_TRACK := true
 # paths for the rest of the recipe line.
 PACT_ENV = D="$$(scripts/install-pact-ffi.sh)" && export CGO_LDFLAGS="-L$$D -Wl,-rpath,$$D" LD_LIBRARY_PATH="$$D$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"
 
-.PHONY: all build conformance verify test lint pacts pact-drift bench clean
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
+REPORTS := reports
+
+.PHONY: all build conformance verify test lint pacts pact-drift bench clean release-check html-check
 
 all: test
 
@@ -20,7 +24,7 @@ build:
 
 ## conformance: the whole suite against the embedded mock providers
 conformance: build
-	./$(BIN) run
+	./$(BIN) run --junit $(REPORTS)/junit.xml --html $(REPORTS)/report.html --report-json $(REPORTS)/report.json
 
 ## verify: the committed Pact contracts against the embedded mocks
 verify: build
@@ -30,10 +34,22 @@ verify: build
 test: lint
 	$(PACT_ENV) && export PACT_CLI="$$(scripts/install-pact-cli.sh || true)" && $(GO) test -race -count=1 ./...
 
+## lint: gofmt, go vet, and actionlint on the workflows and the action (installed from the Go module proxy)
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.pact/*'))"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(PACT_ENV) && $(GO) vet ./...
+	$(GO) run $(ACTIONLINT) -no-color
+
+## release-check: the GoReleaser configuration checked and a snapshot build of every target in dist/
+release-check:
+	$(GO) run $(GORELEASER) check
+	$(GO) run $(GORELEASER) build --snapshot --clean
+
+## html-check: the HTML report rendered in headless Chromium (installed from Debian when missing)
+html-check:
+	command -v chromium >/dev/null || command -v google-chrome >/dev/null || { sudo -n true 2>/dev/null && S=sudo; $${S:-} apt-get update -q && $${S:-} apt-get install -y -q chromium; }
+	$(PACT_ENV) && CONFORMANCE_REQUIRE_CHROMIUM=1 CONFORMANCE_SCREENSHOT=$(CURDIR)/$(REPORTS)/report.png $(GO) test -count=1 -run TestHTMLReportInHeadlessChromium -v ./internal/cli
 
 ## pacts: regenerate pacts/ from the consumer tests (review the diff, then commit)
 pacts:
@@ -48,4 +64,4 @@ bench:
 	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./internal/runner ./clients/baas
 
 clean:
-	rm -rf bin reports
+	rm -rf bin reports dist

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,4 +88,77 @@ func lineWith(text, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// The composite action's step, run as GitHub runs it: the inputs as INPUT_* variables, the outputs
+// and the job summary in files. Its exit code is the run's, so the job gates on the verdict.
+func TestActionGatesOnTheVerdict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI and runs the suite")
+	}
+	root, _ := filepath.Abs("..")
+	work := t.TempDir()
+	action := func(inputs ...string) (int, string, string, string) {
+		out, summary := filepath.Join(work, "output"), filepath.Join(work, "summary.md")
+		_ = os.Remove(out)
+		_ = os.Remove(summary)
+		env := append([]string{"GITHUB_ACTION_PATH=" + root, "RUNNER_TEMP=" + work, "GITHUB_OUTPUT=" + out,
+			"GITHUB_STEP_SUMMARY=" + summary, "INPUT_JUNIT=r/junit.xml", "INPUT_HTML=r/report.html", "INPUT_REPORT_JSON=r/report.json"}, inputs...)
+		cmd := exec.Command("bash", filepath.Join(root, "scripts", "action-run.sh"))
+		cmd.Dir, cmd.Env = work, append(os.Environ(), env...)
+		var stdout bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stdout
+		err := cmd.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		o, _ := os.ReadFile(out)
+		s, _ := os.ReadFile(summary)
+		return code, stdout.String(), string(o), string(s)
+	}
+
+	code, text, output, summary := action("INPUT_TAGS=@baas")
+	require.Equal(t, 0, code, text)
+	assert.Equal(t, "exit-code=0\n", output)
+	assert.Contains(t, summary, "## ✅ Conformance: exit 0")
+	for _, f := range []string{"junit.xml", "report.html", "report.json"} {
+		assert.FileExists(t, filepath.Join(work, "r", f))
+	}
+
+	code, text, output, summary = action("INPUT_TAGS=@BAAS-01", "INPUT_MIN_COVERAGE=baas=100, gu1=50")
+	assert.Equal(t, 5, code, text)
+	assert.Equal(t, "exit-code=5\n", output)
+	assert.Contains(t, summary, "Gates not met")
+
+	code, text, _, _ = action("INPUT_FAIL_ON_SKIPPED=yes")
+	assert.Equal(t, 2, code, text)
+	assert.Contains(t, text, "fail-on-skipped: want true or false")
+}
+
+var usesLine = regexp.MustCompile(`(?m)^\s*(?:-\s*)?uses:\s*(\S+)(.*)$`)
+
+// Every action of the workflows and of action.yml is pinned by a full commit SHA, its version named in
+// a comment.
+func TestEveryActionIsPinnedBySHA(t *testing.T) {
+	files, err := filepath.Glob("../.github/workflows/*.yml")
+	require.NoError(t, err)
+	files = append(files, "../action.yml")
+	pinned := regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
+	version := regexp.MustCompile(`^\s*#\s*v\d+(\.\d+)*\s*$`)
+	n := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range usesLine.FindAllStringSubmatch(string(raw), -1) {
+			n++
+			assert.Regexp(t, pinned, m[1], "%s: %s is not pinned by a commit SHA", f, m[1])
+			assert.Regexp(t, version, m[2], "%s: %s names no version in a comment", f, m[1])
+		}
+	}
+	assert.Greater(t, n, 5, "the check saw the workflows' actions")
+	assert.False(t, pinned.MatchString("actions/checkout@v4"), "a tag is not a pin")
 }

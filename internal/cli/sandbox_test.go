@@ -307,13 +307,19 @@ providers:
 		junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
 		recDir := filepath.Join(dir, "recorded")
 		// A generous timeout: the echoes of three 5 MiB photos are slow under -race on two cores.
-		code, out, errOut := runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir, "--timeout", "60s")
+		html, doc, summary := filepath.Join(dir, "report.html"), filepath.Join(dir, "report.json"), filepath.Join(dir, "summary.md")
+		runEnvVars := map[string]string{"GITHUB_STEP_SUMMARY": summary}
+		for k, v := range env {
+			runEnvVars[k] = v
+		}
+		code, out, errOut := runEnv(t, runEnvVars, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir, "--timeout", "60s",
+			"--html", html, "--report-json", doc)
 		require.Equal(t, exit.Failed, code, "the hostile provider fails scenarios: %s", errOut)
 		vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
 		assert.Equal(t, exit.Failed, vcode)
 		artefacts[name+" run stdout"], artefacts[name+" run stderr"] = out, errOut
 		artefacts[name+" verify stdout"], artefacts[name+" verify stderr"] = vout, verrOut
-		for _, f := range []string{junit, cucumber, filepath.Join(recDir, "exchanges.jsonl")} {
+		for _, f := range []string{junit, cucumber, filepath.Join(recDir, "exchanges.jsonl"), html, doc, summary} {
 			raw, err := os.ReadFile(f)
 			require.NoError(t, err)
 			artefacts[name+" "+filepath.Base(f)] = string(raw)
@@ -339,6 +345,8 @@ providers:
 	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Raw-Auth":"[REDACTED]"`, "the echoed header reached the recording, masked")
 	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Authorization":"[REDACTED]"`, "and its base64 form")
 	assert.Contains(t, artefacts["redirect exchanges.jsonl"], `"Location":"http://127.0.0.2:9/steal/`, "the Location reached the recording")
+	assert.Contains(t, artefacts["echo report.json"], `"X-Echo-Raw-Auth": "[REDACTED]"`, "a failure's answer reached the JSON report, masked")
+	assert.Contains(t, artefacts["echo report.html"], `X-Echo-Raw-Auth: [REDACTED]`, "and the HTML report")
 	assert.Contains(t, artefacts["redirect run stdout"], "?… (a query of ", "the Location's query is never shown")
 	for _, form := range encodings(pomeloSecret) {
 		assert.NotEmpty(t, leaks("…"+form+"…", []string{pomeloSecret}), "the scan misses %q", form)
