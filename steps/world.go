@@ -185,8 +185,11 @@ func worldOf(ctx context.Context) *World {
 
 // stepRegistry registers step definitions with their expressions compiled once per process: godog
 // calls the scenario initializer for every scenario, and compiling some seventy expressions each time
-// cost over a third of a run's CPU.
-type stepRegistry struct{ sc *godog.ScenarioContext }
+// cost over a third of a run's CPU. With no godog context it only lists them (Definitions).
+type stepRegistry struct {
+	sc   *godog.ScenarioContext
+	list *[]Definition
+}
 
 var compiledSteps sync.Map // expression -> *regexp.Regexp
 
@@ -196,8 +199,13 @@ func (r stepRegistry) Step(expr string, fn any) {
 	if !ok {
 		re, _ = compiledSteps.LoadOrStore(expr, regexp.MustCompile(expr))
 	}
+	if r.list != nil {
+		*r.list = append(*r.list, definitionOf(re.(*regexp.Regexp), fn))
+		return
+	}
 	r.sc.Step(re.(*regexp.Regexp), fn)
 }
+
 
 // ProviderOf names the provider a feature file belongs to: the folder that holds it.
 func ProviderOf(uri string) string { return path.Base(path.Dir(path.Clean(uri))) }
@@ -257,7 +265,11 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 		deps.Results.Add(w.result(s, err))
 		return ctx, nil
 	})
-	reg := stepRegistry{sc: sc}
+	registerSteps(stepRegistry{sc: sc})
+}
+
+// registerSteps registers every step definition of the suite.
+func registerSteps(reg stepRegistry) {
 	registerCommon(reg)
 	registerFieldSteps(reg, "request field", "")
 	registerBaaS(reg)

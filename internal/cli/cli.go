@@ -6,9 +6,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	flag "github.com/spf13/pflag"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/latam-conformance/conformance/internal/config"
@@ -27,6 +28,7 @@ Usage:
   conformance config check     check a configuration file (conformance.yaml) without running anything
   conformance diff OLD NEW     list what changed in the providers' answers between two --record runs
   conformance merge SHARD...   combine the --report-json of a run split with --shard into one set of reports
+  conformance steps            list every step definition with the file:line of its Go function
   conformance help [command]   show help
   conformance --version        the module version, commit and Go version of this binary
 
@@ -95,6 +97,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		err = diffCmd(ctx, args[1:], stdout, stderr, env)
 	case "merge":
 		err = mergeCmd(ctx, args[1:], stdout, stderr, env)
+	case "steps":
+		err = stepsCmd(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version())
 		return exit.OK
@@ -105,7 +109,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		fmt.Fprintf(stdout, usage, providerList())
 		return exit.OK
 	default:
-		err = exit.Usagef("unknown command %q (want run, mock, verify, config, diff or merge; see 'conformance help')", args[0])
+		err = exit.Usagef("unknown command %q (want run, mock, verify, config, diff, merge or steps; see 'conformance help')", args[0])
 	}
 	if err == nil {
 		return exit.OK
@@ -166,13 +170,8 @@ func (c *command) printHelp() {
 
 // parse parses args; a bad flag is a one-line usage error, --help prints help and stops.
 func parse(c *command, args []string) error {
-	err := c.flags.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		c.printHelp()
+	if err := c.parseArgs(args); err != nil {
 		return err
-	}
-	if err != nil {
-		return exit.Usagef("%s: %v (see 'conformance %s --help')", c.name, err, c.name)
 	}
 	if c.flags.NArg() > 0 {
 		return exit.Usagef("%s: unexpected argument %q (see 'conformance %s --help')", c.name, c.flags.Arg(0), c.name)
@@ -180,8 +179,91 @@ func parse(c *command, args []string) error {
 	return nil
 }
 
+// parseArgs parses flags and positional arguments: a bad flag is a one-line usage error that suggests
+// the flag meant, --help prints help and stops. A long flag written with one dash (-tags, Go's flag
+// style, which older README examples used) is read as --tags.
+func (c *command) parseArgs(args []string) error {
+	err := c.flags.Parse(c.longFlags(args))
+	if errors.Is(err, flag.ErrHelp) {
+		c.printHelp()
+		return err
+	}
+	if err != nil {
+		return exit.Usagef("%s: %v%s (see 'conformance %s --help')", c.name, err, c.suggest(err), c.name)
+	}
+	return nil
+}
+
+func (c *command) longFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && c.flags.Lookup(name) != nil {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+var unknownFlag = regexp.MustCompile(`unknown (?:shorthand )?flag: (?:'.' in )?-*([^' ]+)`)
+
+// suggest names the flags closest to an unknown one: " (did you mean --tags?)".
+func (c *command) suggest(err error) string {
+	m := unknownFlag.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	typed := strings.SplitN(m[1], "=", 2)[0]
+	var best []string
+	bestDist := 3
+	c.flags.VisitAll(func(f *flag.Flag) {
+		d := editDistance(typed, f.Name)
+		if strings.HasPrefix(f.Name, typed) && len(typed) >= 3 {
+			d = min(d, 1)
+		}
+		switch {
+		case d < bestDist:
+			best, bestDist = []string{"--" + f.Name}, d
+		case d == bestDist:
+			best = append(best, "--"+f.Name)
+		}
+	})
+	if len(best) == 0 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(best, " or ") + "?)"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // multiFlag is a repeatable string flag.
 type multiFlag []string
 
+func (m *multiFlag) Type() string       { return "value" }
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

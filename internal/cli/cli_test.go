@@ -350,18 +350,23 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown flag", []string{"run", "--colour"}, "flag provided but not defined: -colour"},
+		{"unknown flag", []string{"run", "--colour"}, "unknown flag: --colour"},
+		{"misspelt flag", []string{"run", "--tag", "@BAAS-01"}, "unknown flag: --tag (did you mean --tags?)"},
+		{"misspelt flag, one dash", []string{"run", "-junt", "x"}, "(did you mean --junit?)"},
 		{"bad base-url", []string{"run", "--base-url", "baas"}, "want PROVIDER=URL"},
 		{"unknown provider", []string{"run", "--base-url", "acme=http://127.0.0.1:1"}, `unknown provider "acme" (known: baas, gu1, personalinfo, pomelo)`},
 		{"not http", []string{"run", "--base-url", "baas=ftp://x"}, "is not an http(s) URL"},
-		{"bad format", []string{"run", "--format", "html"}, `--format "html": want pretty or progress`},
+		{"bad format", []string{"run", "--format", "xml"}, `--format "xml": want pretty, progress, junit:FILE`},
+		{"format without file", []string{"run", "--format", "html"}, `--format html: name the file, html:FILE`},
+		{"two console formats", []string{"run", "-f", "pretty", "-f", "progress"}, `one console format at a time`},
 		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
 		{"bad random", []string{"run", "--random", "-5"}, "want a seed above 0"},
-		{"malformed feature", []string{"run", "--features", malformed}, "malformed feature file baas/broken.feature: (4:3)"},
+		{"malformed feature", []string{"run", "--features", malformed}, malformed + `/baas/broken.feature:4:3: Gherkin syntax error: "Examples oops" is not`},
 		{"feature folder not a provider", []string{"run", "--features", wrongFolder}, `acme/x.feature: features must sit in a folder named after their provider`},
 		{"features not a dir", []string{"run", "--features", filepath.Join(malformed, "nope")}, "not a directory"},
 		{"unknown command", []string{"launch"}, `unknown command "launch"`},
-		{"stray argument", []string{"run", "extra"}, `unexpected argument "extra"`},
+		{"a path that selects nothing", []string{"run", "extra"}, `extra: no feature file or folder extra in the feature set`},
+		{"a line with no scenario", []string{"run", "baas/token_request.feature:2"}, `no scenario at line 2 of baas/token_request.feature`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

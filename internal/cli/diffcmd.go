@@ -27,8 +27,8 @@ Example:
 
 func diffCmd(_ context.Context, args []string, stdout, _ io.Writer, _ Env) error {
 	flags := newFlags("diff", diffHelp, stdout)
-	if err := flags.flags.Parse(args); err != nil {
-		return parse(flags, args) // the same one-line error or --help
+	if err := flags.parseArgs(args); err != nil {
+		return err
 	}
 	if flags.flags.NArg() != 2 {
 		return exit.Usagef("diff: want two recording directories, OLD and NEW (see 'conformance diff --help')")

@@ -32,8 +32,8 @@ func mergeCmd(_ context.Context, args []string, stdout, _ io.Writer, env Env) er
 	flags := newFlags("merge", mergeHelp, stdout)
 	flags.flags.StringVar(&junit, "junit", "", "write the merged JUnit XML report to `FILE`")
 	rep.register(flags.flags)
-	if err := flags.flags.Parse(args); err != nil {
-		return parse(flags, args) // the same one-line error or --help
+	if err := flags.parseArgs(args); err != nil {
+		return err
 	}
 	if flags.flags.NArg() == 0 {
 		return exit.Usagef("merge: want the shards' JSON reports (see 'conformance merge --help')")

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
-	"flag"
+	flag "github.com/spf13/pflag"
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/latam-conformance/conformance/features"
@@ -48,20 +51,23 @@ Examples:
 type RunOptions struct {
 	Features string
 	targeting
-	Tags         string
-	Format       string
-	JUnit        string
-	CucumberJSON string
-	Concurrency  int
-	Random       int64
-	Timeout      time.Duration
-	RunTimeout   time.Duration
-	StrictDrift  bool
-	Record       string
-	Waivers      string
-	Shard        string
-	ShowPII      bool
-	TokenTTL     time.Duration
+	Tags          string
+	Format        string
+	Formats       multiFlag
+	DryRun        bool
+	StopOnFailure bool
+	JUnit         string
+	CucumberJSON  string
+	Concurrency   int
+	Random        int64
+	Timeout       time.Duration
+	RunTimeout    time.Duration
+	StrictDrift   bool
+	Record        string
+	Waivers       string
+	Shard         string
+	ShowPII       bool
+	TokenTTL      time.Duration
 	reporting
 }
 
@@ -71,8 +77,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
 	o.targeting.register(flags.flags)
 	flags.flags.StringVar(&o.Tags, "tags", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
-	flags.flags.StringVar(&o.Format, "format", "progress", "console output: `pretty` or progress")
+	flags.flags.VarP(&o.Formats, "format", "f", "output `FORMAT`, repeatable as godog takes it: pretty or progress (the console; default progress), junit:FILE, cucumber:FILE, html:FILE, json:FILE")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	flags.flags.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "stop at the first failed scenario; those after it do not run (their IDs show as skipped)")
+	flags.flags.BoolVar(&o.DryRun, "dry-run", false, "list the scenarios the selection would run and check that every step has one definition; start no target, send nothing")
+	flags.flags.Bool("no-colors", true, "accepted for godog's users: the output is never coloured")
 	flags.flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
 	o.reporting.register(flags.flags)
 	flags.flags.StringVar(&o.Shard, "shard", "", "run only part `I/N` of the suite split into N (by feature and scenario, balanced, the same split on every machine); combine the shards' --report-json with 'conformance merge'")
@@ -85,7 +94,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.BoolVar(&o.StrictDrift, "strict-drift", false, "fail a scenario whose answers go beyond the documents (an undocumented status, member or enum value); by default that is a warning from an external target (always a failure from an embedded mock)")
 	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
-	if err := parse(flags, args); err != nil {
+	if err := flags.parseArgs(args); err != nil {
+		return err
+	}
+	if err := o.readFormats(); err != nil {
 		return err
 	}
 	if o.Concurrency < 1 {
@@ -159,8 +171,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if o.Random < -1 {
 		return exit.Usagef("run: --random %d: want a seed above 0, -1 to pick one, or 0 for file order", o.Random)
 	}
-	res, err := runner.Run(ctx, runner.Options{
-		Features: fsys, FeaturesName: name, Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
+	ropts := runner.Options{
+		Features: fsys, FeaturesName: name, FeaturesDir: featuresDir(o.Features), Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
 		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
@@ -168,7 +180,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Tags: o.Tags, Format: o.Format, CucumberJSON: o.CucumberJSON, Shard: shard, Gates: gates,
 		Reports:     o.reporting.reports(o.JUnit, env),
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
-	})
+		Paths: featurePaths(flags.flags.Args(), o.Features), StopOnFailure: o.StopOnFailure,
+	}
+	if o.DryRun {
+		return runner.DryRun(ropts)
+	}
+	res, err := runner.Run(ctx, ropts)
 	if res == nil {
 		return err
 	}
@@ -183,4 +200,71 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		return finished(exit.Failed) // the summary above lists every failure
 	}
 	return verdict
+}
+
+// readFormats reads the repeatable --format as godog users write it: one console format (pretty or
+// progress) and report files as KIND:FILE.
+func (o *RunOptions) readFormats() error {
+	console := ""
+	for _, f := range o.Formats {
+		kind, file, hasFile := strings.Cut(f, ":")
+		var dest *string
+		switch kind {
+		case "pretty", "progress":
+			if hasFile {
+				return exit.Usagef("run: --format %s: the console formats take no file", f)
+			}
+			if console != "" && console != kind {
+				return exit.Usagef("run: --format %s and --format %s: one console format at a time", console, kind)
+			}
+			console = kind
+			continue
+		case "junit":
+			dest = &o.JUnit
+		case "cucumber":
+			dest = &o.CucumberJSON
+		case "html":
+			dest = &o.HTML
+		case "json":
+			dest = &o.ReportJSON
+		default:
+			return exit.Usagef("run: --format %q: want pretty, progress, junit:FILE, cucumber:FILE, html:FILE or json:FILE", f)
+		}
+		if !hasFile || file == "" {
+			return exit.Usagef("run: --format %s: name the file, %s:FILE", f, kind)
+		}
+		if *dest != "" && *dest != file {
+			return exit.Usagef("run: --format %s: another file (%s) is already given for %s", f, *dest, kind)
+		}
+		*dest = file
+	}
+	if console == "" {
+		console = "progress"
+	}
+	o.Format = console
+	return nil
+}
+
+// featurePaths makes the paths given on the command line relative to the feature set's root: a path
+// under --features DIR, or under features/ for the embedded suite, as a shell completes it.
+func featurePaths(args []string, root string) []string {
+	if root == "" {
+		root = "features"
+	}
+	prefix := path.Clean(filepath.ToSlash(root)) + "/"
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		a = filepath.ToSlash(a)
+		out = append(out, strings.TrimPrefix(strings.TrimPrefix(a, "./"), prefix))
+	}
+	return out
+}
+
+// featuresDir is how messages name the folder of the feature files: features/ for the embedded suite
+// (as in the repository), or the --features folder.
+func featuresDir(dir string) string {
+	if dir == "" {
+		return "features/"
+	}
+	return strings.TrimSuffix(filepath.ToSlash(dir), "/") + "/"
 }

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
+	flag "github.com/spf13/pflag"
 	"io/fs"
 	"net/url"
 	"sort"

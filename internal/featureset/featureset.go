@@ -28,9 +28,17 @@ type Scenario struct {
 	// ScenarioLine is the line of the Scenario (Outline) keyword: what godog's path:LINE selects, every
 	// example row of an outline at once.
 	ScenarioLine int
-	Tags         []string
-	IDs          []string // catalogue IDs named by tags, sorted
-	Provider     string   // the first path element of URI: features/<provider>/x.feature
+	Steps        []Step // the steps it runs, its Background's first
+
+	Tags     []string
+	IDs      []string // catalogue IDs named by tags, sorted
+	Provider string   // the first path element of URI: features/<provider>/x.feature
+}
+
+// Step is one step of a scenario as it runs.
+type Step struct {
+	Text string
+	Line int
 }
 
 // Where is "uri:line".
@@ -75,10 +83,7 @@ func parseFile(fsys fs.FS, f string) ([]Scenario, error) {
 	ids := &messages.Incrementing{}
 	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(raw), ids.NewId)
 	if err != nil {
-		// gherkin's message is "Parser errors:\n(12:3): expected: ..., got '...'"; keep it on one line.
-		msg := strings.TrimPrefix(strings.TrimSpace(err.Error()), "Parser errors:")
-		msg = strings.Join(strings.Fields(msg), " ")
-		return nil, fmt.Errorf("malformed feature file %s: %s", f, msg)
+		return nil, syntaxError(f, err)
 	}
 	if doc.Feature == nil {
 		return nil, fmt.Errorf("malformed feature file %s: no Feature", f)
@@ -88,6 +93,9 @@ func parseFile(fsys fs.FS, f string) ([]Scenario, error) {
 	var out []Scenario
 	for _, p := range gherkin.Pickles(*doc, f, ids.NewId) {
 		s := Scenario{Name: p.Name, URI: f, ScenarioLine: lines[p.AstNodeIds[0]]}
+		for _, st := range p.Steps {
+			s.Steps = append(s.Steps, Step{Text: st.Text, Line: lines[st.AstNodeIds[0]]})
+		}
 		for _, id := range p.AstNodeIds {
 			if l, ok := lines[id]; ok {
 				s.Line = l // the last node id of an outline pickle is its example row
@@ -113,17 +121,72 @@ func parseFile(fsys fs.FS, f string) ([]Scenario, error) {
 	return out, nil
 }
 
+// gherkinError is one error of gherkin's "Parser errors:\n(12:3): expected: #EOF, #TableRow, …, got
+// '…'" (one line per error).
+var gherkinError = regexp.MustCompile(`\((\d+):(\d+)\): (?:expected: (.*), got '(.*)'|(.*))`)
+
+// tokenWords says what gherkin's tokens are, in the words of someone writing a feature file.
+var tokenWords = map[string]string{"#EOF": "the end of the file", "#TableRow": "a table row", "#DocStringSeparator": "a doc string",
+	"#StepLine": "a step", "#TagLine": "a tag", "#ExamplesLine": "Examples:", "#ScenarioLine": "a Scenario", "#RuleLine": "a Rule",
+	"#Comment": "a comment", "#Empty": "a blank line", "#FeatureLine": "Feature:", "#BackgroundLine": "Background:",
+	"#Language": "a # language line", "#Other": "free text"}
+
+// syntaxError is a malformed feature file as one short line: "FILE:LINE:COL: Gherkin syntax error: …".
+func syntaxError(file string, err error) error {
+	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(err.Error()), "Parser errors:")), "\n")
+	more := ""
+	if n := len(lines) - 1; n > 0 {
+		more = fmt.Sprintf(" (and %d more)", n)
+	}
+	m := gherkinError.FindStringSubmatch(lines[0])
+	if m == nil {
+		return fmt.Errorf("%s: Gherkin syntax error: %s%s", file, strings.Join(strings.Fields(lines[0]), " "), more)
+	}
+	if m[3] == "" {
+		return fmt.Errorf("%s:%s:%s: Gherkin syntax error: %s%s", file, m[1], m[2], strings.TrimSpace(m[5]), more)
+	}
+	var want []string
+	for _, t := range strings.Split(m[3], ", ") {
+		if w, ok := tokenWords[t]; ok {
+			want = append(want, w)
+		}
+	}
+	got := strings.TrimSpace(m[4])
+	if len(got) > 60 {
+		got = got[:60] + "…"
+	}
+	return fmt.Errorf("%s:%s:%s: Gherkin syntax error: %q is not %s%s", file, m[1], m[2], got, orList(want), more)
+}
+
+func orList(words []string) string {
+	switch len(words) {
+	case 0:
+		return "expected here"
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
 func indexLines(children []*messages.FeatureChild, lines map[string]int) {
 	for _, c := range children {
 		if c.Rule != nil {
 			for _, rc := range c.Rule.Children {
-				indexLines([]*messages.FeatureChild{{Scenario: rc.Scenario}}, lines)
+				indexLines([]*messages.FeatureChild{{Scenario: rc.Scenario, Background: rc.Background}}, lines)
+			}
+		}
+		if c.Background != nil {
+			for _, st := range c.Background.Steps {
+				lines[st.Id] = int(st.Location.Line)
 			}
 		}
 		if c.Scenario == nil {
 			continue
 		}
 		lines[c.Scenario.Id] = int(c.Scenario.Location.Line)
+		for _, st := range c.Scenario.Steps {
+			lines[st.Id] = int(st.Location.Line)
+		}
 		for _, ex := range c.Scenario.Examples {
 			for _, row := range ex.TableBody {
 				lines[row.Id] = int(row.Location.Line)

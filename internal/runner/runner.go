@@ -2,6 +2,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,7 @@ import (
 type Options struct {
 	Features     fs.FS            // the feature set: <provider>/*.feature at its root
 	FeaturesName string           // how to name the feature set in messages ("embedded", a directory)
+	FeaturesDir  string           // what file names in messages start with ("features/", "DIR/")
 	Schemas      *schema.Registry // compiled schemas
 	Catalogue    *catalogue.Catalogue
 	BaseURLs     map[string]string // provider -> URL; others get an embedded mock
@@ -73,7 +75,11 @@ type Options struct {
 	Reports Reports
 	// Shard runs only one part of the suite split across machines; zero for all of it.
 	Shard Shard
-	Gates Gates
+	// Paths select scenarios as godog does: a feature file, FILE:LINE, or a folder, relative to the
+	// feature set's root; none for all.
+	Paths         []string
+	StopOnFailure bool // stop at the first failure; the scenarios after it do not run
+	Gates         Gates
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.
@@ -109,50 +115,11 @@ type Result struct {
 // the Result (see ExitCode).
 func Run(ctx context.Context, o Options) (*Result, error) {
 	start := time.Now()
-	scenarios, err := featureset.Parse(o.Features, ".")
-	if err != nil {
-		return nil, exit.Usagef("%v", err)
-	}
-	tags, err := featureset.CompileTags(o.Tags)
-	if err != nil {
-		return nil, exit.Usagef("%v", err)
-	}
-	// Every ID a scenario names must be the catalogue's: a typo (@BAAS-99) would prove nothing, silently.
-	var unknown []string
-	for _, s := range scenarios {
-		for _, id := range s.IDs {
-			if o.Catalogue != nil && !o.Catalogue.Known(id) {
-				unknown = append(unknown, fmt.Sprintf("%s: tag @%s is not in the catalogue", s.Where(), id))
-			}
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, exit.Usagef("%s", strings.Join(unknown, "; "))
-	}
-	var names []string
-	seen, selected := map[string]bool{}, map[string]bool{}
-	for _, s := range scenarios {
-		if _, err := providers.Lookup(s.Provider); err != nil {
-			return nil, exit.Usagef("%s: features must sit in a folder named after their provider: %v", s.URI, err)
-		}
-		seen[s.Provider] = true
-		if tags.Match(s.Tags) && !selected[s.Provider] {
-			selected[s.Provider] = true
-			names = append(names, s.Provider) // only providers with a scenario to run get a target
-		}
-	}
-	if len(names) == 0 {
-		return nil, exit.NothingProvenf("nothing proven: no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
-	}
-	paths, ran, names, err := o.selectShard(scenarios, tags, names)
+	pl, err := o.plan()
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range scenarios {
-		if tags.Match(s.Tags) && len(s.IDs) == 0 && o.Out != nil {
-			fmt.Fprintf(o.Out, "warning: %s: scenario %q names no catalogue ID: it runs, and proves nothing in the coverage\n", s.Where(), s.Name)
-		}
-	}
+	scenarios, paths, ran, names, seen := pl.scenarios, pl.paths, pl.ran, pl.names, pl.seen
 	if o.Prepare != nil {
 		if err := o.Prepare(names); err != nil {
 			return nil, err
@@ -167,7 +134,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// is not contacted.
 	baseURLs := map[string]string{}
 	for name, u := range o.BaseURLs {
-		if selected[name] {
+		if slices.Contains(names, name) {
 			baseURLs[name] = u
 		}
 	}
@@ -208,8 +175,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Redactor == nil {
 		o.Redactor = &redact.Redactor{}
 	}
-	out := o.Redactor.Writer(o.Out)
-	defer func() { _ = out.Flush() }()
+	located := &lineWriter{w: o.Out, edit: steps.LocateLine} // pretty output names the step functions
+	out := o.Redactor.Writer(located)
+	defer func() { _ = out.Flush(); _ = located.Flush() }()
 	// Every request of the scenarios goes through the guard: production hosts refused before a byte is
 	// sent, checked again on the dialled address.
 	httpTransport := o.Guard.Transport()
@@ -256,15 +224,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		Name:                "conformance",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Initialize(sc, deps) },
 		Options: &godog.Options{
-			Format:      format,
-			Paths:       paths,
-			FS:          o.Features,
-			Tags:        o.Tags,
-			Concurrency: o.Concurrency,
-			Randomize:   o.Random,
-			Strict:      true,
-			NoColors:    true,
-			Output:      out,
+			Format:        format,
+			Paths:         paths,
+			FS:            o.Features,
+			Tags:          o.Tags,
+			Concurrency:   o.Concurrency,
+			Randomize:     o.Random,
+			Strict:        true,
+			StopOnFailure: o.StopOnFailure,
+			NoColors:      true,
+			Output:        out,
 			// Ctrl-C cancels requests in flight instead of waiting for the whole suite.
 			DefaultContext: ctx,
 		},
@@ -272,6 +241,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	status := suite.Run()
 	deps.Close()
 	_ = out.Flush() // godog's output first, then whatever the caller prints
+	_ = located.Flush()
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,
 		Stopped: stopReason(ctx, o.RunTimeout), Started: start, Shard: o.Shard, Parsed: scenarios, waivers: o.Waivers}
@@ -306,20 +276,87 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// selectShard picks the godog paths of the run: the whole feature set, or this shard's part of the
-// scenarios the tags select (and the providers that have one in it). ran is the scenarios it may run.
-func (o Options) selectShard(scenarios []featureset.Scenario, tags *featureset.Matcher, names []string) (paths []string, ran []featureset.Scenario, _ []string, _ error) {
-	if o.Shard.Count <= 1 {
+// plan is what a run will run, worked out before any target starts.
+type plan struct {
+	scenarios []featureset.Scenario // the whole feature set
+	ran       []featureset.Scenario // what the paths and the shard select (before --tags)
+	tags      *featureset.Matcher
+	paths     []string        // godog's paths
+	names     []string        // providers with a scenario to run
+	seen      map[string]bool // providers with a scenario in the feature set
+}
+
+// plan parses the feature set, checks its catalogue IDs, and selects the scenarios of the run.
+func (o Options) plan() (*plan, error) {
+	scenarios, err := featureset.Parse(o.Features, ".")
+	if err != nil {
+		return nil, exit.Usagef("%s%v", o.FeaturesDir, err)
+	}
+	tags, err := featureset.CompileTags(o.Tags)
+	if err != nil {
+		return nil, exit.Usagef("%v", err)
+	}
+	// Every ID a scenario names must be the catalogue's: a typo (@BAAS-99) would prove nothing, silently.
+	var unknown []string
+	for _, s := range scenarios {
+		for _, id := range s.IDs {
+			if o.Catalogue != nil && !o.Catalogue.Known(id) {
+				unknown = append(unknown, fmt.Sprintf("%s%s: tag @%s is not in the catalogue", o.FeaturesDir, s.Where(), id))
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, exit.Usagef("%s", strings.Join(unknown, "; "))
+	}
+	var names []string
+	seen, selected := map[string]bool{}, map[string]bool{}
+	for _, s := range scenarios {
+		if _, err := providers.Lookup(s.Provider); err != nil {
+			return nil, exit.Usagef("%s: features must sit in a folder named after their provider: %v", s.URI, err)
+		}
+		seen[s.Provider] = true
+		if tags.Match(s.Tags) && !selected[s.Provider] {
+			selected[s.Provider] = true
+			names = append(names, s.Provider) // only providers with a scenario to run get a target
+		}
+	}
+	if len(names) == 0 {
+		return nil, exit.NothingProvenf("nothing proven: no scenario of %s matches --tags %q", o.FeaturesName, o.Tags)
+	}
+	paths, ran, names, err := o.selection(scenarios, tags, names)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ran {
+		if tags.Match(s.Tags) && len(s.IDs) == 0 && o.Out != nil {
+			fmt.Fprintf(o.Out, "warning: %s: scenario %q names no catalogue ID: it runs, and proves nothing in the coverage\n", s.Where(), s.Name)
+		}
+	}
+	return &plan{scenarios: scenarios, ran: ran, tags: tags, paths: paths, names: names, seen: seen}, nil
+}
+
+// selection picks what the run runs: every scenario the tags select (godog path "."), or, with paths
+// (FILE, FILE:LINE, a folder) or a shard, those scenarios as godog paths "uri:line", one per scenario or
+// outline. It also narrows the providers to those with a scenario to run.
+func (o Options) selection(scenarios []featureset.Scenario, tags *featureset.Matcher, names []string) (paths []string, ran []featureset.Scenario, _ []string, _ error) {
+	if o.Shard.Count <= 1 && len(o.Paths) == 0 {
 		return []string{"."}, scenarios, names, nil
+	}
+	inPaths, err := pathFilter(o.Paths, scenarios)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var selected []featureset.Scenario
 	for _, s := range scenarios {
-		if tags.Match(s.Tags) {
+		if tags.Match(s.Tags) && inPaths(s) {
 			selected = append(selected, s)
 		}
 	}
-	all, parts := split(selected, o.Shard.Count)
-	i := o.Shard.Index - 1
+	if len(selected) == 0 {
+		return nil, nil, nil, exit.NothingProvenf("nothing proven: no scenario of %s at %s matches --tags %q", o.FeaturesName, strings.Join(o.Paths, " "), o.Tags)
+	}
+	count, i := max(1, o.Shard.Count), max(0, o.Shard.Index-1)
+	all, parts := split(selected, count)
 	if len(all[i]) == 0 {
 		return nil, nil, nil, exit.Usagef("--shard %s: only %d scenarios to split; use fewer shards", o.Shard, len(selected))
 	}
@@ -336,6 +373,61 @@ func (o Options) selectShard(scenarios []featureset.Scenario, tags *featureset.M
 		}
 	}
 	return all[i], parts[i], keep, nil
+}
+
+// pathFilter reads the run's paths: FILE:LINE selects the scenario (or the whole outline) at that line,
+// FILE every scenario of a file, a folder every scenario under it. A path that selects nothing is an
+// error: a typo would otherwise run nothing, or everything.
+func pathFilter(paths []string, scenarios []featureset.Scenario) (func(featureset.Scenario) bool, error) {
+	if len(paths) == 0 {
+		return func(featureset.Scenario) bool { return true }, nil
+	}
+	type key struct {
+		uri  string
+		line int
+	}
+	units := map[key]bool{}
+	var prefixes []string
+	for _, p := range paths {
+		p = path.Clean(p)
+		uri, line := p, 0
+		if i := strings.LastIndexByte(p, ':'); i > 0 {
+			if n, err := strconv.Atoi(p[i+1:]); err == nil {
+				uri, line = p[:i], n
+			}
+		}
+		found := false
+		for _, s := range scenarios {
+			switch {
+			case line > 0 && s.URI == uri && (s.ScenarioLine == line || s.Line == line):
+				units[key{s.URI, s.ScenarioLine}] = true
+				found = true
+			case line == 0 && (uri == "." || s.URI == uri || strings.HasPrefix(s.URI, uri+"/")):
+				found = true
+			}
+		}
+		if !found {
+			what := "no feature file or folder " + uri
+			if line > 0 {
+				what = fmt.Sprintf("no scenario at line %d of %s", line, uri)
+			}
+			return nil, exit.Usagef("%s: %s in the feature set", p, what)
+		}
+		if line == 0 {
+			prefixes = append(prefixes, uri)
+		}
+	}
+	return func(s featureset.Scenario) bool {
+		if units[key{s.URI, s.ScenarioLine}] {
+			return true
+		}
+		for _, p := range prefixes {
+			if p == "." || s.URI == p || strings.HasPrefix(s.URI, p+"/") {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // featurePath is a godog feature URI without the ":LINE" a path selection adds.
@@ -426,6 +518,7 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 	}
 	doc = joinFeatures(doc)
 	withReasons(doc, results)
+	locateSteps(doc)
 	out, err := json.MarshalIndent(r.Value(doc), "", "    ")
 	if err != nil {
 		return err
@@ -436,6 +529,61 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 // withReasons writes into godog's cucumber JSON why each skipped, waived or not judged scenario did not
 // run or did not count (godog only marks its steps skipped): the scenario's description becomes the
 // reason, matched by feature file and name.
+// locateSteps points each step of godog's cucumber JSON at its step function ("common.go:52") rather
+// than at the line that registers every step.
+func locateSteps(doc []any) {
+	for _, fv := range doc {
+		f, _ := fv.(map[string]any)
+		elems, _ := f["elements"].([]any)
+		for _, e := range elems {
+			el, _ := e.(map[string]any)
+			stepList, _ := el["steps"].([]any)
+			for _, sv := range stepList {
+				st, _ := sv.(map[string]any)
+				name, _ := st["name"].(string)
+				match, _ := st["match"].(map[string]any)
+				if loc := steps.LocationOf(name); loc != "" && match != nil {
+					match["location"] = loc
+				}
+			}
+		}
+	}
+}
+
+// lineWriter passes whole lines to w, each through edit.
+type lineWriter struct {
+	w    io.Writer
+	edit func(string) string
+	buf  []byte
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	if l.w == nil {
+		return len(p), nil
+	}
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if _, err := io.WriteString(l.w, l.edit(string(l.buf[:i]))+"\n"); err != nil {
+			return 0, err
+		}
+		l.buf = l.buf[i+1:]
+	}
+}
+
+// Flush writes a last line without its newline.
+func (l *lineWriter) Flush() error {
+	if len(l.buf) == 0 || l.w == nil {
+		return nil
+	}
+	_, err := io.WriteString(l.w, l.edit(string(l.buf)))
+	l.buf = nil
+	return err
+}
+
 // joinFeatures undoes what a path:LINE selection (a shard) does to godog's cucumber JSON: one feature
 // entry per selected line, its uri ending in ":LINE". Entries of one file become one, in order.
 func joinFeatures(doc []any) []any {
@@ -664,4 +812,54 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// DryRun prints what Run would run, scenario by scenario, and checks that every step of them has
+// exactly one definition, without starting a target or sending anything. The error is an exit.Usage
+// error naming each undefined or ambiguous step.
+func DryRun(o Options) error {
+	pl, err := o.plan()
+	if err != nil {
+		return err
+	}
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+	var problems []string
+	scenariosN, stepsN := 0, 0
+	for _, s := range pl.ran {
+		if !pl.tags.Match(s.Tags) {
+			continue
+		}
+		scenariosN++
+		ids := ""
+		if len(s.IDs) > 0 {
+			ids = "[" + strings.Join(s.IDs, " ") + "] "
+		}
+		fmt.Fprintf(out, "%s  %s%s\n", s.Where(), ids, s.Name)
+		for _, st := range s.Steps {
+			stepsN++
+			switch m := steps.Match(st.Text); len(m) {
+			case 1:
+			case 0:
+				problems = append(problems, fmt.Sprintf("%s:%d: undefined step %q (see 'conformance steps')", s.URI, st.Line, st.Text))
+			default:
+				var where []string
+				for _, d := range m {
+					where = append(where, d.Where())
+				}
+				problems = append(problems, fmt.Sprintf("%s:%d: ambiguous step %q matches %s", s.URI, st.Line, st.Text, strings.Join(where, ", ")))
+			}
+		}
+	}
+	fmt.Fprintf(out, "== dry run: %d scenarios of %s would run (%d steps); nothing was sent\n", scenariosN, strings.Join(pl.names, ", "), stepsN)
+	if len(problems) > 0 {
+		problems = slices.Compact(problems)
+		for _, p := range problems {
+			fmt.Fprintln(out, p)
+		}
+		return exit.Usagef("%d undefined or ambiguous steps: the suite is broken, not the provider", len(problems))
+	}
+	return nil
 }
