@@ -398,11 +398,11 @@ func TestHelpListsExitCodes(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)
 	for code, want := range map[string]string{"0": "everything passed", "1": "a conformance failure", "2": "usage or configuration error",
-		"3": "infrastructure", "4": "nothing proven", "130": "interrupted by SIGINT"} {
+		"3": "infrastructure", "4": "nothing proven", "5": "a gate not met", "130": "interrupted by SIGINT"} {
 		assert.Regexp(t, `(?m)^  `+code+` +`+want, out, "help names exit %s", code)
 		assert.Regexp(t, `(?m)^\| `+code+`(, \d+)? \| `+want, string(readme), "README's table names exit %s", code)
 	}
-	for _, cmd := range []string{"run", "mock", "verify"} {
+	for _, cmd := range []string{"run", "mock", "verify", "merge", "steps", "diff"} {
 		code, out, _ := run(t, cmd, "--help")
 		assert.Equal(t, exit.OK, code)
 		assert.Contains(t, out, "Usage: conformance "+cmd)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	flag "github.com/spf13/pflag"
 	"io"
 	"io/fs"
@@ -37,14 +38,29 @@ SIGINT, SIGTERM and --run-timeout still write every report asked for, the rest m
 Undefined or pending steps fail the run (exit 2). At the end it prints failures with their catalogue
 IDs, drift, coverage of the catalogue per provider, and the documentation findings.
 
-Exit codes: 0 passed; 1 a conformance failure; 2 usage or configuration; 3 a target unreachable or
-stopped answering, or --run-timeout; 4 nothing proven; 130/143 interrupted by SIGINT/SIGTERM.
+Scenarios can be chosen by path as godog takes them: FILE, FILE:LINE (an example row's line runs
+its whole outline) or a folder, relative to the feature set (features/ may be left in). --shard I/N
+runs one part of the selection; --dry-run lists the selection and checks its steps, sending nothing.
+
+Waivers file (--waivers FILE): a YAML list under 'waivers', each entry with the keys
+  id        the catalogue ID whose failures are waived (KYC-11); required
+  provider  the provider the ID belongs to; optional, checked when given
+  reason    why the deviation is known and accepted, with a ticket; required
+  expires   the last day the waiver holds, YYYY-MM-DD; required. After it the waiver fails the run
+A waived failure is reported as waived; a waiver whose ID ran and passed everywhere is listed as stale.
+
+Exit codes: 0 passed; 1 a conformance failure or an expired waiver; 2 usage or configuration, or an
+undefined step; 3 a target unreachable or stopped answering, or --run-timeout; 4 nothing proven;
+5 a gate not met (--min-coverage, --fail-on-skipped); 130/143 interrupted by SIGINT/SIGTERM.
 
 Examples:
   conformance run
   conformance run --tags '@BAAS-12,@BAAS-13' --format pretty
   conformance run --base-url baas=http://127.0.0.1:8081 --junit reports/junit.xml
   conformance run --config conformance.yaml --target sandbox --tags '~@pomelo'
+  conformance run features/baas/token_request.feature:10 --format pretty
+  conformance run --html reports/report.html --report-json reports/report.json --min-coverage 100
+  conformance run --shard 1/2 --report-json shard-1.json   # then: conformance merge shard-*.json
 `
 
 // RunOptions are the flags of 'conformance run'.
@@ -145,6 +161,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	var waivers *waiver.Set
 	if o.Waivers != "" {
 		if waivers, err = waiver.Load(o.Waivers, cat); err != nil {
+			var probs *config.Problems
+			if errors.As(err, &probs) {
+				return &exit.Error{Code: exit.Usage, Err: probs} // printed whole, a line per problem
+			}
 			return exit.Usagef("--waivers: %v", err)
 		}
 	}

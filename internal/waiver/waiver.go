@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/config"
 )
 
 // Waiver is one known deviation.
@@ -58,100 +59,141 @@ func (s *Set) For(ids []string) (Waiver, bool) {
 	return Waiver{}, false
 }
 
-// Load reads and checks the file: every entry needs a catalogue ID, a reason and an expiry date; each
-// problem is named with its line.
+// Keys are the keys of a waiver, each with what it says (README and --help list them).
+var Keys = [][2]string{
+	{"id", "the catalogue ID whose failures are waived (KYC-11); required"},
+	{"provider", "the provider the ID belongs to; optional, checked when given (the ID names its provider already)"},
+	{"reason", "why the deviation is known and accepted, with a ticket; required"},
+	{"expires", "the last day the waiver holds, YYYY-MM-DD; required. After it the waiver fails the run"},
+}
+
+// Load reads and checks the waivers file. Every problem is reported at once, each with its line and
+// column, in the form the config file's problems take (*config.Problems).
 func Load(path string, cat *catalogue.Catalogue) (*Set, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Waivers []struct {
-			ID       string `yaml:"id"`
-			Provider string `yaml:"provider"`
-			Reason   string `yaml:"reason"`
-			Expires  string `yaml:"expires"`
-			Line     int    `yaml:"-"`
-		} `yaml:"waivers"`
-	}
-	var node yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&node); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: not valid YAML: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if node.Kind != 0 {
-		if err := decodeStrict(&node, &doc); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	probs := &config.Problems{File: path}
+	fail := func(n *yaml.Node, where, msg string) {
+		p := config.Problem{Path: where, Message: msg}
+		if n != nil {
+			p.Line, p.Column = n.Line, n.Column
 		}
+		probs.List = append(probs.List, p)
 	}
-	lines := entryLines(&node)
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		fail(nil, "", "not valid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, probs
+	}
 	set := &Set{Path: path}
-	var problems []string
-	seen := map[string]int{}
-	for i, e := range doc.Waivers {
-		line := 0
-		if i < len(lines) {
-			line = lines[i]
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+		return set, nil // an empty file waives nothing
+	}
+	if root.Kind != yaml.MappingNode {
+		fail(root, "", "want a mapping with one key, waivers")
+		return nil, probs
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "waivers" {
+			fail(k, k.Value, "unknown key (known here: waivers)")
+			continue
 		}
-		where := fmt.Sprintf("%s:%d: waiver %d", path, line, i+1)
-		entry, known := cat.Lookup(e.ID)
+		list = v
+	}
+	if list != nil && list.Kind != yaml.SequenceNode && list.Tag != "!!null" {
+		fail(list, "waivers", "want a list of waivers")
+		list = nil
+	}
+	seen := map[string]int{}
+	for i, e := range seqOf(list) {
+		where := fmt.Sprintf("waivers[%d]", i)
+		if e.Kind != yaml.MappingNode {
+			fail(e, where, "want a waiver: id, reason and expires")
+			continue
+		}
+		fields := map[string]*yaml.Node{}
+		for j := 0; j+1 < len(e.Content); j += 2 {
+			k, v := e.Content[j], e.Content[j+1]
+			if !knownKey(k.Value) {
+				fail(k, where+"."+k.Value, "unknown key (known here: "+keyNames()+")")
+				continue
+			}
+			if v.Kind != yaml.ScalarNode {
+				fail(v, where+"."+k.Value, "want a single value")
+				continue
+			}
+			fields[k.Value] = v
+		}
+		val := func(k string) string {
+			if n := fields[k]; n != nil {
+				return strings.TrimSpace(n.Value)
+			}
+			return ""
+		}
+		id := val("id")
+		entry, known := cat.Lookup(id)
 		switch {
-		case e.ID == "":
-			problems = append(problems, where+": needs an id (a catalogue ID such as KYC-11)")
+		case id == "":
+			fail(e, where, "needs an id (a catalogue ID such as KYC-11)")
 			continue
 		case !known:
-			problems = append(problems, fmt.Sprintf("%s: %q is not a catalogue ID", where, e.ID))
+			fail(fields["id"], where+".id", fmt.Sprintf("%q is not a catalogue ID", id))
 			continue
-		case e.Provider != "" && e.Provider != entry.Provider:
-			problems = append(problems, fmt.Sprintf("%s: %s belongs to %s, not %s", where, e.ID, entry.Provider, e.Provider))
+		case val("provider") != "" && val("provider") != entry.Provider:
+			fail(fields["provider"], where+".provider", fmt.Sprintf("%s belongs to %s, not %s", id, entry.Provider, val("provider")))
 		}
-		if strings.TrimSpace(e.Reason) == "" {
-			problems = append(problems, fmt.Sprintf("%s (%s): needs a reason", where, e.ID))
+		if val("reason") == "" {
+			fail(e, where, fmt.Sprintf("%s: needs a reason", id))
 		}
-		exp, err := time.Parse("2006-01-02", e.Expires)
+		exp, err := time.Parse("2006-01-02", val("expires"))
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s (%s): expires %q: want a date, YYYY-MM-DD", where, e.ID, e.Expires))
+			at := fields["expires"]
+			if at == nil {
+				at = e
+			}
+			fail(at, where+".expires", fmt.Sprintf("%s: expires %q: want a date, YYYY-MM-DD", id, val("expires")))
 		}
-		if prev, dup := seen[e.ID]; dup {
-			problems = append(problems, fmt.Sprintf("%s: %s is waived already at line %d", where, e.ID, prev))
+		if prev, dup := seen[id]; dup {
+			fail(e, where, fmt.Sprintf("%s is waived already at line %d", id, prev))
 		}
-		seen[e.ID] = line
-		set.List = append(set.List, Waiver{ID: e.ID, Reason: strings.TrimSpace(e.Reason), Expires: exp, Line: line})
+		seen[id] = e.Line
+		set.List = append(set.List, Waiver{ID: id, Reason: val("reason"), Expires: exp, Line: e.Line})
 	}
-	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "; "))
+	if len(probs.List) > 0 {
+		return nil, probs
 	}
 	return set, nil
 }
 
-func decodeStrict(n *yaml.Node, v any) error {
-	// yaml.v3 checks unknown keys only through a Decoder; re-encode the node for one.
-	b, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	return dec.Decode(v)
-}
-
-// entryLines is the line of each entry of the waivers list.
-func entryLines(doc *yaml.Node) []int {
-	root := doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	if root.Kind != yaml.MappingNode {
+func seqOf(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "waivers" {
-			var out []int
-			for _, e := range root.Content[i+1].Content {
-				out = append(out, e.Line)
-			}
-			return out
+	return n.Content
+}
+
+func knownKey(k string) bool {
+	for _, kv := range Keys {
+		if kv[0] == k {
+			return true
 		}
 	}
-	return nil
+	return false
 }
+
+func keyNames() string {
+	names := make([]string, len(Keys))
+	for i, kv := range Keys {
+		names[i] = kv[0]
+	}
+	return strings.Join(names, ", ")
+}
+

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/latam-conformance/conformance/internal/catalogue"
+	"github.com/latam-conformance/conformance/internal/config"
 )
 
 func write(t *testing.T, text string) string {
@@ -61,13 +62,27 @@ func TestLoadNamesEveryProblem(t *testing.T) {
     expires: 2027-01-01
 `), cat)
 	require.Error(t, err)
-	for _, want := range []string{`:2: waiver 1: "KYC-99" is not a catalogue ID`, ":5: waiver 2: KYC-11 belongs to pomelo, not gu1",
-		":5: waiver 2 (KYC-11): needs a reason", `expires "next week": want a date, YYYY-MM-DD`, ":8: waiver 3: needs an id",
-		":13: waiver 5: BAAS-12 is waived already at line 10"} {
+	var probs *config.Problems
+	require.ErrorAs(t, err, &probs, "problems in the config file's form")
+	for _, want := range []string{`:2:9: waivers[0].id: "KYC-99" is not a catalogue ID`, ":6:15: waivers[1].provider: KYC-11 belongs to pomelo, not gu1",
+		":5:5: waivers[1]: KYC-11: needs a reason", `:7:14: waivers[1].expires: KYC-11: expires "next week": want a date, YYYY-MM-DD`, ":8:5: waivers[2]: needs an id",
+		":13:5: waivers[4]: BAAS-12 is waived already at line 10"} {
 		assert.Contains(t, err.Error(), want)
 	}
+	assert.Contains(t, err.Error(), "6 problem(s):")
 	_, err = Load(write(t, "waivers:\n  - id: KYC-11\n    reasn: typo\n"), cat)
-	assert.ErrorContains(t, err, "reasn")
+	assert.ErrorContains(t, err, ":3:5: waivers[0].reasn: unknown key (known here: id, provider, reason, expires)")
+	assert.NotContains(t, err.Error(), "struct", "no Go type")
+	_, err = Load(write(t, "waiver:\n  - id: KYC-11\n"), cat)
+	assert.ErrorContains(t, err, ":1:1: waiver: unknown key (known here: waivers)")
 	_, err = Load(write(t, "waivers: [\n"), cat)
 	assert.ErrorContains(t, err, "not valid YAML")
+}
+
+func TestEveryKeyIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, k := range Keys {
+		assert.Contains(t, string(readme), "`"+k[0]+"`", "README documents the waiver key %s", k[0])
+	}
 }
