@@ -62,7 +62,7 @@ func TestSuite(t *testing.T) {
 	suite := godog.TestSuite{
 		Name:                "conformance",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { Initialize(sc, deps) },
-		Options: &o,
+		Options:             &o,
 	}
 	require.Equal(t, 0, suite.Run(), "non-zero status from the godog suite")
 	results := deps.Results.Results()

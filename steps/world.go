@@ -206,7 +206,6 @@ func (r stepRegistry) Step(expr string, fn any) {
 	r.sc.Step(re.(*regexp.Regexp), fn)
 }
 
-
 // ProviderOf names the provider a feature file belongs to: the folder that holds it.
 func ProviderOf(uri string) string { return path.Base(path.Dir(path.Clean(uri))) }
 

@@ -196,4 +196,3 @@ func keyNames() string {
 	}
 	return strings.Join(names, ", ")
 }
-
