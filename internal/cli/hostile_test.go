@@ -20,6 +20,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/hostile"
+	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -171,7 +172,8 @@ func TestReportsSurviveInterruption(t *testing.T) {
 			dir := t.TempDir()
 			junit, cucumber, rec := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json"), filepath.Join(dir, "rec")
 			args := append([]string{"run", "--base-url", "gu1=" + h.URL, "--tags", "@gu1", "--concurrency", "1",
-				"--junit", junit, "--cucumber-json", cucumber, "--record", rec}, tc.args...)
+				"--junit", junit, "--cucumber-json", cucumber, "--record", rec,
+				"--report-json", filepath.Join(dir, "report.json"), "--html", filepath.Join(dir, "report.html")}, tc.args...)
 			ctx, cancel := context.WithCancelCause(context.Background())
 			defer cancel(nil)
 			if tc.stop != nil {
@@ -197,6 +199,18 @@ func TestReportsSurviveInterruption(t *testing.T) {
 			lines := strings.Split(strings.TrimSpace(string(r)), "\n")
 			assert.Greater(t, len(lines), 3)
 			assert.Contains(t, lines[len(lines)-1], `"interrupted":"`+tc.why)
+			doc, err := report.ReadJSONFile(filepath.Join(dir, "report.json"))
+			require.NoError(t, err, "JSON report written")
+			assert.Equal(t, tc.code, doc.Exit, "the JSON report's exit is the process's, never 0 for a stopped run")
+			assert.Equal(t, tc.why, doc.Stopped)
+			assert.Greater(t, doc.Totals.NotJudged, 0)
+			page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+			require.NoError(t, err, "HTML report written")
+			assert.Contains(t, string(page), "The run stopped early: "+tc.why)
+
+			// A merge of that stopped run is not green either.
+			mcode, mout, _ := run(t, "merge", filepath.Join(dir, "report.json"))
+			assert.Equal(t, exit.Unavailable, mcode, mout)
 			leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
 			leftovers2, _ := filepath.Glob(filepath.Join(rec, ".*"))
 			assert.Empty(t, append(leftovers, leftovers2...), "no temporary file is left behind")

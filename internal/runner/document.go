@@ -239,6 +239,10 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 	}
 	res.Coverage = report.Coverage(cat, res.Parsed, res.Scenarios, providers)
 	res.GatesFailed = gates.check(res)
+	if res.Stopped != "" {
+		// A shard that stopped early left scenarios unjudged: the merged run is not green, whatever passed.
+		res.stopErr = exit.Unavailablef("a shard stopped early (%s): the merged reports hold what finished, the rest marked not judged", res.Stopped)
+	}
 	return res, nil
 }
 

@@ -108,6 +108,7 @@ type Result struct {
 	// exits 5 unless a worse verdict comes first.
 	GatesFailed []string
 	waivers     *waiver.Set
+	stopErr     error // the exit of a run stopped early (a signal, --run-timeout)
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
@@ -267,13 +268,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// Every report asked for is written, an interrupted run's too: what finished, and what was not
 	// judged and why.
+	if res.Stopped != "" {
+		res.stopErr = stopError(ctx, o.RunTimeout, len(res.Scenarios)-res.count(report.NotJudged))
+	}
 	if err := writeReports(o, res, rec, cucumberTmp); err != nil {
 		return res, err
 	}
-	if res.Stopped != "" {
-		return res, stopError(ctx, o.RunTimeout, len(res.Scenarios)-res.count(report.NotJudged))
-	}
-	return res, nil
+	return res, res.stopErr
 }
 
 // plan is what a run will run, worked out before any target starts.
@@ -741,6 +742,9 @@ func (r *Result) ExitCode() int { return exit.CodeOf(r.Err()) }
 //   - 5 when a gate (--min-coverage, --fail-on-skipped) was not met;
 //   - nil otherwise.
 func (r *Result) Err() error {
+	if r.stopErr != nil {
+		return r.stopErr
+	}
 	if r.count(report.Undefined) > 0 {
 		return &exit.Error{Code: exit.Usage, Err: errors.New("undefined or pending steps: the suite is broken, not the provider")}
 	}
