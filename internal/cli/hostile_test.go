@@ -20,8 +20,8 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/hostile"
-	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/report"
 )
 
 // hostileConfig writes a mock-kind configuration that points every provider at a hostile target made

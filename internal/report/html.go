@@ -5,7 +5,8 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -21,13 +22,8 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 		return feature
 	},
 	"headers": func(h map[string]string) string {
-		keys := make([]string, 0, len(h))
-		for k := range h {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var b strings.Builder
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
 			fmt.Fprintf(&b, "%s: %s\n", k, h[k])
 		}
 		return b.String()

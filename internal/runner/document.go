@@ -2,7 +2,9 @@ package runner
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,12 +34,7 @@ func (g Gates) check(r *Result) []string {
 			proven += pc.Proven
 			required += pc.Required
 		}
-		keys := make([]string, 0, len(g.MinCoverage))
-		for k := range g.MinCoverage {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(g.MinCoverage)) {
 			want := g.MinCoverage[k]
 			if k == "" {
 				if got := report.Percent(proven, required); got < want {
@@ -188,7 +185,7 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 			res.Scenarios = append(res.Scenarios, s)
 		}
 		for _, p := range d.Providers {
-			if !contains(providers, p.Provider) {
+			if !slices.Contains(providers, p.Provider) {
 				providers = append(providers, p.Provider)
 			}
 		}
@@ -244,13 +241,4 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 		res.stopErr = exit.Unavailablef("a shard stopped early (%s): the merged reports hold what finished, the rest marked not judged", res.Stopped)
 	}
 	return res, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -246,7 +247,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,
 		Stopped: stopReason(ctx, o.RunTimeout), Started: start, Shard: o.Shard, Parsed: scenarios, waivers: o.Waivers}
-	for _, p := range sortedKeys(set.ByName) {
+	for _, p := range slices.Sorted(maps.Keys(set.ByName)) {
 		t := set.ByName[p]
 		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: p, BaseURL: o.Redactor.String(t.BaseURL), Embedded: t.Embedded, Control: t.Control})
 	}
@@ -804,15 +805,6 @@ func (r *Result) Providers() []string {
 	var out []string
 	for n := range r.Targets {
 		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out
