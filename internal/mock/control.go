@@ -62,31 +62,89 @@ func ControlCall(ctx context.Context, hc *http.Client, method, url string, in, o
 	return nil
 }
 
-// Sequence runs functions off the caller's goroutine, one after another, in the order they were queued:
-// a mock's webhook notifications reach a receiver in the order of the changes they report. The zero
-// value is ready; Wait blocks until everything queued has run.
-type Sequence struct {
-	mu   sync.Mutex
-	last chan struct{} // closed when the latest queued function has run
-	wg   sync.WaitGroup
+// Outbox runs a mock's webhook deliveries off the caller's goroutine: those of one key (a webhook
+// target) one after another, in the order they were queued, so that a receiver sees the changes in
+// order; those of different keys independently, at most MaxActive at once. A receiver that never
+// answers delays only its own deliveries: each attempt has its own timeout, and its queue is bounded
+// (MaxPending; Go reports false for what does not fit). The zero value is ready; Wait blocks until
+// everything queued has run.
+type Outbox struct {
+	mu     sync.Mutex
+	queues map[string]*outQueue
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	// MaxActive bounds the deliveries running at once, over every key (DefaultOutboxActive when 0).
+	MaxActive int
+	// MaxPending bounds what one key may have queued (DefaultOutboxPending when 0).
+	MaxPending int
 }
 
-// Go queues f after everything queued before it.
-func (s *Sequence) Go(f func()) {
-	s.mu.Lock()
-	prev, done := s.last, make(chan struct{})
-	s.last = done
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		defer close(done)
-		if prev != nil {
-			<-prev
+// Outbox defaults: enough workers that a few dead receivers do not starve the rest, a queue per
+// target deep enough for any scenario and bounded for a tenant that never reads.
+const (
+	DefaultOutboxActive  = 64
+	DefaultOutboxPending = 1000
+)
+
+type outQueue struct {
+	items   []func()
+	running bool
+}
+
+// Go queues f after everything queued before it under key. It reports false, and drops f, when key
+// already has MaxPending deliveries waiting.
+func (o *Outbox) Go(key string, f func()) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.queues == nil {
+		o.queues = map[string]*outQueue{}
+		n := o.MaxActive
+		if n <= 0 {
+			n = DefaultOutboxActive
 		}
+		o.sem = make(chan struct{}, n)
+	}
+	q := o.queues[key]
+	if q == nil {
+		q = &outQueue{}
+		o.queues[key] = q
+	}
+	limit := o.MaxPending
+	if limit <= 0 {
+		limit = DefaultOutboxPending
+	}
+	if len(q.items) >= limit {
+		return false
+	}
+	q.items = append(q.items, f)
+	o.wg.Add(1)
+	if !q.running {
+		q.running = true
+		go o.drain(key, q)
+	}
+	return true
+}
+
+// drain runs key's queue until it is empty, one delivery at a time, each holding a worker slot.
+func (o *Outbox) drain(key string, q *outQueue) {
+	for {
+		o.mu.Lock()
+		if len(q.items) == 0 {
+			q.running = false
+			delete(o.queues, key)
+			o.mu.Unlock()
+			return
+		}
+		f := q.items[0]
+		q.items[0] = nil
+		q.items = q.items[1:]
+		o.mu.Unlock()
+		o.sem <- struct{}{}
 		f()
-	}()
+		<-o.sem
+		o.wg.Done()
+	}
 }
 
 // Wait blocks until every queued function has run.
-func (s *Sequence) Wait() { s.wg.Wait() }
+func (o *Outbox) Wait() { o.wg.Wait() }

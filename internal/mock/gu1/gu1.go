@@ -77,7 +77,7 @@ type Mock struct {
 	entities    map[string]map[string]client.Entity // org id -> entity id -> entity
 	validations map[string]*validation              // id -> validation
 	deliveries  []Delivery
-	outbox      mock.Sequence // webhook deliveries, in the order of the changes
+	outbox      mock.Outbox // webhook deliveries: per target, in the order of the changes
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the gu1 schemas.
@@ -387,9 +387,9 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 	}
 	body, _ := json.Marshal(client.Event{Event: event, Timestamp: stamp(m.now()), OrganizationID: o.ID,
 		Payload: client.EventPayload{ValidationID: v.ID, EntityID: v.EntityID, Status: v.Status}})
-	// Deliveries go out one after the other, in the order of the changes: a receiver sees
-	// kyc.validation_created before kyc.validation_approved.
-	m.outbox.Go(func() {
+	// Deliveries to one target go out one after the other, in the order of the changes: a receiver
+	// sees kyc.validation_created before kyc.validation_approved. Another target's never wait for them.
+	queued := m.outbox.Go(target, func() {
 		d := Delivery{ValidationID: v.ID, Event: event, URL: target}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -407,10 +407,17 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 			d.Error = err.Error()
 		}
 		m.mu.Lock()
-		m.deliveries = append(m.deliveries, d)
+		m.logDelivery(d)
 		m.mu.Unlock()
 	})
+	if !queued {
+		m.logDelivery(Delivery{ValidationID: v.ID, Event: event, URL: target,
+			Error: "not queued: the target already has the most deliveries waiting that the mock keeps for one target"})
+	}
 }
+
+// logDelivery records one delivery for the control API. m.mu must be held.
+func (m *Mock) logDelivery(d Delivery) { m.deliveries = append(m.deliveries, d) }
 
 // ---- control API ----
 

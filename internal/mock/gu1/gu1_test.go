@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -293,4 +294,51 @@ func TestControlEntityAndValidation(t *testing.T) {
 		assert.Equal(t, tc.status, status, "%s: %v", name, body)
 		assert.NotEmpty(t, body["error"], name)
 	}
+}
+
+// TestADeadReceiverDelaysOnlyItsOwnTenant: organisation A's receiver never answers (each delivery
+// waits out its 5 s timeout); organisation B's notifications, queued after A's, still arrive at once
+// and in order.
+func TestADeadReceiverDelaysOnlyItsOwnTenant(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer dead.Close()
+	defer close(release)
+	got := make(chan string, 16)
+	alive := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev client.Event
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &ev)
+		got <- ev.Event
+	}))
+	defer alive.Close()
+
+	m := newMock(t)
+	for key, hook := range map[string]string{"dead-org": dead.URL, "alive-org": alive.URL} {
+		status, _ := call(t, m, "", "POST", mock.ControlPrefix+"/organizations", `{"api_key":"`+key+`","kyc_configured":true,"webhook_url":"`+hook+`"}`)
+		require.Equal(t, 201, status)
+	}
+	for i := 0; i < 3; i++ { // three of A's notifications queue up behind a receiver that never answers
+		_, v := call(t, m, "dead-org", "POST", client.PathValidations, `{"entityId":"`+entity(t, m, "dead-org", "person")+`"}`)
+		require.NotEmpty(t, v["id"])
+	}
+	start := time.Now()
+	_, v := call(t, m, "alive-org", "POST", client.PathValidations, `{"entityId":"`+entity(t, m, "alive-org", "person")+`"}`)
+	status, _ := call(t, m, "", "POST", mock.ControlPrefix+"/validations/"+v["id"].(string)+"/status", `{"status":"approved"}`)
+	require.Equal(t, 200, status)
+	for _, want := range []string{"kyc.validation_created", "kyc.validation_approved"} {
+		select {
+		case ev := <-got:
+			assert.Equal(t, want, ev, "B's notifications in order")
+		case <-time.After(3 * time.Second):
+			t.Fatalf("B's %s did not arrive while A's receiver hung (%s)", want, time.Since(start))
+		}
+	}
+	t.Logf("B's two notifications arrived %s after they were queued, behind A's three stuck ones", time.Since(start).Round(time.Millisecond))
 }

@@ -28,8 +28,12 @@ func (m *Mock) setStatus(s *session, status string) {
 	}
 	ev := client.Event{EventID: newID("evt"), EventType: "identity.session.status_changed", SessionID: s.ID,
 		UserID: s.UserID, Status: status, CreatedAt: stamp(now)}
-	// Notifications go out one after the other, in the order of the changes.
-	m.outbox.Go(func() { m.deliver(target, ev) })
+	// Notifications to one target go out one after the other, in the order of the changes; another
+	// target's never wait for them.
+	if !m.outbox.Go(target, func() { m.deliver(target, ev) }) {
+		m.logDelivery(Delivery{SessionID: s.ID, Status: status, URL: target, Attempt: 0, At: now,
+			Error: "not queued: the target already has the most notifications waiting that the mock keeps for one target"})
+	}
 }
 
 // deliver POSTs the notification, signed as KYC-15 describes, and sends it again after each wait in
@@ -64,7 +68,7 @@ func (m *Mock) deliver(target string, ev client.Event) {
 			d.Error = err.Error()
 		}
 		m.mu.Lock()
-		m.deliveries = append(m.deliveries, d)
+		m.logDeliveryLocked(d)
 		m.mu.Unlock()
 		if d.Answer >= 200 && d.Answer < 300 {
 			return
@@ -74,3 +78,12 @@ func (m *Mock) deliver(target string, ev client.Event) {
 		}
 	}
 }
+
+// logDelivery records one delivery attempt for the control API.
+func (m *Mock) logDelivery(d Delivery) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.logDeliveryLocked(d)
+}
+
+func (m *Mock) logDeliveryLocked(d Delivery) { m.deliveries = append(m.deliveries, d) }

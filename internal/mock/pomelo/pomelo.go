@@ -88,7 +88,7 @@ type Mock struct {
 	sessions    map[string]*session
 	userDocs    map[string]string // user id -> document number (set through the control API)
 	deliveries  []Delivery
-	outbox      mock.Sequence // notifications, in the order of the changes
+	outbox      mock.Outbox // notifications: per webhook target, in the order of the changes
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the pomelo schemas.
