@@ -56,6 +56,10 @@ type Config struct {
 	// PomeloWebhookURL, when set, is the webhook URL of the Pomelo mock's fixture flows, as a provider's
 	// flows name the URL its clients configured (a sandbox rehearsal's receiver).
 	PomeloWebhookURL string
+	// MaxItems bounds each store of a mock, oldest evicted first (DefaultMaxItems when 0); ActiveFor is
+	// how long an unfinished item is kept past it after its last change (DefaultActiveFor when 0).
+	MaxItems  int
+	ActiveFor time.Duration
 }
 
 // WebhookClient is the http.Client every mock delivers its webhooks with: loopback addresses only (a

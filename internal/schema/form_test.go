@@ -2,8 +2,10 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/textproto"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -132,4 +134,24 @@ func FuzzFormDocument(f *testing.F) {
 			t.Fatal("no document and no error")
 		}
 	})
+}
+
+// A form of many tiny parts, or one huge text part, is malformed: the reader stops at the limit
+// instead of reading on.
+func TestFormDocumentLimits(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 150000; i++ {
+		fmt.Fprintf(&b, "--B\r\nContent-Disposition: form-data; name=\"p%d\"\r\n\r\nx\r\n", i)
+	}
+	b.WriteString("--B--\r\n")
+	_, err := FormDocument("multipart/form-data; boundary=B", []byte(b.String()))
+	assert.ErrorContains(t, err, fmt.Sprintf("more than %d parts", MaxFormParts))
+
+	big := "--B\r\nContent-Disposition: form-data; name=\"first_name\"\r\n\r\n" + strings.Repeat("a", MaxFormTextPart+1) + "\r\n--B--\r\n"
+	_, err = FormDocument("multipart/form-data; boundary=B", []byte(big))
+	assert.ErrorContains(t, err, `text part "first_name" is over 65536 bytes`)
+
+	ok := "--B\r\nContent-Disposition: form-data; name=\"first_name\"\r\n\r\n" + strings.Repeat("a", MaxFormTextPart) + "\r\n--B--\r\n"
+	_, err = FormDocument("multipart/form-data; boundary=B", []byte(ok))
+	assert.NoError(t, err, "a part at the limit is read")
 }

@@ -63,6 +63,11 @@ type Mock struct {
 	initial  map[string]bool       // the schemes the mock was started with, restored by reset
 	provider *ecdsa.PrivateKey     // signs answers in the string_to_sign scheme (BAAS-17)
 	smsFile  string                // where the SMS gateway also writes what it sends (mock.Config.SMSFile)
+
+	// Bounded state for a long-running mock (mock.Config.MaxItems): SMS tokens past the limit go
+	// oldest first once used or expired, and the SMS log keeps the newest.
+	maxItems   int
+	tokenOrder mock.Retention
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the baas schemas.
@@ -85,6 +90,8 @@ func New(cfg mock.Config) (*Mock, error) {
 		return nil, fmt.Errorf("baas mock: provider key: %w", err)
 	}
 	m := &Mock{schemas: reg, now: cfg.Clock(), ttl: cfg.TokenTTL, initial: schemes, provider: provider, smsFile: cfg.SMSFile}
+	m.maxItems, _ = cfg.StoreLimits()
+	m.tokenOrder.Max = m.maxItems
 	if m.ttl <= 0 {
 		m.ttl = DefaultTokenTTL
 	}
@@ -133,6 +140,7 @@ func (m *Mock) reset() {
 	}
 	m.tokens = map[string]*token{}
 	m.outbox = nil
+	m.tokenOrder.Reset()
 	m.schemes = maps.Clone(m.initial)
 }
 
@@ -256,10 +264,10 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	tok := randid.Digits(6)
 	now := m.now()
 	m.mu.Lock()
-	m.tokens[person.DocumentNumber] = &token{Value: tok, Agent: body.AgentDocumentNumber, Expires: now.Add(m.ttl)}
-	m.outbox = append(m.outbox, SMS{
+	m.addToken(person.DocumentNumber, &token{Value: tok, Agent: body.AgentDocumentNumber, Expires: now.Add(m.ttl)})
+	m.outbox = mock.TrimLog(append(m.outbox, SMS{
 		To:    "+" + person.PhoneNumber.CountryCode + " " + person.PhoneNumber.AreaCode + " " + person.PhoneNumber.Number,
-		Token: tok, DocumentNumber: person.DocumentNumber, AgentDocumentNumber: body.AgentDocumentNumber, SentAt: now})
+		Token: tok, DocumentNumber: person.DocumentNumber, AgentDocumentNumber: body.AgentDocumentNumber, SentAt: now}), m.maxItems)
 	m.writeSMSFile()
 	m.mu.Unlock()
 	m.respond(w, http.StatusOK, map[string]any{})
@@ -416,7 +424,7 @@ func (m *Mock) ctlIssueToken(w http.ResponseWriter, r *http.Request) {
 		exp = m.now().Add(-time.Second)
 	}
 	m.mu.Lock()
-	m.tokens[d.DocumentNumber] = &token{Value: d.Token, Expires: exp}
+	m.addToken(d.DocumentNumber, &token{Value: d.Token, Expires: exp})
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"document_number": d.DocumentNumber, "token": d.Token})
 }
@@ -471,4 +479,17 @@ func elevenDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// addToken stores a person's latest SMS token and evicts the oldest past the limit: a token still
+// valid stays. m.mu must be held.
+func (m *Mock) addToken(document string, t *token) {
+	if _, again := m.tokens[document]; !again {
+		m.tokenOrder.Add(document)
+	}
+	m.tokens[document] = t
+	m.tokenOrder.Trim(func(doc string) bool {
+		old := m.tokens[doc]
+		return old != nil && m.now().Before(old.Expires)
+	}, func(doc string) { delete(m.tokens, doc) })
 }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,7 @@ type org struct {
 type validation struct {
 	client.Validation
 	webhookURL string
+	changed    time.Time // when it was made or its status last changed (Retention's active window)
 }
 
 // Delivery is one webhook POST the mock made.
@@ -78,6 +80,17 @@ type Mock struct {
 	validations map[string]*validation              // id -> validation
 	deliveries  []Delivery
 	outbox      mock.Outbox // webhook deliveries: per target, in the order of the changes
+
+	// Indices, so that no call scans every validation: an entity's validations (oldest first) and its
+	// current one, keyed by organisation and entity id.
+	byEntity map[string][]*validation
+	current  map[string]*validation
+
+	// Bounded state for a long-running mock (mock.Config.MaxItems, ActiveFor).
+	maxItems        int
+	activeFor       time.Duration
+	validationOrder mock.Retention
+	entityOrder     mock.Retention // "org\x00entity"
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the gu1 schemas.
@@ -87,6 +100,8 @@ func New(cfg mock.Config) (*Mock, error) {
 		return nil, err
 	}
 	m := &Mock{schemas: reg, now: cfg.Clock(), hc: mock.WebhookClient()}
+	m.maxItems, m.activeFor = cfg.StoreLimits()
+	m.validationOrder.Max, m.entityOrder.Max = m.maxItems, m.maxItems
 	m.reset()
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
 	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {
@@ -138,6 +153,87 @@ func (m *Mock) reset() {
 	m.entities = map[string]map[string]client.Entity{}
 	m.validations = map[string]*validation{}
 	m.deliveries = nil
+	m.byEntity = map[string][]*validation{}
+	m.current = map[string]*validation{}
+	m.validationOrder.Reset()
+	m.entityOrder.Reset()
+}
+
+func entityKey(org, entity string) string { return org + "\x00" + entity }
+
+// finished tells a validation that can no longer change by itself.
+func finished(status string) bool {
+	switch status {
+	case "approved", "rejected", "expired", "abandoned", "cancelled":
+		return true
+	}
+	return false
+}
+
+// busy tells a validation a running scenario may still need: its entity's current one, unfinished,
+// changed within the active window. m.mu must be held.
+func (m *Mock) busy(v *validation) bool {
+	return v != nil && v.IsCurrent && !finished(v.Status) && m.now().Sub(v.changed) < m.activeFor
+}
+
+// addEntity stores an entity and evicts the oldest entities past the limit, but for those whose
+// current validation is busy. m.mu must be held.
+func (m *Mock) addEntity(orgID string, e client.Entity) {
+	if m.entities[orgID] == nil {
+		m.entities[orgID] = map[string]client.Entity{}
+	}
+	if _, again := m.entities[orgID][e.ID]; !again {
+		m.entityOrder.Add(entityKey(orgID, e.ID))
+	}
+	m.entities[orgID][e.ID] = e
+	m.entityOrder.Trim(func(k string) bool { return m.busy(m.current[k]) }, func(k string) {
+		org, id, _ := strings.Cut(k, "\x00")
+		delete(m.entities[org], id)
+		if len(m.entities[org]) == 0 {
+			delete(m.entities, org)
+		}
+	})
+}
+
+// addValidation stores v as its entity's current validation (the one before is current no more) and
+// evicts the oldest validations past the limit: finished or superseded ones, and unfinished ones idle
+// for longer than the active window. m.mu must be held.
+func (m *Mock) addValidation(v *validation) {
+	k := entityKey(v.OrganizationID, v.EntityID)
+	if prev := m.current[k]; prev != nil {
+		prev.IsCurrent, prev.UpdatedAt = false, stamp(m.now())
+	}
+	v.IsCurrent, v.changed = true, m.now()
+	if old := m.validations[v.ID]; old != nil { // the control API may reuse an id
+		m.removeValidation(v.ID)
+	}
+	m.validations[v.ID] = v
+	m.current[k] = v
+	m.byEntity[k] = append(m.byEntity[k], v)
+	m.validationOrder.Add(v.ID)
+	m.validationOrder.Trim(func(id string) bool { return m.busy(m.validations[id]) }, m.removeValidation)
+}
+
+// removeValidation forgets a validation; an id it does not hold is ignored. m.mu must be held.
+func (m *Mock) removeValidation(id string) {
+	v := m.validations[id]
+	if v == nil {
+		return
+	}
+	delete(m.validations, id)
+	k := entityKey(v.OrganizationID, v.EntityID)
+	list := m.byEntity[k]
+	if i := slices.Index(list, v); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(m.byEntity, k)
+	} else {
+		m.byEntity[k] = list
+	}
+	if m.current[k] == v {
+		delete(m.current, k)
+	}
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -202,10 +298,7 @@ func (m *Mock) createEntity(w http.ResponseWriter, r *http.Request, o *org) {
 	_ = json.Unmarshal(raw, &e)
 	e.ID = randid.UUID()
 	m.mu.Lock()
-	if m.entities[o.ID] == nil {
-		m.entities[o.ID] = map[string]client.Entity{}
-	}
-	m.entities[o.ID][e.ID] = e
+	m.addEntity(o.ID, e)
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, e)
 }
@@ -261,18 +354,13 @@ func (m *Mock) createValidation(w http.ResponseWriter, r *http.Request, o *org) 
 		writeProblem(w, errInvalidType)
 		return
 	}
-	for _, v := range m.validations {
-		if v.EntityID == req.EntityID && v.IsCurrent {
-			v.IsCurrent, v.UpdatedAt = false, stamp(m.now())
-		}
-	}
 	now := stamp(m.now())
 	session := "session_" + randid.Hex(8)
 	v := &validation{Validation: client.Validation{ID: randid.UUID(), EntityID: req.EntityID, OrganizationID: o.ID,
 		SessionID: session, Status: "pending", Provider: "kyc_provider",
 		ProviderSessionURL: "https://verify.example.com/" + session, IsCurrent: true, Metadata: req.Metadata,
 		CreatedAt: now, UpdatedAt: now}, webhookURL: req.WebhookURL}
-	m.validations[v.ID] = v
+	m.addValidation(v)
 	m.notify(o, v, "kyc.validation_created")
 	mock.WriteJSON(w, http.StatusCreated, v.Validation)
 }
@@ -332,10 +420,8 @@ func (m *Mock) listValidations(w http.ResponseWriter, r *http.Request, o *org) {
 	m.mu.Lock()
 	_, known := m.entities[o.ID][entity]
 	var all []client.Validation
-	for _, v := range m.validations {
-		if v.EntityID == entity && v.OrganizationID == o.ID {
-			all = append(all, v.Validation)
-		}
+	for _, v := range m.byEntity[entityKey(o.ID, entity)] {
+		all = append(all, v.Validation)
 	}
 	m.mu.Unlock()
 	if !known {
@@ -371,7 +457,7 @@ func (m *Mock) setStatus(o *org, v *validation, status string) {
 	if v.Status == status {
 		return
 	}
-	v.Status, v.UpdatedAt = status, stamp(m.now())
+	v.Status, v.UpdatedAt, v.changed = status, stamp(m.now()), m.now()
 	m.notify(o, v, "kyc.validation_"+status)
 }
 
@@ -417,7 +503,9 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 }
 
 // logDelivery records one delivery for the control API. m.mu must be held.
-func (m *Mock) logDelivery(d Delivery) { m.deliveries = append(m.deliveries, d) }
+func (m *Mock) logDelivery(d Delivery) {
+	m.deliveries = mock.TrimLog(append(m.deliveries, d), m.maxItems)
+}
 
 // ---- control API ----
 
@@ -469,10 +557,7 @@ func (m *Mock) ctlEntity(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	if m.entities[o.ID] == nil {
-		m.entities[o.ID] = map[string]client.Entity{}
-	}
-	m.entities[o.ID][in.ID] = in.Entity
+	m.addEntity(o.ID, in.Entity)
 	mock.WriteJSON(w, http.StatusCreated, in.Entity)
 }
 
@@ -503,17 +588,12 @@ func (m *Mock) ctlValidation(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, errEntityNotFound)
 		return
 	}
-	for _, v := range m.validations {
-		if v.EntityID == in.EntityID && v.IsCurrent {
-			v.IsCurrent = false
-		}
-	}
 	now := stamp(m.now())
 	session := "session_" + randid.Hex(8)
 	v := &validation{Validation: client.Validation{ID: in.ID, EntityID: in.EntityID, OrganizationID: o.ID,
 		SessionID: session, Status: in.Status, Provider: "kyc_provider",
 		ProviderSessionURL: "https://verify.example.com/" + session, IsCurrent: true, CreatedAt: now, UpdatedAt: now}}
-	m.validations[v.ID] = v
+	m.addValidation(v)
 	mock.WriteJSON(w, http.StatusCreated, v.Validation)
 }
 

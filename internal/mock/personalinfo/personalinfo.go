@@ -69,6 +69,7 @@ type Mock struct {
 	tokens  map[string]int64 // integration token -> client id
 	records map[int64]*stored
 	nextID  int64
+	order   mock.Retention // records, oldest first: past mock.Config.MaxItems the oldest are evicted
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the personalinfo schemas.
@@ -78,6 +79,7 @@ func New(cfg mock.Config) (*Mock, error) {
 		return nil, err
 	}
 	m := &Mock{schemas: reg, now: cfg.Clock()}
+	m.order.Max, _ = cfg.StoreLimits()
 	for _, op := range reg.Operations("personalinfo") {
 		if op.ID == "create_personal_information" {
 			m.op = op
@@ -121,6 +123,7 @@ func (m *Mock) reset() {
 	m.tokens = map[string]int64{Token: ClientID}
 	m.records = map[int64]*stored{}
 	m.nextID = 1
+	m.order.Reset()
 }
 
 // headers sets PI-05's headers, an X-Request-Id, Rails' Vary and an X-Runtime on every response.
@@ -218,6 +221,13 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	rec.ID = m.nextID
 	m.nextID++
 	m.records[rec.ID] = &stored{Record: rec, Photos: photos}
+	// A record is complete once made (nothing moves it on): the oldest go first, a running scenario's
+	// being among the newest.
+	m.order.Add(strconv.FormatInt(rec.ID, 10))
+	m.order.Trim(nil, func(id string) {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		delete(m.records, n)
+	})
 	m.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"data": rec}) // 200, not 201 (DOC-10)
 }

@@ -120,7 +120,8 @@ func (m *Mock) ctlSession(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Session = client.Session{ID: in.ID, Status: in.Status, Kind: "kyc", UserID: in.UserID, FlowID: in.FlowID,
 		Country: f.Country, IntegrationMethod: "API", ExternalID: in.ExternalID, CreatedAt: stamp(created), UpdatedAt: stamp(updated)}
-	m.sessions[s.ID] = s
+	m.removeSession(s.ID) // a control-API session that takes an existing id replaces it
+	m.addSession(s)
 	out := s.Session
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"data": out})
@@ -177,7 +178,7 @@ func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.mu.Lock()
-	m.tokens[in.Token] = m.now().Add(m.ttl)
+	m.addToken(in.Token, m.now().Add(m.ttl))
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, in)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	client "github.com/latam-conformance/conformance/clients/pomelo"
+	"github.com/latam-conformance/conformance/internal/mock"
 )
 
 // setStatus moves s to status and notifies the flow's webhook target (KYC-14). m.mu must be held.
@@ -18,7 +19,7 @@ func (m *Mock) setStatus(s *session, status string) {
 		return
 	}
 	now := m.now()
-	s.Status, s.UpdatedAt = status, stamp(now)
+	s.Status, s.UpdatedAt, s.changed = status, stamp(now), now
 	target := ""
 	if f := m.flows[s.FlowID]; f != nil {
 		target = f.WebhookURL
@@ -86,4 +87,6 @@ func (m *Mock) logDelivery(d Delivery) {
 	m.logDeliveryLocked(d)
 }
 
-func (m *Mock) logDeliveryLocked(d Delivery) { m.deliveries = append(m.deliveries, d) }
+func (m *Mock) logDeliveryLocked(d Delivery) {
+	m.deliveries = mock.TrimLog(append(m.deliveries, d), m.maxItems)
+}

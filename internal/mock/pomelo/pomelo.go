@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,9 @@ type session struct {
 	client.Session
 	kyb      *client.KYBSession
 	entities map[string]bool // ids documents may be uploaded for
+	changed  time.Time       // when it was made or its status last changed (Retention's active window)
+	// createdKey is created_at as the search sorts it (normTime), computed once when it is stored.
+	createdKey string
 }
 
 // Delivery is one attempt to deliver a notification.
@@ -86,9 +90,16 @@ type Mock struct {
 	fixtureHook string               // the webhook URL of the fixture flows (mock.Config.PomeloWebhookURL)
 	flows       map[string]*flow
 	sessions    map[string]*session
-	userDocs    map[string]string // user id -> document number (set through the control API)
+	byUser      map[string][]*session // user id -> its sessions, oldest first (KYC-13, search by user_id)
+	userDocs    map[string]string     // user id -> document number (set through the control API)
 	deliveries  []Delivery
 	outbox      mock.Outbox // notifications: per webhook target, in the order of the changes
+
+	// Bounded state for a long-running mock (mock.Config.MaxItems, ActiveFor).
+	maxItems     int
+	activeFor    time.Duration
+	sessionOrder mock.Retention
+	tokenOrder   mock.Retention
 }
 
 // New builds the mock. cfg.Schemas, when set, must hold the pomelo schemas.
@@ -103,6 +114,8 @@ func New(cfg mock.Config) (*Mock, error) {
 	if m.ttl <= 0 {
 		m.ttl = DefaultTokenTTL
 	}
+	m.maxItems, m.activeFor = cfg.StoreLimits()
+	m.sessionOrder.Max, m.tokenOrder.Max = m.maxItems, m.maxItems
 	m.reset()
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
 	rt.Handle(http.MethodPost, client.PathToken, m.token)
@@ -150,8 +163,53 @@ func (m *Mock) reset() {
 		m.flows[f.ID] = &f
 	}
 	m.sessions = map[string]*session{}
+	m.byUser = map[string][]*session{}
 	m.userDocs = map[string]string{}
 	m.deliveries = nil
+	m.sessionOrder.Reset()
+	m.tokenOrder.Reset()
+}
+
+// addSession stores s and evicts the oldest sessions past the limit: finished ones, and unfinished
+// ones idle for longer than the active window. m.mu must be held.
+func (m *Mock) addSession(s *session) {
+	s.changed, s.createdKey = m.now(), normTime(s.CreatedAt)
+	m.sessions[s.ID] = s
+	m.byUser[s.UserID] = append(m.byUser[s.UserID], s)
+	m.sessionOrder.Add(s.ID)
+	m.sessionOrder.Trim(func(id string) bool {
+		old := m.sessions[id]
+		return old != nil && old.Status == client.StatusInProgress && m.now().Sub(old.changed) < m.activeFor
+	}, m.removeSession)
+}
+
+// removeSession forgets a session (evicted or cleaned); an id it does not hold is ignored. m.mu must
+// be held.
+func (m *Mock) removeSession(id string) {
+	s := m.sessions[id]
+	if s == nil {
+		return
+	}
+	delete(m.sessions, id)
+	list := m.byUser[s.UserID]
+	if i := slices.Index(list, s); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(m.byUser, s.UserID)
+	} else {
+		m.byUser[s.UserID] = list
+	}
+}
+
+// addToken stores an access token and evicts the oldest expired ones past the limit. m.mu must be held.
+func (m *Mock) addToken(tok string, exp time.Time) {
+	m.tokens[tok] = exp
+	m.tokenOrder.Add(tok)
+	m.tokenOrder.Trim(func(t string) bool {
+		e, ok := m.tokens[t]
+		return ok && m.now().Before(e)
+	}, func(t string) { delete(m.tokens, t) })
 }
 
 // ---- errors ----
@@ -235,7 +293,7 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		tok := newID("tok")
 		m.mu.Lock()
-		m.tokens[tok] = m.now().Add(m.ttl)
+		m.addToken(tok, m.now().Add(m.ttl))
 		m.mu.Unlock()
 		mock.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(m.ttl.Seconds())})
 	}

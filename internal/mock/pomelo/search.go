@@ -191,35 +191,86 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.mu.Lock()
-	var hits []client.Session
-	for _, s := range m.sessions {
-		if matches(&s.Session, q) {
-			hits = append(hits, s.Session)
+	var hits []*session
+	candidates := func(yield func(*session) bool) { // the user's sessions when the query names one (an index)
+		if uid, ok := q.filters["user_id"]; ok {
+			for _, s := range m.byUser[uid] {
+				if !yield(s) {
+					return
+				}
+			}
+			return
+		}
+		for _, s := range m.sessions {
+			if !yield(s) {
+				return
+			}
 		}
 	}
+	for s := range candidates {
+		if matches(&s.Session, q) {
+			hits = append(hits, s)
+		}
+	}
+	rows := sortRows(hits, append(append([]client.SortKey(nil), q.sort...), client.SortKey{Field: "created_at"}, client.SortKey{Field: "id"}))
 	m.mu.Unlock()
-	keys := append(append([]client.SortKey(nil), q.sort...), client.SortKey{Field: "created_at"}, client.SortKey{Field: "id"})
-	sort.SliceStable(hits, func(i, j int) bool {
-		for _, k := range keys {
-			a, b := field(&hits[i], k.Field), field(&hits[j], k.Field)
-			if k.Field == "created_at" || k.Field == "updated_at" {
-				a, b = normTime(a), normTime(b)
+	rows.sort() // outside the lock: other calls go on meanwhile
+	total := len(rows.rows)
+	pages := (total + q.size - 1) / q.size
+	start := (q.number - 1) * q.size
+	page := []client.Session{}
+	m.mu.Lock()
+	for _, r := range rows.rows[min(start, total):min(start+q.size, total)] {
+		page = append(page, r.s.Session) // only the page is copied
+	}
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusOK, map[string]any{"data": page, "meta": map[string]any{"pagination": client.Pagination{
+		CurrentPage: q.number, PageSize: q.size, TotalPages: pages, TotalItems: total}}})
+}
+
+// sorting is a search's hits with their sort values, computed once each (a timestamp parsed once,
+// not at every comparison; created_at once per session, when it is stored). The sort moves pointers,
+// not sessions.
+type sorting struct {
+	keys []client.SortKey
+	rows []sortRow
+}
+
+type sortRow struct {
+	s    *session
+	vals []string
+}
+
+// sortRows reads the sort values of hits. m.mu must be held.
+func sortRows(hits []*session, keys []client.SortKey) *sorting {
+	out := &sorting{keys: keys, rows: make([]sortRow, len(hits))}
+	for i, s := range hits {
+		v := make([]string, len(keys))
+		for j, k := range keys {
+			switch k.Field {
+			case "created_at":
+				v[j] = s.createdKey
+			case "updated_at":
+				v[j] = normTime(s.UpdatedAt)
+			default:
+				v[j] = field(&s.Session, k.Field)
 			}
-			if a != b {
-				return (a < b) != k.Desc
+		}
+		out.rows[i] = sortRow{s, v}
+	}
+	return out
+}
+
+func (o *sorting) sort() {
+	sort.SliceStable(o.rows, func(a, b int) bool {
+		va, vb := o.rows[a].vals, o.rows[b].vals
+		for j, k := range o.keys {
+			if va[j] != vb[j] {
+				return (va[j] < vb[j]) != k.Desc
 			}
 		}
 		return false
 	})
-	total := len(hits)
-	pages := (total + q.size - 1) / q.size
-	start := (q.number - 1) * q.size
-	page := []client.Session{}
-	if start < total {
-		page = hits[start:min(start+q.size, total)]
-	}
-	mock.WriteJSON(w, http.StatusOK, map[string]any{"data": page, "meta": map[string]any{"pagination": client.Pagination{
-		CurrentPage: q.number, PageSize: q.size, TotalPages: pages, TotalItems: total}}})
 }
 
 // normTime makes RFC 3339 stamps compare as text in time order.

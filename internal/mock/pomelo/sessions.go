@@ -89,7 +89,7 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 		s.entities[body.UserID] = true
 	}
 	m.mu.Lock()
-	m.sessions[s.ID] = s
+	m.addSession(s)
 	out := s.Session
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"data": out})
@@ -107,8 +107,8 @@ func isKYB(obj map[string]any) bool {
 
 // userValidated reports whether the user has a VALIDATED session. m.mu must be held.
 func (m *Mock) userValidated(userID string) bool {
-	for _, s := range m.sessions {
-		if s.UserID == userID && s.Status == client.StatusValidated {
+	for _, s := range m.byUser[userID] {
+		if s.Status == client.StatusValidated {
 			return true
 		}
 	}
@@ -239,7 +239,10 @@ func readUpload(r *http.Request) *mock.Problem {
 	}
 	mr := multipart.NewReader(io.LimitReader(r.Body, MaxUpload+1), params["boundary"])
 	found := false
-	for {
+	for parts := 0; ; parts++ {
+		if parts == schema.MaxFormParts {
+			return bad("malformed multipart body: more than %d parts", schema.MaxFormParts)
+		}
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			break
@@ -333,9 +336,12 @@ func (m *Mock) clean(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n := 0
-	for id, s := range m.sessions {
-		if users[s.UserID] && s.UserID != "" {
-			delete(m.sessions, id)
+	for u := range users {
+		if u == "" {
+			continue
+		}
+		for _, s := range slices.Clone(m.byUser[u]) {
+			m.removeSession(s.ID)
 			n++
 		}
 	}

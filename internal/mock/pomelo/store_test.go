@@ -1,0 +1,147 @@
+package pomelo
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	client "github.com/latam-conformance/conformance/clients/pomelo"
+	"github.com/latam-conformance/conformance/internal/mock"
+)
+
+// fakeClock is a clock the test moves.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func boundedHarness(t testing.TB, cfg mock.Config) *harness {
+	t.Helper()
+	cfg.Schemas = registry
+	m, err := New(cfg)
+	require.NoError(t, err)
+	h := &harness{t: t, m: m}
+	status, body := h.do("POST", client.PathToken, "application/x-www-form-urlencoded",
+		"grant_type=client_credentials&client_id="+ClientID+"&client_secret="+ClientSecret+"&audience=https%3A%2F%2Fapi.pomelo.la", false)
+	require.Equal(t, 200, status, "%v", body)
+	h.token = body["access_token"].(string)
+	return h
+}
+
+func heapMB() float64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
+}
+
+// A soak: 20,000 sessions through a mock that keeps 1,000. Sessions idle past the active window are
+// evicted oldest first, the store stays at its limit, and the heap does not grow with the count.
+func TestSessionsStayWithinTheLimitUnderASoak(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	h := boundedHarness(t, mock.Config{Now: clock.now, MaxItems: 1000, ActiveFor: time.Minute, TokenTTL: 24 * time.Hour})
+	first := h.create("usr-first", fixtureFlows[0].ID)
+	var at5k float64
+	for i := 0; i < 20000; i++ {
+		clock.add(time.Second)
+		h.create(fmt.Sprintf("usr-%d", i), fixtureFlows[i%len(fixtureFlows)].ID)
+		if i == 5000 {
+			at5k = heapMB()
+		}
+	}
+	at20k := heapMB()
+	h.m.mu.Lock()
+	n, users := len(h.m.sessions), len(h.m.byUser)
+	_, kept := h.m.sessions[first]
+	h.m.mu.Unlock()
+	assert.LessOrEqual(t, n, 1000, "sessions kept")
+	assert.Equal(t, n, users, "the user index shrinks with the store")
+	assert.False(t, kept, "the oldest, idle for hours, was evicted")
+	assert.Less(t, at20k, at5k+8, "the heap does not grow with the sessions made (%.1f MB at 5k, %.1f MB at 20k)", at5k, at20k)
+	t.Logf("heap %.1f MB after 5,000 sessions, %.1f MB after 20,000 (limit 1,000)", at5k, at20k)
+	status, _ := h.do("GET", client.PathSessions+"/"+first, "", "", true)
+	assert.Equal(t, 404, status, "an evicted session is gone, as one that never was (KYC-17)")
+}
+
+// Past the limit, a session a running scenario may still need (unfinished, changed within the active
+// window) is kept; once it is finished it goes, oldest first.
+func TestABusySessionIsNeverEvicted(t *testing.T) {
+	h := boundedHarness(t, mock.Config{MaxItems: 100})
+	var ids []string
+	for i := 0; i < 300; i++ {
+		ids = append(ids, h.create(fmt.Sprintf("usr-%d", i), fixtureFlows[0].ID))
+	}
+	h.m.mu.Lock()
+	n := len(h.m.sessions)
+	h.m.mu.Unlock()
+	assert.Equal(t, 300, n, "every session is in progress and fresh: none is evicted, the limit waits")
+	for _, id := range ids[:250] {
+		status, body := h.do("DELETE", client.PathSessions+"/"+id, "", "", true)
+		require.Equal(t, 200, status, "%v", body)
+	}
+	for i := 0; i < 100; i++ { // each new session lets the store look at a few of its oldest
+		ids = append(ids, h.create(fmt.Sprintf("usr-next%d", i), fixtureFlows[0].ID))
+	}
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	cancelled, inProgress := 0, 0
+	for _, s := range h.m.sessions {
+		if s.Status == client.StatusCancelled {
+			cancelled++
+		} else {
+			inProgress++
+		}
+	}
+	assert.Zero(t, cancelled, "the cancelled sessions went, oldest first")
+	assert.Equal(t, 150, inProgress, "every unfinished, fresh session stayed, past the limit of 100")
+}
+
+// BenchmarkStore: one create and one search by user (a scenario's own sessions, KYC-08) with 1k, 10k
+// and 100k sessions stored; and an unfiltered search of the first page, which must look at every
+// session to count them (reported, not flat).
+func BenchmarkStore(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		h := boundedHarness(b, mock.Config{MaxItems: 2 * n, TokenTTL: time.Hour})
+		for i := 0; i < n; i++ {
+			s := &session{entities: map[string]bool{}}
+			s.ID, s.Status, s.Kind, s.UserID, s.FlowID = newID("ses"), client.StatusInProgress, "kyc", fmt.Sprintf("usr-%d", i), fixtureFlows[0].ID
+			s.CreatedAt, s.UpdatedAt = stamp(time.Now()), stamp(time.Now())
+			h.m.mu.Lock()
+			h.m.addSession(s)
+			h.m.mu.Unlock()
+		}
+		b.Run(fmt.Sprintf("create/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				h.create(fmt.Sprintf("usr-b%dx%d", n, i), fixtureFlows[0].ID)
+			}
+		})
+		b.Run(fmt.Sprintf("search-by-user/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				status, _ := h.do("GET", client.PathSessions+"?filter[user_id]=usr-"+fmt.Sprint(i%n)+"&sort=-created_at", "", "", true)
+				if status != 200 {
+					b.Fatal(status)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("search-all/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				status, _ := h.do("GET", client.PathSessions+"?page[size]=20", "", "", true)
+				if status != 200 {
+					b.Fatal(status)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,85 @@
+package mock
+
+import "time"
+
+// Store limits of a long-running mock: what each mock keeps at most of each kind of thing it stores.
+const (
+	// DefaultMaxItems bounds each store of a mock (sessions, validations, entities, records, tokens,
+	// SMS, delivery logs): past it the oldest are evicted.
+	DefaultMaxItems = 10000
+	// DefaultActiveFor is how long an unfinished item (a pending session or validation, an unexpired
+	// token) is kept past the limit after it last changed: a running scenario may still need it.
+	DefaultActiveFor = 30 * time.Minute
+)
+
+// Retention is the eviction order of one store: ids oldest first. Trim evicts the oldest once the
+// store holds more than Max, except those still busy (an unfinished item that changed within the
+// active window), which go to the back and are looked at again later. A store of busy items only may
+// exceed Max for as long as they stay busy. Not safe for concurrent use: the mock's lock guards it.
+type Retention struct {
+	Max  int // 0: DefaultMaxItems
+	ids  []string
+	head int
+}
+
+// Add records id as the newest item.
+func (r *Retention) Add(id string) { r.ids = append(r.ids, id) }
+
+// Len is how many ids are kept (ids already removed from the store count until Trim passes them).
+func (r *Retention) Len() int { return len(r.ids) - r.head }
+
+// Reset forgets every id.
+func (r *Retention) Reset() { r.ids, r.head = nil, 0 }
+
+// trimSteps is how many of the oldest ids one Trim looks at: more than the one id an Add brings, so
+// that a store over its limit shrinks back, and few enough that a store of busy items costs O(1) per
+// call, not a pass over every item.
+const trimSteps = 4
+
+// Trim evicts oldest first while more than Max ids are kept, looking at no more than trimSteps of
+// them. busy(id) keeps an item (it moves to the back); drop(id) removes it from the store, and must
+// accept an id the store no longer has.
+func (r *Retention) Trim(busy func(id string) bool, drop func(id string)) {
+	limit := r.Max
+	if limit <= 0 {
+		limit = DefaultMaxItems
+	}
+	for tries := min(r.Len(), trimSteps); r.Len() > limit && tries > 0; tries-- {
+		id := r.ids[r.head]
+		r.ids[r.head] = ""
+		r.head++
+		if busy != nil && busy(id) {
+			r.ids = append(r.ids, id)
+			continue
+		}
+		drop(id)
+	}
+	if r.head > 1024 && r.head > len(r.ids)/2 { // reclaim the evicted front
+		r.ids = append([]string(nil), r.ids[r.head:]...)
+		r.head = 0
+	}
+}
+
+// Limits returns the store limits of cfg with defaults filled in.
+func (cfg Config) StoreLimits() (maxItems int, activeFor time.Duration) {
+	maxItems, activeFor = cfg.MaxItems, cfg.ActiveFor
+	if maxItems <= 0 {
+		maxItems = DefaultMaxItems
+	}
+	if activeFor <= 0 {
+		activeFor = DefaultActiveFor
+	}
+	return maxItems, activeFor
+}
+
+// TrimLog bounds a log: once it holds 2×max entries it keeps the newest max (copying then, so that
+// appending stays amortised O(1)). It holds at least the newest max entries and never 2×max.
+func TrimLog[T any](log []T, max int) []T {
+	if max <= 0 {
+		max = DefaultMaxItems
+	}
+	if len(log) >= 2*max {
+		return append([]T(nil), log[len(log)-max:]...)
+	}
+	return log
+}
