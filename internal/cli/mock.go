@@ -29,9 +29,18 @@ Authorization "QIT key:JWT", encoded bodies, answers signed with the mock's key,
 served at GET /__control/public_key) when started with --baas-signing claims,qit. Every mock takes Pact
 provider-state changes at /__control/pact/state.
 
+As a shared, long-running service: each store of a mock keeps at most --max-items (10,000) items,
+evicting the oldest first but never an unfinished one changed within --active-for (30m); webhook
+deliveries queue per target, so a receiver that never answers delays only its own notifications (each
+attempt times out after 5 s); connections that send their headers or body too slowly, or sit idle,
+are closed (--read-header-timeout, --read-timeout, --idle-timeout); headers over 64 KiB are answered
+431, a multipart form of more than 100 parts 400. GET /__control/health answers 200 while a mock
+serves; SIGTERM or Ctrl-C stops accepting and lets requests in flight finish (up to 3 s).
+
 Examples:
   conformance mock
   conformance mock --listen baas=127.0.0.1:8081 --baas-signing claims,qit
+  conformance mock --max-items 50000 --active-for 2h --read-timeout 10s
 `
 
 // MockOptions are the flags of 'conformance mock'.
@@ -43,6 +52,9 @@ type MockOptions struct {
 	SMSFile     string
 	PomeloHook  string
 	Config      string
+	MaxItems    int
+	ActiveFor   time.Duration
+	Limits      mock.Limits
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -55,8 +67,23 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.StringVar(&o.Config, "config", "", "read the BaaS mock's signing schemes from `FILE` (providers.baas.options.signing, as a run reads it); --baas-signing overrides")
 	flags.flags.StringVar(&o.PomeloHook, "pomelo-webhook-url", "", "the webhook `URL` of the Pomelo mock's fixture flows (a loopback URL; with --write-config and none given, one the rehearsal's run listens on)")
 	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run")
+	flags.flags.IntVar(&o.MaxItems, "max-items", mock.DefaultMaxItems, "keep at most `N` of each kind of stored item per mock (sessions, validations, entities, records, tokens, SMS, delivery logs); past it the oldest go first")
+	flags.flags.DurationVar(&o.ActiveFor, "active-for", mock.DefaultActiveFor, "past --max-items, keep an unfinished item (a pending session or validation, a valid token) this long after its last change: a running scenario may still need it")
+	flags.flags.DurationVar(&o.Limits.ReadHeader, "read-header-timeout", mock.DefaultLimits.ReadHeader, "close a connection whose request headers take longer than `DURATION`")
+	flags.flags.DurationVar(&o.Limits.Read, "read-timeout", mock.DefaultLimits.Read, "close a connection whose whole request, body included, takes longer than `DURATION`")
+	flags.flags.DurationVar(&o.Limits.Write, "write-timeout", mock.DefaultLimits.Write, "give up writing an answer after `DURATION`")
+	flags.flags.DurationVar(&o.Limits.Idle, "idle-timeout", mock.DefaultLimits.Idle, "close a keep-alive connection idle for `DURATION`")
 	if err := parse(flags, args); err != nil {
 		return err
+	}
+	if o.MaxItems < 1 {
+		return exit.Usagef("mock: --max-items %d: want 1 or more", o.MaxItems)
+	}
+	for name, d := range map[string]time.Duration{"active-for": o.ActiveFor, "read-header-timeout": o.Limits.ReadHeader,
+		"read-timeout": o.Limits.Read, "write-timeout": o.Limits.Write, "idle-timeout": o.Limits.Idle} {
+		if d <= 0 {
+			return exit.Usagef("mock: --%s %s: want a positive duration", name, d)
+		}
 	}
 	if o.Config != "" {
 		cfg, err := config.Load(o.Config)
@@ -102,7 +129,8 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		}
 		o.PomeloHook = hook
 	}
-	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile, PomeloWebhookURL: o.PomeloHook}
+	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile, PomeloWebhookURL: o.PomeloHook,
+		MaxItems: o.MaxItems, ActiveFor: o.ActiveFor}
 	var servers []*mock.Server
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -125,7 +153,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		if addr == "" {
 			addr = "127.0.0.1:0"
 		}
-		srv, err := mock.Start(addr, h)
+		srv, err := mock.StartWith(addr, h, o.Limits)
 		if err != nil {
 			stop()
 			return exit.Unavailablef("mock %s: %v", name, err)

@@ -419,27 +419,36 @@ func (m *Mock) listValidations(w http.ResponseWriter, r *http.Request, o *org) {
 	entity := r.PathValue("entityId")
 	m.mu.Lock()
 	_, known := m.entities[o.ID][entity]
-	var all []client.Validation
-	for _, v := range m.byEntity[entityKey(o.ID, entity)] {
-		all = append(all, v.Validation)
+	list := m.byEntity[entityKey(o.ID, entity)]
+	total := len(list)
+	out := []client.Validation{}
+	// Newest first, validations made at the same instant in id order: the list is in creation order, so
+	// a page costs its own size (and its offset), not the entity's whole history.
+	skip := (page - 1) * limit
+	for end := len(list); end > 0 && len(out) < limit; {
+		start := end - 1
+		for start > 0 && list[start-1].CreatedAt == list[end-1].CreatedAt {
+			start--
+		}
+		group := slices.Clone(list[start:end])
+		slices.SortFunc(group, func(a, b *validation) int { return compare(a.ID, b.ID) })
+		for _, v := range group {
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if len(out) < limit {
+				out = append(out, v.Validation)
+			}
+		}
+		end = start
 	}
 	m.mu.Unlock()
 	if !known {
 		writeProblem(w, errEntityNotFound)
 		return
 	}
-	slices.SortFunc(all, func(a, b client.Validation) int {
-		if a.CreatedAt != b.CreatedAt {
-			return -compare(a.CreatedAt, b.CreatedAt)
-		}
-		return compare(a.ID, b.ID)
-	})
-	start := min((page-1)*limit, len(all))
-	out := all[start:min(start+limit, len(all))]
-	if out == nil {
-		out = []client.Validation{}
-	}
-	mock.WriteJSON(w, http.StatusOK, client.ValidationList{Validations: out, Total: len(all), Page: page, Limit: limit})
+	mock.WriteJSON(w, http.StatusOK, client.ValidationList{Validations: out, Total: total, Page: page, Limit: limit})
 }
 
 func compare(a, b string) int {

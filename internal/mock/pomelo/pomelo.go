@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +92,7 @@ type Mock struct {
 	flows       map[string]*flow
 	sessions    map[string]*session
 	byUser      map[string][]*session // user id -> its sessions, oldest first (KYC-13, search by user_id)
+	byCreated   []*session            // every session in the search's default order, created_at then id
 	userDocs    map[string]string     // user id -> document number (set through the control API)
 	deliveries  []Delivery
 	outbox      mock.Outbox // notifications: per webhook target, in the order of the changes
@@ -164,6 +166,7 @@ func (m *Mock) reset() {
 	}
 	m.sessions = map[string]*session{}
 	m.byUser = map[string][]*session{}
+	m.byCreated = nil
 	m.userDocs = map[string]string{}
 	m.deliveries = nil
 	m.sessionOrder.Reset()
@@ -176,6 +179,8 @@ func (m *Mock) addSession(s *session) {
 	s.changed, s.createdKey = m.now(), normTime(s.CreatedAt)
 	m.sessions[s.ID] = s
 	m.byUser[s.UserID] = append(m.byUser[s.UserID], s)
+	i := m.createdIndex(s) // at the end but for a back-dated session (the control API)
+	m.byCreated = slices.Insert(m.byCreated, i, s)
 	m.sessionOrder.Add(s.ID)
 	m.sessionOrder.Trim(func(id string) bool {
 		old := m.sessions[id]
@@ -191,6 +196,12 @@ func (m *Mock) removeSession(id string) {
 		return
 	}
 	delete(m.sessions, id)
+	for i := m.createdIndex(s); i < len(m.byCreated); i++ {
+		if m.byCreated[i] == s {
+			m.byCreated = slices.Delete(m.byCreated, i, i+1)
+			break
+		}
+	}
 	list := m.byUser[s.UserID]
 	if i := slices.Index(list, s); i >= 0 {
 		list = slices.Delete(list, i, i+1)
@@ -200,6 +211,14 @@ func (m *Mock) removeSession(id string) {
 	} else {
 		m.byUser[s.UserID] = list
 	}
+}
+
+// createdIndex is where s belongs in byCreated: the first session not before it. m.mu must be held.
+func (m *Mock) createdIndex(s *session) int {
+	return sort.Search(len(m.byCreated), func(i int) bool {
+		o := m.byCreated[i]
+		return o.createdKey > s.createdKey || (o.createdKey == s.createdKey && o.ID >= s.ID)
+	})
 }
 
 // addToken stores an access token and evicts the oldest expired ones past the limit. m.mu must be held.

@@ -190,6 +190,10 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 			Message: "incorrect search parameters: " + strings.Join(msgs, "; "), Data: map[string]any{"details": details}})
 		return
 	}
+	if page, total, ok := m.searchInOrder(q); ok {
+		writePage(w, q, page, total)
+		return
+	}
 	m.mu.Lock()
 	var hits []*session
 	candidates := func(yield func(*session) bool) { // the user's sessions when the query names one (an index)
@@ -216,7 +220,6 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 	m.mu.Unlock()
 	rows.sort() // outside the lock: other calls go on meanwhile
 	total := len(rows.rows)
-	pages := (total + q.size - 1) / q.size
 	start := (q.number - 1) * q.size
 	page := []client.Session{}
 	m.mu.Lock()
@@ -224,8 +227,58 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 		page = append(page, r.s.Session) // only the page is copied
 	}
 	m.mu.Unlock()
+	writePage(w, q, page, total)
+}
+
+func writePage(w http.ResponseWriter, q *searchQuery, page []client.Session, total int) {
 	mock.WriteJSON(w, http.StatusOK, map[string]any{"data": page, "meta": map[string]any{"pagination": client.Pagination{
-		CurrentPage: q.number, PageSize: q.size, TotalPages: pages, TotalItems: total}}})
+		CurrentPage: q.number, PageSize: q.size, TotalPages: (total + q.size - 1) / q.size, TotalItems: total}}})
+}
+
+// searchInOrder answers a search without filters or dates, sorted by created_at either way (or not
+// at all), from byCreated: a page costs its own size (and its offset), not the number of sessions.
+// ok is false for any other search.
+func (m *Mock) searchInOrder(q *searchQuery) (page []client.Session, total int, ok bool) {
+	if len(q.filters) > 0 || !q.from.IsZero() || !q.to.IsZero() || len(q.sort) > 1 ||
+		(len(q.sort) == 1 && q.sort[0].Field != "created_at") {
+		return nil, 0, false
+	}
+	desc := len(q.sort) == 1 && q.sort[0].Desc
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	total = len(m.byCreated)
+	skip, want := (q.number-1)*q.size, q.size
+	page = []client.Session{}
+	emit := func(s *session) bool {
+		if skip > 0 {
+			skip--
+			return true
+		}
+		page = append(page, s.Session)
+		return len(page) < want
+	}
+	if !desc {
+		for _, s := range m.byCreated {
+			if !emit(s) {
+				break
+			}
+		}
+		return page, total, true
+	}
+	// Newest first; sessions created at the same instant stay in id order (the search's last key).
+	for end := len(m.byCreated); end > 0; {
+		start := end - 1
+		for start > 0 && m.byCreated[start-1].createdKey == m.byCreated[end-1].createdKey {
+			start--
+		}
+		for _, s := range m.byCreated[start:end] {
+			if !emit(s) {
+				return page, total, true
+			}
+		}
+		end = start
+	}
+	return page, total, true
 }
 
 // sorting is a search's hits with their sort values, computed once each (a timestamp parsed once,

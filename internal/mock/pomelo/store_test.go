@@ -145,3 +145,48 @@ func BenchmarkStore(b *testing.B) {
 		})
 	}
 }
+
+// The ordered index answers an unfiltered search exactly as sorting every session does, ties in
+// created_at (back-dated sessions of the control API share seconds) included, on every page.
+func TestSearchInOrderMatchesAFullSort(t *testing.T) {
+	h := boundedHarness(t, mock.Config{})
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 250; i++ {
+		created := base.Add(time.Duration(i*7919%97) * time.Second) // out of order, many ties
+		status, body := h.json("POST", mock.ControlPrefix+"/sessions", map[string]any{"user_id": fmt.Sprintf("usr-%d", i%13),
+			"flow_id": fixtureFlows[0].ID, "status": client.StatusInProgress, "created_at": created.Format(time.RFC3339)})
+		require.Equal(t, 201, status, "%v", body)
+	}
+	for i := 0; i < 3; i++ {
+		h.create(fmt.Sprintf("usr-now%d", i), fixtureFlows[0].ID)
+	}
+	h.m.mu.Lock()
+	var all []*session
+	for _, s := range h.m.sessions {
+		all = append(all, s)
+	}
+	h.m.mu.Unlock()
+	for _, order := range []string{"", "created_at", "-created_at"} {
+		keys := []client.SortKey{}
+		if order != "" {
+			keys = append(keys, client.SortKey{Field: "created_at", Desc: order[0] == '-'})
+		}
+		rows := sortRows(all, append(keys, client.SortKey{Field: "created_at"}, client.SortKey{Field: "id"}))
+		rows.sort()
+		for pageNo := 1; pageNo <= 6; pageNo++ {
+			q := &searchQuery{filters: map[string]string{}, sort: keys, size: 50, number: pageNo}
+			page, total, ok := h.m.searchInOrder(q)
+			require.True(t, ok)
+			assert.Equal(t, len(all), total)
+			var want []string
+			for _, r := range rows.rows[min((pageNo-1)*50, len(all)):min(pageNo*50, len(all))] {
+				want = append(want, r.s.ID)
+			}
+			var got []string
+			for _, s := range page {
+				got = append(got, s.ID)
+			}
+			assert.Equal(t, want, got, "sort %q page %d", order, pageNo)
+		}
+	}
+}
