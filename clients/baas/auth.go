@@ -65,6 +65,18 @@ func NewSigner(apiClientKey string, privateKeyPEM []byte) (*Signer, error) {
 // ParsePrivateKey reads a P-521 private key in PEM. A key whose line breaks were flattened into "\n"
 // (as some CI secret stores do) is read too. The error never quotes the key.
 func ParsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
+	k := pemKey(pemBytes)
+	if key, ok := privateKeys.get(k); ok {
+		return key, nil
+	}
+	key, err := parsePrivateKey(pemBytes)
+	if err == nil {
+		privateKeys.put(k, key)
+	}
+	return key, err
+}
+
+func parsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
 	if !bytes.Contains(pemBytes, []byte("\n-----")) && bytes.Contains(pemBytes, []byte(`\n`)) {
 		pemBytes = bytes.ReplaceAll(pemBytes, []byte(`\n`), []byte("\n"))
 	}
@@ -101,6 +113,18 @@ func ParsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
 
 // ParsePublicKey reads a P-521 public key in PEM ("PUBLIC KEY").
 func ParsePublicKey(pemBytes []byte) (*ecdsa.PublicKey, error) {
+	k := pemKey(pemBytes)
+	if key, ok := publicKeys.get(k); ok {
+		return key, nil
+	}
+	key, err := parsePublicKey(pemBytes)
+	if err == nil {
+		publicKeys.put(k, key)
+	}
+	return key, err
+}
+
+func parsePublicKey(pemBytes []byte) (*ecdsa.PublicKey, error) {
 	block, _ := pem.Decode(pemBytes)
 	if block == nil {
 		return nil, errors.New("baas: public key: not PEM")
@@ -146,12 +170,16 @@ func (s *Signer) Sign(req *http.Request, body []byte) error {
 // ParseAuthorization checks that token is an ES512 JWT signed by pub and returns its claims. It does not
 // judge the claims: the caller compares them with the call and its clock.
 func ParseAuthorization(token string, pub *ecdsa.PublicKey) (*Claims, error) {
-	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return pub, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodES512.Alg()}))
+	v, err := verifyOnce(pub, token, func() (any, error) {
+		var c Claims
+		_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return pub, nil },
+			jwt.WithValidMethods([]string{jwt.SigningMethodES512.Alg()}))
+		return c, err
+	})
 	if err != nil {
 		return nil, err
 	}
+	c := v.(Claims) // a copy: the caller may not change what the memo holds
 	return &c, nil
 }
 

@@ -69,11 +69,16 @@ func ParseQITAuthorization(header string, pub *ecdsa.PublicKey) (*QITSignature, 
 	if !ok || key == "" || tok == "" {
 		return nil, errors.New(`not "QIT <api_client_key>:<JWT>"`)
 	}
-	var c QITClaims
-	if _, err := jwt.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return pub, nil },
-		jwt.WithValidMethods([]string{"ES512"}), jwt.WithoutClaimsValidation()); err != nil {
+	v, err := verifyOnce(pub, tok, func() (any, error) {
+		var c QITClaims
+		_, err := jwt.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return pub, nil },
+			jwt.WithValidMethods([]string{"ES512"}), jwt.WithoutClaimsValidation())
+		return c, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("the token is not an ES512 JWT signed by this key: %w", err)
 	}
+	c := v.(QITClaims)
 	parts := strings.Split(c.Signature, "\n")
 	if len(parts) != 5 {
 		return nil, fmt.Errorf("the signature claim has %d lines, want 5 (METHOD, MD5, CONTENT-TYPE, DATE, URI)", len(parts))
@@ -93,12 +98,18 @@ func EncodeBody(body []byte, key *ecdsa.PrivateKey) (string, error) {
 
 // DecodeBody checks that encoded is an ES512 JWT signed with pub and returns its claims: the body.
 func DecodeBody(encoded string, pub *ecdsa.PublicKey) ([]byte, error) {
-	claims := jwt.MapClaims{}
-	if _, err := jwt.ParseWithClaims(encoded, claims, func(*jwt.Token) (any, error) { return pub, nil },
-		jwt.WithValidMethods([]string{"ES512"}), jwt.WithoutClaimsValidation()); err != nil {
+	v, err := verifyOnce(pub, encoded, func() (any, error) {
+		claims := jwt.MapClaims{}
+		if _, err := jwt.ParseWithClaims(encoded, claims, func(*jwt.Token) (any, error) { return pub, nil },
+			jwt.WithValidMethods([]string{"ES512"}), jwt.WithoutClaimsValidation()); err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]any(claims))
+	})
+	if err != nil {
 		return nil, fmt.Errorf("encoded_body is not an ES512 JWT signed by this key: %w", err)
 	}
-	return json.Marshal(map[string]any(claims))
+	return append([]byte(nil), v.([]byte)...), nil
 }
 
 // SignedURI is the URI a string_to_sign names for a call to u: its escaped path with its query.

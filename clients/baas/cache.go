@@ -1,0 +1,77 @@
+package baas
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"sync"
+	"sync/atomic"
+)
+
+// checks counts the signature verifications really done (the memo's misses), for tests.
+var checks atomic.Int64
+
+// The process shares what P-521 makes expensive: a PEM key is parsed once (a run parsed the fixture key
+// again for every scenario), and a token is verified against a key once: the verdict of a signature
+// depends on nothing else, so a second check of the same token with the same key reads the first one's
+// result. The claims are still judged every time (freshness, method, URI, body).
+var (
+	privateKeys = newMemo[*ecdsa.PrivateKey](64)
+	publicKeys  = newMemo[*ecdsa.PublicKey](64)
+	verified    = newMemo[verdict](4096)
+)
+
+// verdict is the outcome of one signature check: the claims it read, or why it failed.
+type verdict struct {
+	claims any
+	err    error
+}
+
+type verifyKey struct {
+	pub   *ecdsa.PublicKey
+	token [sha256.Size]byte
+}
+
+// memo is a bounded map: past max entries the oldest goes.
+type memo[V any] struct {
+	mu    sync.Mutex
+	max   int
+	m     map[any]V
+	order []any
+}
+
+func newMemo[V any](max int) *memo[V] { return &memo[V]{max: max, m: map[any]V{}} }
+
+func (c *memo[V]) get(k any) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *memo[V]) put(k any, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; !ok {
+		c.order = append(c.order, k)
+	}
+	c.m[k] = v
+	for len(c.order) > c.max {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+// pemKey is the memo key of a PEM text.
+func pemKey(b []byte) [sha256.Size]byte { return sha256.Sum256(b) }
+
+// verifyOnce runs check (a signature verification of token with pub) once per token and key.
+func verifyOnce(pub *ecdsa.PublicKey, token string, check func() (any, error)) (any, error) {
+	k := verifyKey{pub: pub, token: sha256.Sum256([]byte(token))}
+	if v, ok := verified.get(k); ok {
+		return v.claims, v.err
+	}
+	checks.Add(1)
+	claims, err := check()
+	verified.put(k, verdict{claims: claims, err: err})
+	return claims, err
+}

@@ -1,0 +1,127 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/latam-conformance/conformance/features"
+	"github.com/latam-conformance/conformance/internal/exit"
+)
+
+// loopbackRoundTrip is the median time of one small HTTP request and its answer over a kept-alive
+// loopback connection: the least any exchange of a run can cost.
+func loopbackRoundTrip(b *testing.B) time.Duration {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	defer srv.Close()
+	c := srv.Client()
+	var times []time.Duration
+	for i := 0; i < 2000; i++ {
+		start := time.Now()
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		times = append(times, time.Since(start))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	return times[len(times)/2]
+}
+
+// copies is the embedded feature set n times over, each copy in its own folder.
+func copies(b *testing.B, n int) fs.FS {
+	out := fstest.MapFS{}
+	err := fs.WalkDir(features.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".feature" {
+			return err
+		}
+		data, err := fs.ReadFile(features.FS, p)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			out[filepath.Join("copy"+string(rune('a'+i)), p)] = &fstest.MapFile{Data: data}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSuiteAgainstFloor runs the whole suite at the default concurrency, once and as 8 copies,
+// and reports: the loopback floor (the exchanges of one run times one loopback round trip, both
+// measured here), the run's wall time and its ratio to the floor, and the CPU time per scenario of the
+// whole process (harness and embedded mocks) at 1 and at 8 copies.
+func BenchmarkSuiteAgainstFloor(b *testing.B) {
+	rtt := loopbackRoundTrip(b)
+	// Count the exchanges of one run from its recording (a run of its own: recording costs CPU).
+	dir := b.TempDir()
+	o := options(b)
+	o.Record = dir
+	if res, err := Run(context.Background(), o); err != nil || res.ExitCode() != exit.OK {
+		b.Fatalf("a recorded run did not pass: %v", err)
+	}
+	f, err := os.Open(filepath.Join(dir, "exchanges.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	exchanges := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		exchanges++
+	}
+	_ = f.Close()
+	floor := time.Duration(exchanges) * rtt
+
+	run := func(n int) (wall, cpuPerScenario time.Duration) {
+		o := options(b)
+		if n > 1 {
+			o.Features = copies(b, n)
+		}
+		cpu0, start := cpuTime(), time.Now()
+		res, err := Run(context.Background(), o)
+		wall = time.Since(start)
+		if err != nil || res.ExitCode() != exit.OK {
+			b.Fatalf("%d copies: exit %d: %v", n, res.ExitCode(), err)
+		}
+		return wall, (cpuTime() - cpu0) / time.Duration(len(res.Scenarios))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		wall1, cpu1 := run(1)
+		_, cpu8 := run(8)
+		b.ReportMetric(float64(exchanges), "exchanges")
+		b.ReportMetric(float64(rtt.Microseconds()), "rtt-µs")
+		b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
+		b.ReportMetric(float64(wall1.Milliseconds()), "wall-ms")
+		b.ReportMetric(float64(wall1)/float64(floor), "x-floor")
+		b.ReportMetric(float64(cpu1.Microseconds())/1000, "cpu-ms/scenario")
+		b.ReportMetric(float64(cpu8.Microseconds())/1000, "cpu-ms/scenario@8")
+		b.ReportMetric(float64(cpu8)/float64(cpu1), "cpu-8/1")
+	}
+}
