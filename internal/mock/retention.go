@@ -14,8 +14,11 @@ const (
 
 // Retention is the eviction order of one store: ids oldest first. Trim evicts the oldest once the
 // store holds more than Max, except those still busy (an unfinished item that changed within the
-// active window), which go to the back and are looked at again later. A store of busy items only may
-// exceed Max for as long as they stay busy. Not safe for concurrent use: the mock's lock guards it.
+// active window), which go to the back and are looked at again later. Busy items may hold the store
+// above Max, but never above twice Max: past that the oldest goes whatever its state, so memory stays
+// bounded even when every item is left unfinished (to lose an item a running scenario needs, 2×Max
+// newer ones would have to be made while it runs). Not safe for concurrent use: the mock's lock guards
+// it.
 type Retention struct {
 	Max  int // 0: DefaultMaxItems
 	ids  []string
@@ -48,7 +51,7 @@ func (r *Retention) Trim(busy func(id string) bool, drop func(id string)) {
 		id := r.ids[r.head]
 		r.ids[r.head] = ""
 		r.head++
-		if busy != nil && busy(id) {
+		if busy != nil && r.Len() < 2*limit && busy(id) {
 			r.ids = append(r.ids, id)
 			continue
 		}
