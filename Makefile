@@ -59,9 +59,13 @@ pacts:
 pact-drift:
 	$(PACT_ENV) && $(GO) test -count=1 -run 'TestPact' ./clients/...
 
-## bench: schema validation per exchange and whole suite runs, with allocations
+## bench: schema validation per exchange, whole suite runs against the loopback floor (1 and 8 copies),
+## the mocks' stores at 1k/10k/100k items and the Pomelo soak's RSS, with allocations
 bench:
-	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./internal/runner ./clients/baas
+	$(PACT_ENV) && $(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/schema ./clients/baas
+	$(PACT_ENV) && $(GO) test -run '^$$' -bench 'BenchmarkSuite' -benchmem -benchtime 1x ./internal/runner
+	$(GO) test -run '^$$' -bench 'BenchmarkStore' -benchmem -benchtime 2000x ./internal/mock/pomelo ./internal/mock/gu1
+	$(GO) test -run '^$$' -bench 'BenchmarkSoakRSS' -benchtime 1x ./internal/mock/pomelo
 
 clean:
 	rm -rf bin reports dist
