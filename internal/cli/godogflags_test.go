@@ -34,9 +34,9 @@ func TestFormatsAreRepeatableAsGodogTakesThem(t *testing.T) {
 	dir := t.TempDir()
 	p := func(n string) string { return filepath.Join(dir, n) }
 	code, out, _ := run(t, "run", "--tags", "@BAAS-01", "-f", "pretty", "-f", "junit:"+p("j.xml"), "--format", "cucumber:"+p("c.json"),
-		"--format", "html:"+p("r.html"), "--format", "json:"+p("r.json"), "--no-colors")
+		"--format", "html:"+p("new/folder/r.html"), "--format", "json:"+p("r.json"), "--no-colors")
 	require.Equal(t, exit.OK, code, out)
-	for _, f := range []string{"j.xml", "c.json", "r.html", "r.json"} {
+	for _, f := range []string{"j.xml", "c.json", "new/folder/r.html", "r.json"} {
 		assert.FileExists(t, p(f))
 	}
 	// Pretty output and cucumber JSON point at the step functions, not at the registry.

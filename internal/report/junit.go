@@ -179,6 +179,9 @@ func firstLine(s string) string {
 // WriteAtomic writes data to a temporary file in path's folder, with mode, and renames it over path:
 // a reader never sees half of it, and an interrupted write leaves what was there.
 func WriteAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { // the report's folder, as a user expects
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
