@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -121,4 +123,29 @@ func TestGates(t *testing.T) {
 	code, out, _ = run(t, "run", "--base-url", "baas="+url, "--tags", "@baas", "--fail-on-skipped")
 	assert.Equal(t, exit.Gate, code, out)
 	assert.Contains(t, out, "Gate not met: --fail-on-skipped:")
+}
+
+// In the HTML matrix a skipped scenario says why, beside its ID.
+func TestTheMatrixSaysWhyAScenarioWasSkipped(t *testing.T) {
+	url := mockServer(t, "baas", withoutControl)
+	page := filepath.Join(t.TempDir(), "r.html")
+	code, out, _ := run(t, "run", "--base-url", "baas="+url, "--tags", "@baas", "--html", page, "--report-json", page+".json")
+	require.Equal(t, exit.OK, code, out)
+	doc, err := report.ReadJSONFile(page + ".json")
+	require.NoError(t, err)
+	found := false
+	for _, p := range doc.Providers {
+		for _, id := range p.IDs {
+			for _, s := range id.Scenarios {
+				if s.Status == report.Skipped {
+					assert.NotEmpty(t, s.Why, "%s: a skip says why", s.Name)
+					found = found || strings.Contains(s.Why, "needs the mock control API (@control)")
+				}
+			}
+		}
+	}
+	require.True(t, found, "a scenario skipped for the control API, in the matrix")
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), `<div class="msg">needs the mock control API (@control)`)
 }

@@ -81,6 +81,7 @@ type ScenarioRef struct {
 	Line    int    `json:"line"`
 	Name    string `json:"name"`
 	Status  Status `json:"status"`
+	Why     string `json:"why,omitempty"` // why it was skipped, waived or not judged
 }
 
 // FindingDoc is a documentation finding and which reading held.
@@ -162,7 +163,11 @@ func (d *Document) FillCoverage(cat *catalogue.Catalogue, cov []ProviderCoverage
 	byID := map[string][]ScenarioRef{}
 	for _, s := range d.Scenarios {
 		for _, id := range s.IDs {
-			byID[id] = append(byID[id], ScenarioRef{Feature: s.Feature, Line: s.Line, Name: s.Name, Status: s.Status})
+			ref := ScenarioRef{Feature: s.Feature, Line: s.Line, Name: s.Name, Status: s.Status}
+			if s.Status == Skipped || s.Status == Waived || s.Status == NotJudged {
+				ref.Why = s.Message
+			}
+			byID[id] = append(byID[id], ref)
 		}
 	}
 	d.Providers = nil
