@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -25,22 +24,10 @@ import (
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // registry is the embedded schemas, which New uses when mock.Config names none.
 var registry, _ = schema.Embedded()
 
-func newMock(t testing.TB, clk *clock) *Mock {
+func newMock(t testing.TB, clk *mock.ManualClock) *Mock {
 	t.Helper()
 	cfg := mock.Config{Schemas: registry, TokenTTL: time.Minute}
 	if clk != nil {
@@ -157,7 +144,7 @@ func TestSchemaViolationNamesPointerAndRule(t *testing.T) {
 
 func TestTokenLifecycle(t *testing.T) {
 	t.Parallel()
-	clk := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := mock.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	m := newMock(t, clk)
 	const doc = "12345678901"
 	person := fixtures.BaaSPerson(doc)

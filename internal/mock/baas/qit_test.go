@@ -102,7 +102,7 @@ func readSigned(t *testing.T, rec *httptest.ResponseRecorder, providerPEM string
 }
 
 func TestStringToSignScheme(t *testing.T) {
-	clk := &clock{now: time.Now()}
+	clk := mock.NewManualClock(time.Now())
 	m, err := New(mock.Config{Schemas: registry, Now: clk.Now, BaaSSigning: []string{"claims", "qit"}})
 	require.NoError(t, err)
 	priv, err := client.ParsePrivateKey([]byte(FixturePrivateKeyPEM))

@@ -3,7 +3,6 @@ package gu1
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,18 +12,6 @@ import (
 	client "github.com/latam-conformance/conformance/clients/gu1"
 	"github.com/latam-conformance/conformance/internal/mock"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func heapMB() float64 {
 	runtime.GC()
@@ -37,14 +24,14 @@ func heapMB() float64 {
 // new one supersedes the last, which the store may then evict: it stays at its limit, an entity's list
 // and the heap with it, and the entity's current validation is never the one evicted.
 func TestValidationsStayWithinTheLimitUnderASoak(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	m, err := New(mock.Config{Schemas: registry, Now: clock.now, MaxItems: 1000, ActiveFor: time.Minute})
+	clock := mock.NewManualClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	m, err := New(mock.Config{Schemas: registry, Now: clock.Now, MaxItems: 1000, ActiveFor: time.Minute})
 	require.NoError(t, err)
 	one := entity(t, m, APIKey, "person")
 	var at5k float64
 	var last string
 	for i := 0; i < 20000; i++ {
-		clock.add(time.Second)
+		clock.Add(time.Second)
 		target := one
 		if i%2 == 1 {
 			target = entity(t, m, APIKey, "person")

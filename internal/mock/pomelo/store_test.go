@@ -21,19 +21,6 @@ import (
 	"github.com/latam-conformance/conformance/internal/mock"
 )
 
-// fakeClock is a clock the test moves.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func boundedHarness(t testing.TB, cfg mock.Config) *harness {
 	t.Helper()
 	cfg.Schemas = registry
@@ -57,12 +44,12 @@ func heapMB() float64 {
 // A soak: 20,000 sessions through a mock that keeps 1,000. Sessions idle past the active window are
 // evicted oldest first, the store stays at its limit, and the heap does not grow with the count.
 func TestSessionsStayWithinTheLimitUnderASoak(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	h := boundedHarness(t, mock.Config{Now: clock.now, MaxItems: 1000, ActiveFor: time.Minute, TokenTTL: 24 * time.Hour})
+	clock := mock.NewManualClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	h := boundedHarness(t, mock.Config{Now: clock.Now, MaxItems: 1000, ActiveFor: time.Minute, TokenTTL: 24 * time.Hour})
 	first := h.create("usr-first", fixtureFlows[0].ID)
 	var at5k float64
 	for i := 0; i < 20000; i++ {
-		clock.add(time.Second)
+		clock.Add(time.Second)
 		h.create(fmt.Sprintf("usr-%d", i), fixtureFlows[i%len(fixtureFlows)].ID)
 		if i == 5000 {
 			at5k = heapMB()
