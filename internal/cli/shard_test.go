@@ -149,3 +149,26 @@ func TestTheMatrixSaysWhyAScenarioWasSkipped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(html), `<div class="msg">needs the mock control API (@control)`)
 }
+
+// Waivers are judged on the merged run: the failure one shard waived stays waived, and a waiver is
+// stale only when no shard's scenario of its ID failed.
+func TestMergeJudgesWaiversOnEveryShard(t *testing.T) {
+	dir := t.TempDir()
+	waivers := filepath.Join(dir, "waivers.yaml")
+	require.NoError(t, os.WriteFile(waivers, []byte("waivers:\n  - id: BAAS-12\n    reason: the sandbox says ACC000133 (TICKET-1)\n    expires: 2099-01-01\n"+
+		"  - id: BAAS-01\n    reason: fixed since (TICKET-2)\n    expires: 2099-01-01\n"), 0o644))
+	url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))
+	for _, sh := range []string{"1/2", "2/2"} {
+		code, out, _ := run(t, "run", "--base-url", "baas="+url, "--tags", "@baas", "--shard", sh, "--waivers", waivers,
+			"--report-json", filepath.Join(dir, sh[:1]+".json"))
+		require.Equal(t, exit.OK, code, out)
+	}
+	code, out, _ := run(t, "merge", "--report-json", filepath.Join(dir, "m.json"), filepath.Join(dir, "1.json"), filepath.Join(dir, "2.json"))
+	require.Equal(t, exit.OK, code, out)
+	m, err := report.ReadJSONFile(filepath.Join(dir, "m.json"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.Totals.Waived, "BAAS-12's failure stays waived")
+	require.Len(t, m.Waivers.Stale, 1)
+	assert.Contains(t, m.Waivers.Stale[0], "BAAS-01", "only the waiver nothing failed under is stale")
+	assert.Len(t, m.Waivers.List, 2)
+}

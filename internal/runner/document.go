@@ -141,24 +141,42 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 	if len(docs) == 0 {
 		return nil, exit.Usagef("merge: no report to merge")
 	}
-	res := &Result{Started: docs[0].Started}
-	var n int
-	seenShard := map[int]string{}
-	seenScenario := map[string]string{}
-	var providers []string
-	parsedKey := func(d *report.Document) string {
+	if err := checkShards(docs, names); err != nil {
+		return nil, err
+	}
+	res, providers, err := combine(docs, names)
+	if err != nil {
+		return nil, err
+	}
+	res.Parsed = docs[0].ParsedScenarios()
+	if err := res.mergeWaivers(docs[0], names[0]); err != nil {
+		return nil, err
+	}
+	res.Coverage = report.Coverage(cat, res.Parsed, res.Scenarios, providers)
+	res.GatesFailed = gates.check(res)
+	if res.Stopped != "" {
+		// A shard that stopped early left scenarios unjudged: the merged run is not green, whatever passed.
+		res.stopErr = exit.Unavailablef("a shard stopped early (%s): the merged reports hold what finished, the rest marked not judged", res.Stopped)
+	}
+	return res, nil
+}
+
+// checkShards refuses reports that are not the shards 1..N of one split of one feature set, each once:
+// a merge of part of a run would under-report it.
+func checkShards(docs []*report.Document, names []string) error {
+	featureSet := func(d *report.Document) string {
 		var b strings.Builder
 		for _, p := range d.Parsed {
 			fmt.Fprintf(&b, "%s:%d:%s\n", p.Feature, p.Line, p.Name)
 		}
 		return b.String()
 	}
-	first := parsedKey(docs[0])
-	targets := map[string]bool{}
+	first, n := featureSet(docs[0]), 0
+	seen := map[int]string{}
 	for i, d := range docs {
 		sh, err := ParseShard(d.Shard)
 		if err != nil {
-			return nil, exit.Usagef("merge: %s: %v", names[i], err)
+			return exit.Usagef("merge: %s: %v", names[i], err)
 		}
 		if sh.Count == 0 {
 			sh = Shard{Index: 1, Count: 1}
@@ -166,22 +184,37 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 		if n == 0 {
 			n = sh.Count
 		}
-		if sh.Count != n {
-			return nil, exit.Usagef("merge: %s is shard %s, %s is of a split into %d", names[i], d.Shard, names[0], n)
+		switch prev, dup := seen[sh.Index]; {
+		case sh.Count != n:
+			return exit.Usagef("merge: %s is shard %s, %s is of a split into %d", names[i], d.Shard, names[0], n)
+		case dup:
+			return exit.Usagef("merge: %s and %s are both shard %s", prev, names[i], d.Shard)
+		case featureSet(d) != first:
+			return exit.Usagef("merge: %s ran another feature set than %s", names[i], names[0])
 		}
-		if prev, dup := seenShard[sh.Index]; dup {
-			return nil, exit.Usagef("merge: %s and %s are both shard %s", prev, names[i], d.Shard)
+		seen[sh.Index] = names[i]
+	}
+	for i := 1; i <= n; i++ {
+		if _, ok := seen[i]; !ok {
+			return exit.Usagef("merge: shard %d/%d is missing: a merge of part of a split run would under-report it", i, n)
 		}
-		seenShard[sh.Index] = names[i]
-		if parsedKey(d) != first {
-			return nil, exit.Usagef("merge: %s ran another feature set than %s", names[i], names[0])
-		}
+	}
+	return nil
+}
+
+// combine puts the shards' scenarios, targets and times together, and lists their providers. A
+// scenario that ran in two shards is refused.
+func combine(docs []*report.Document, names []string) (*Result, []string, error) {
+	res := &Result{Started: docs[0].Started}
+	var providers []string
+	ranIn := map[string]string{}
+	for i, d := range docs {
 		for _, s := range d.Results() {
 			k := fmt.Sprintf("%s:%d:%s", s.Feature, s.Line, s.Name)
-			if prev, dup := seenScenario[k]; dup {
-				return nil, exit.Usagef("merge: %s ran in %s and in %s: the shards overlap", k, prev, names[i])
+			if prev, dup := ranIn[k]; dup {
+				return nil, nil, exit.Usagef("merge: %s ran in %s and in %s: the shards overlap", k, prev, names[i])
 			}
-			seenScenario[k] = names[i]
+			ranIn[k] = names[i]
 			res.Scenarios = append(res.Scenarios, s)
 		}
 		for _, p := range d.Providers {
@@ -190,24 +223,17 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 			}
 		}
 		for _, t := range d.Targets {
-			if !targets[t.Provider] {
-				targets[t.Provider] = true
+			if !slices.ContainsFunc(res.TargetLines, func(o report.TargetLine) bool { return o.Provider == t.Provider }) {
 				res.TargetLines = append(res.TargetLines, t)
 			}
 		}
-		if ms := time.Duration(d.ElapsedMS) * time.Millisecond; ms > res.Elapsed {
-			res.Elapsed = ms // shards run side by side: the merged run took as long as the longest
-		}
+		// Shards run side by side: the merged run took as long as the longest, from the earliest start.
+		res.Elapsed = max(res.Elapsed, time.Duration(d.ElapsedMS)*time.Millisecond)
 		if d.Started.Before(res.Started) {
 			res.Started = d.Started
 		}
 		if d.Stopped != "" {
 			res.Stopped = strings.TrimPrefix(res.Stopped+"; "+names[i]+": "+d.Stopped, "; ")
-		}
-	}
-	for i := 1; i <= n; i++ {
-		if _, ok := seenShard[i]; !ok {
-			return nil, exit.Usagef("merge: shard %d/%d is missing: a merge of part of a split run would under-report it", i, n)
 		}
 	}
 	sort.SliceStable(res.Scenarios, func(i, j int) bool {
@@ -218,27 +244,26 @@ func Merge(docs []*report.Document, names []string, cat *catalogue.Catalogue, ga
 		return a.Line < b.Line
 	})
 	sort.Slice(res.TargetLines, func(i, j int) bool { return res.TargetLines[i].Provider < res.TargetLines[j].Provider })
-	res.Parsed = docs[0].ParsedScenarios()
-	if w := docs[0].Waivers; len(w.List) > 0 {
-		set := &waiver.Set{Path: w.File}
-		for _, wd := range w.List {
-			exp, err := time.Parse("2006-01-02", wd.Expires)
-			if err != nil {
-				return nil, exit.Usagef("merge: %s: waiver %s: expires %q: %v", names[0], wd.ID, wd.Expires, err)
-			}
-			set.List = append(set.List, waiver.Waiver{ID: wd.ID, Reason: wd.Reason, Expires: exp, Line: wd.Line})
+	return res, providers, nil
+}
+
+// mergeWaivers takes the waiver file the shards ran with (the first report's) and judges staleness on
+// every shard's scenarios together: a waiver that matched no failure in one shard may match one in
+// another.
+func (r *Result) mergeWaivers(d *report.Document, name string) error {
+	w := d.Waivers
+	if len(w.List) == 0 {
+		return nil
+	}
+	set := &waiver.Set{Path: w.File}
+	for _, wd := range w.List {
+		exp, err := time.Parse("2006-01-02", wd.Expires)
+		if err != nil {
+			return exit.Usagef("merge: %s: waiver %s: expires %q: %v", name, wd.ID, wd.Expires, err)
 		}
-		res.waivers = set
-		res.ExpiredWaivers = w.Expired
-		// Stale is judged on every shard's scenarios together: a waiver that matched no failure in one
-		// shard may match one in another.
-		res.StaleWaivers = res.staleWaivers(set, docs[0].Started)
+		set.List = append(set.List, waiver.Waiver{ID: wd.ID, Reason: wd.Reason, Expires: exp, Line: wd.Line})
 	}
-	res.Coverage = report.Coverage(cat, res.Parsed, res.Scenarios, providers)
-	res.GatesFailed = gates.check(res)
-	if res.Stopped != "" {
-		// A shard that stopped early left scenarios unjudged: the merged run is not green, whatever passed.
-		res.stopErr = exit.Unavailablef("a shard stopped early (%s): the merged reports hold what finished, the rest marked not judged", res.Stopped)
-	}
-	return res, nil
+	r.waivers, r.ExpiredWaivers = set, w.Expired
+	r.StaleWaivers = r.staleWaivers(set, d.Started)
+	return nil
 }

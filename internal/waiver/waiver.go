@@ -74,103 +74,120 @@ func Load(path string, cat *catalogue.Catalogue) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	probs := &config.Problems{File: path}
-	fail := func(n *yaml.Node, where, msg string) {
-		p := config.Problem{Path: where, Message: msg}
-		if n != nil {
-			p.Line, p.Column = n.Line, n.Column
+	c := &checker{probs: &config.Problems{File: path}, cat: cat, seen: map[string]int{}}
+	set := &Set{Path: path}
+	for i, e := range seqOf(c.list(raw)) {
+		if w, ok := c.entry(e, fmt.Sprintf("waivers[%d]", i)); ok {
+			set.List = append(set.List, w)
 		}
-		probs.List = append(probs.List, p)
 	}
+	if len(c.probs.List) > 0 {
+		return nil, c.probs
+	}
+	return set, nil
+}
+
+// checker collects the problems of one waivers file.
+type checker struct {
+	probs *config.Problems
+	cat   *catalogue.Catalogue
+	seen  map[string]int // id -> line of its first waiver
+}
+
+func (c *checker) fail(n *yaml.Node, where, msg string) {
+	p := config.Problem{Path: where, Message: msg}
+	if n != nil {
+		p.Line, p.Column = n.Line, n.Column
+	}
+	c.probs.List = append(c.probs.List, p)
+}
+
+// list reads the file's YAML and returns its waivers list (nil for an empty file or a problem).
+func (c *checker) list(raw []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		fail(nil, "", "not valid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
-		return nil, probs
+		c.fail(nil, "", "not valid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil
 	}
-	set := &Set{Path: path}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
-		return set, nil // an empty file waives nothing
+		return nil // an empty file waives nothing
 	}
 	if root.Kind != yaml.MappingNode {
-		fail(root, "", "want a mapping with one key, waivers")
-		return nil, probs
+		c.fail(root, "", "want a mapping with one key, waivers")
+		return nil
 	}
 	var list *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Value != "waivers" {
-			fail(k, k.Value, "unknown key (known here: waivers)")
+			c.fail(k, k.Value, "unknown key (known here: waivers)")
 			continue
 		}
 		list = v
 	}
 	if list != nil && list.Kind != yaml.SequenceNode && list.Tag != "!!null" {
-		fail(list, "waivers", "want a list of waivers")
-		list = nil
+		c.fail(list, "waivers", "want a list of waivers")
+		return nil
 	}
-	seen := map[string]int{}
-	for i, e := range seqOf(list) {
-		where := fmt.Sprintf("waivers[%d]", i)
-		if e.Kind != yaml.MappingNode {
-			fail(e, where, "want a waiver: id, reason and expires")
-			continue
-		}
-		fields := map[string]*yaml.Node{}
-		for j := 0; j+1 < len(e.Content); j += 2 {
-			k, v := e.Content[j], e.Content[j+1]
-			if !knownKey(k.Value) {
-				fail(k, where+"."+k.Value, "unknown key (known here: "+keyNames()+")")
-				continue
-			}
-			if v.Kind != yaml.ScalarNode {
-				fail(v, where+"."+k.Value, "want a single value")
-				continue
-			}
+	return list
+}
+
+// entry checks one waiver; ok is false when it cannot be used at all.
+func (c *checker) entry(e *yaml.Node, where string) (Waiver, bool) {
+	if e.Kind != yaml.MappingNode {
+		c.fail(e, where, "want a waiver: id, reason and expires")
+		return Waiver{}, false
+	}
+	fields := map[string]*yaml.Node{}
+	for j := 0; j+1 < len(e.Content); j += 2 {
+		k, v := e.Content[j], e.Content[j+1]
+		switch {
+		case !knownKey(k.Value):
+			c.fail(k, where+"."+k.Value, "unknown key (known here: "+keyNames()+")")
+		case v.Kind != yaml.ScalarNode:
+			c.fail(v, where+"."+k.Value, "want a single value")
+		default:
 			fields[k.Value] = v
 		}
-		val := func(k string) string {
-			if n := fields[k]; n != nil {
-				return strings.TrimSpace(n.Value)
-			}
-			return ""
-		}
-		id := val("id")
-		entry, known := cat.Lookup(id)
-		switch {
-		case id == "":
-			fail(e, where, "needs an id (a catalogue ID such as KYC-11)")
-			continue
-		case !known:
-			fail(fields["id"], where+".id", fmt.Sprintf("%q is not a catalogue ID", id))
-			continue
-		case val("provider") != "" && val("provider") != entry.Provider:
-			fail(fields["provider"], where+".provider", fmt.Sprintf("%s belongs to %s, not %s", id, entry.Provider, val("provider")))
-		}
-		if val("reason") == "" {
-			fail(e, where, fmt.Sprintf("%s: needs a reason", id))
-		}
-		exp, err := time.Parse("2006-01-02", val("expires"))
-		if err != nil {
-			at := fields["expires"]
-			if at == nil {
-				at = e
-			}
-			fail(at, where+".expires", fmt.Sprintf("%s: expires %q: want a date, YYYY-MM-DD", id, val("expires")))
-		}
-		if prev, dup := seen[id]; dup {
-			fail(e, where, fmt.Sprintf("%s is waived already at line %d", id, prev))
-		}
-		seen[id] = e.Line
-		set.List = append(set.List, Waiver{ID: id, Reason: val("reason"), Expires: exp, Line: e.Line})
 	}
-	if len(probs.List) > 0 {
-		return nil, probs
+	val := func(k string) string {
+		if n := fields[k]; n != nil {
+			return strings.TrimSpace(n.Value)
+		}
+		return ""
 	}
-	return set, nil
+	id := val("id")
+	entry, known := c.cat.Lookup(id)
+	switch {
+	case id == "":
+		c.fail(e, where, "needs an id (a catalogue ID such as KYC-11)")
+		return Waiver{}, false
+	case !known:
+		c.fail(fields["id"], where+".id", fmt.Sprintf("%q is not a catalogue ID", id))
+		return Waiver{}, false
+	case val("provider") != "" && val("provider") != entry.Provider:
+		c.fail(fields["provider"], where+".provider", fmt.Sprintf("%s belongs to %s, not %s", id, entry.Provider, val("provider")))
+	}
+	if val("reason") == "" {
+		c.fail(e, where, fmt.Sprintf("%s: needs a reason", id))
+	}
+	exp, err := time.Parse("2006-01-02", val("expires"))
+	if err != nil {
+		at := fields["expires"]
+		if at == nil {
+			at = e
+		}
+		c.fail(at, where+".expires", fmt.Sprintf("%s: expires %q: want a date, YYYY-MM-DD", id, val("expires")))
+	}
+	if prev, dup := c.seen[id]; dup {
+		c.fail(e, where, fmt.Sprintf("%s is waived already at line %d", id, prev))
+	}
+	c.seen[id] = e.Line
+	return Waiver{ID: id, Reason: val("reason"), Expires: exp, Line: e.Line}, true
 }
 
 func seqOf(n *yaml.Node) []*yaml.Node {
