@@ -274,3 +274,20 @@ func BenchmarkSoakRSS(b *testing.B) {
 		b.ReportMetric(perItem, "heap-B/session")
 	}
 }
+
+// An upload of many tiny parts is refused after the limit, in Pomelo's error shape, not read to its end.
+func TestAnUploadOfManyPartsIsRefused(t *testing.T) {
+	h := boundedHarness(t, mock.Config{})
+	id := h.create("usr-parts", fixtureFlows[0].ID)
+	var b strings.Builder
+	for i := 0; i < 150000; i++ {
+		fmt.Fprintf(&b, "--B\r\nContent-Disposition: form-data; name=\"p%d\"\r\n\r\nx\r\n", i)
+	}
+	b.WriteString("--B--\r\n")
+	status, body := h.do("POST", client.PathSessions+"/"+id+"/entities/usr-parts/files/selfie", "multipart/form-data; boundary=B", b.String(), true)
+	assert.Equal(t, 400, status)
+	e, _ := body["error"].(map[string]any)
+	require.NotNil(t, e, "%v", body)
+	assert.Equal(t, CodeInvalidFile, e["code"])
+	assert.Contains(t, e["message"], "more than 100 parts")
+}
