@@ -3,6 +3,7 @@ package personalinfo
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -275,4 +276,16 @@ func FuzzNever5xx(f *testing.F) {
 			t.Fatalf("status %d without the Rails errors shape: %s", rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// A form of many tiny parts is refused after the limit, in the Rails shape: 400 {"errors": {"body": [...]}}.
+func TestAFormOfManyPartsIsRefused(t *testing.T) {
+	var b bytes.Buffer
+	for i := 0; i < 150000; i++ {
+		fmt.Fprintf(&b, "--B\r\nContent-Disposition: form-data; name=\"p%d\"\r\n\r\nx\r\n", i)
+	}
+	b.WriteString("--B--\r\n")
+	a := send(t, newMock(t), Token, "POST", client.PathPersonalInformations, "multipart/form-data; boundary=B", b.Bytes())
+	assert.Equal(t, 400, a.status)
+	assert.Contains(t, fmt.Sprint(errorsOf(t, a)["body"]), "more than 100 parts")
 }
