@@ -33,8 +33,9 @@ As a shared, long-running service: each store of a mock keeps at most --max-item
 evicting the oldest first but never an unfinished one changed within --active-for (30m); webhook
 deliveries queue per target, so a receiver that never answers delays only its own notifications (each
 attempt times out after 5 s); connections that send their headers or body too slowly, or sit idle,
-are closed (--read-header-timeout, --read-timeout, --idle-timeout); headers over 64 KiB are answered
-431, a multipart form of more than 100 parts 400. GET /__control/health answers 200 while a mock
+are closed (--read-header-timeout, --read-timeout, --idle-timeout); each provider holds at most
+--max-conns (200) connections, more waiting to be accepted; headers over 64 KiB are answered 431, a
+multipart form of more than 100 parts 400. GET /__control/health answers 200 while a mock
 serves; SIGTERM or Ctrl-C stops accepting and lets requests in flight finish (up to 3 s).
 
 Examples:
@@ -73,11 +74,15 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.Limits.Read, "read-timeout", mock.DefaultLimits.Read, "close a connection whose whole request, body included, takes longer than `DURATION`")
 	flags.flags.DurationVar(&o.Limits.Write, "write-timeout", mock.DefaultLimits.Write, "give up writing an answer after `DURATION`")
 	flags.flags.DurationVar(&o.Limits.Idle, "idle-timeout", mock.DefaultLimits.Idle, "close a keep-alive connection idle for `DURATION`")
+	flags.flags.IntVar(&o.Limits.MaxConns, "max-conns", mock.DefaultLimits.MaxConns, "hold at most `N` connections per provider; more wait, not accepted, until one closes, so a flood on one provider leaves the others their descriptors")
 	if err := parse(flags, args); err != nil {
 		return err
 	}
 	if o.MaxItems < 1 {
 		return exit.Usagef("mock: --max-items %d: want 1 or more", o.MaxItems)
+	}
+	if o.Limits.MaxConns < 1 {
+		return exit.Usagef("mock: --max-conns %d: want 1 or more", o.Limits.MaxConns)
 	}
 	for name, d := range map[string]time.Duration{"active-for": o.ActiveFor, "read-header-timeout": o.Limits.ReadHeader,
 		"read-timeout": o.Limits.Read, "write-timeout": o.Limits.Write, "idle-timeout": o.Limits.Idle} {

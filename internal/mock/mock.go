@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
@@ -302,11 +304,14 @@ type Limits struct {
 	Write      time.Duration // to write an answer
 	Idle       time.Duration // an idle keep-alive connection
 	HeaderSize int           // bytes of request headers
+	// MaxConns bounds the connections one server holds at once; more wait in the kernel's backlog until
+	// one closes, so a flood on one provider cannot take the descriptors the others need.
+	MaxConns int
 }
 
 // DefaultLimits are the limits of every mock server unless told otherwise.
 var DefaultLimits = Limits{ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second,
-	Idle: 60 * time.Second, HeaderSize: 64 << 10}
+	Idle: 60 * time.Second, HeaderSize: 64 << 10, MaxConns: 200}
 
 // Start serves h on addr ("127.0.0.1:0" for a random port) with DefaultLimits and returns once it is
 // accepting.
@@ -333,10 +338,14 @@ func StartWith(addr string, h http.Handler, l Limits) (*Server, error) {
 	if l.HeaderSize <= 0 {
 		l.HeaderSize = d.HeaderSize
 	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = d.MaxConns
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	ln = netutil.LimitListener(ln, l.MaxConns)
 	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln,
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read, WriteTimeout: l.Write,
 			IdleTimeout: l.Idle, MaxHeaderBytes: l.HeaderSize}}

@@ -70,3 +70,42 @@ func TestSlowClientsAreClosedWhileTheMockKeepsAnswering(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
 }
+
+// TestAFloodHoldsOnlyItsOwnServersConnections: a server holds at most MaxConns connections; past them a
+// client waits, not accepted, while another server of the same process answers at once. Once a held
+// connection closes, the waiting request is answered.
+func TestAFloodHoldsOnlyItsOwnServersConnections(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	flooded, err := StartWith("127.0.0.1:0", h, Limits{MaxConns: 2})
+	require.NoError(t, err)
+	defer flooded.Close(t.Context())
+	other, err := StartWith("127.0.0.1:0", h, Limits{MaxConns: 2})
+	require.NoError(t, err)
+	defer other.Close(t.Context())
+
+	var held []net.Conn
+	for i := 0; i < 2; i++ { // two clients that never finish their headers hold both slots
+		c, err := net.Dial("tcp", strings.TrimPrefix(flooded.URL, "http://"))
+		require.NoError(t, err)
+		_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n")
+		held = append(held, c)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server accept them
+	impatient := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	_, err = impatient.Get(flooded.URL)
+	assert.Error(t, err, "a third client is not served while two connections are held")
+
+	resp, err := impatient.Get(other.URL)
+	require.NoError(t, err, "another server answers all the while")
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+
+	for _, c := range held {
+		_ = c.Close()
+	}
+	patient := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err = patient.Get(flooded.URL)
+	require.NoError(t, err, "a slot freed, the flooded server answers again")
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+}
