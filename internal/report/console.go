@@ -56,19 +56,16 @@ func label(s Scenario) string {
 // Write prints the summary: counts, targets, failures with their catalogue IDs and messages, skipped
 // scenarios with their reasons, coverage per provider and the documentation findings.
 func (s Summary) Write(w io.Writer) {
-	counts := map[Status]int{}
-	for _, sc := range s.Scenarios {
-		counts[sc.Status]++
-	}
+	t := CountTotals(s.Scenarios)
 	waived := ""
-	if counts[Waived] > 0 {
-		waived = fmt.Sprintf(", %d waived", counts[Waived])
+	if t.Waived > 0 {
+		waived = fmt.Sprintf(", %d waived", t.Waived)
 	}
-	if counts[NotJudged] > 0 {
-		waived += fmt.Sprintf(", %d not judged", counts[NotJudged])
+	if t.NotJudged > 0 {
+		waived += fmt.Sprintf(", %d not judged", t.NotJudged)
 	}
 	fmt.Fprintf(w, "\n== conformance: %d scenarios: %d passed, %d failed, %d skipped, %d undefined%s (%s)\n",
-		len(s.Scenarios), counts[Passed], counts[Failed], counts[Skipped], counts[Undefined], waived, s.Elapsed.Round(time.Millisecond))
+		t.Scenarios, t.Passed, t.Failed, t.Skipped, t.Undefined, waived, s.Elapsed.Round(time.Millisecond))
 	if len(s.ExpiredWaivers) > 0 {
 		fmt.Fprintln(w, "Expired waivers (each fails the run until it is renewed or removed):")
 		for _, e := range s.ExpiredWaivers {

@@ -3,10 +3,13 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,4 +121,14 @@ func TestJUnitSuiteTimeIsWallTime(t *testing.T) {
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `<testsuite name="baas/a.feature" tests="2" failures="0" errors="0" skipped="0" time="2.500">`)
+}
+
+func TestCutsEndOnACharacterBoundary(t *testing.T) {
+	long := strings.Repeat("é", MaxExchangeBody) // two bytes each
+	got := CutBody(long)
+	assert.True(t, utf8.ValidString(got))
+	assert.True(t, strings.HasSuffix(got, fmt.Sprintf("… (cut: %d bytes in all)", len(long))))
+	assert.Equal(t, "short", CutBody("short"))
+	assert.Equal(t, "éé…", cutText("ééé", 5), "a cut inside a character steps back")
+	assert.Equal(t, "ééé", cutText("ééé", 6))
 }

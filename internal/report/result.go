@@ -64,11 +64,18 @@ func CutBody(b string) string {
 	if len(b) <= MaxExchangeBody {
 		return b
 	}
-	cut := MaxExchangeBody
-	for cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
+	return fmt.Sprintf("%s\n… (cut: %d bytes in all)", runePrefix(b, MaxExchangeBody), len(b))
+}
+
+// runePrefix is at most the first n bytes of s, ending on a character boundary.
+func runePrefix(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return fmt.Sprintf("%s\n… (cut: %d bytes in all)", b[:cut], len(b))
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Collector gathers scenario results from concurrent scenarios.
