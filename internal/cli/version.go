@@ -9,65 +9,65 @@ import (
 // releaseVersion is set by a release build (-ldflags -X); it wins over the module version.
 var releaseVersion string
 
-// buildVersion is the version and commit a report names.
-func buildVersion() (version, commit string) {
-	version = releaseVersion
+// build is what the binary knows of how it was built.
+type build struct {
+	known           bool   // the binary carries build information
+	version         string // releaseVersion, else the module version, else "(devel)"
+	commit          string // the VCS revision, "+dirty" after it for uncommitted changes
+	time, goVersion string
+}
+
+func readBuild() build {
+	b := build{version: releaseVersion}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return version, ""
+		return b
 	}
-	if version == "" {
-		version = info.Main.Version
+	b.known, b.goVersion = true, info.GoVersion
+	if b.version == "" {
+		b.version = info.Main.Version
 	}
+	if b.version == "" {
+		b.version = "(devel)"
+	}
+	dirty := false
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" {
-			commit = s.Value
-		}
-		if s.Key == "vcs.modified" && s.Value == "true" && commit != "" {
-			commit += "+dirty"
+		switch s.Key {
+		case "vcs.revision":
+			b.commit = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		case "vcs.time":
+			b.time = s.Value
 		}
 	}
-	if version == "" {
-		version = "(devel)"
+	if dirty && b.commit != "" {
+		b.commit += "+dirty"
 	}
-	return version, commit
+	return b
+}
+
+// buildVersion is the version and commit a report names.
+func buildVersion() (version, commit string) {
+	b := readBuild()
+	return b.version, b.commit
 }
 
 // version describes the binary from its build information: the module version ("(devel)" for a build
 // from a checkout), the commit and whether the tree had uncommitted changes, and the Go version.
 func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	b := readBuild()
+	if !b.known {
 		return "conformance (no build information)"
 	}
-	v := info.Main.Version
-	if releaseVersion != "" {
-		v = releaseVersion
+	var s strings.Builder
+	fmt.Fprintf(&s, "conformance %s", b.version)
+	if b.commit != "" {
+		fmt.Fprintf(&s, " commit %s", b.commit)
 	}
-	if v == "" {
-		v = "(devel)"
+	if b.time != "" {
+		fmt.Fprintf(&s, " (%s)", b.time)
 	}
-	var rev, modified, at string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "+dirty"
-			}
-		case "vcs.time":
-			at = s.Value
-		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "conformance %s", v)
-	if rev != "" {
-		fmt.Fprintf(&b, " commit %s%s", rev, modified)
-	}
-	if at != "" {
-		fmt.Fprintf(&b, " (%s)", at)
-	}
-	fmt.Fprintf(&b, " %s", info.GoVersion)
-	return b.String()
+	fmt.Fprintf(&s, " %s", b.goVersion)
+	return s.String()
 }
