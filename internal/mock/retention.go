@@ -1,6 +1,10 @@
 package mock
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Store limits of a long-running mock: what each mock keeps at most of each kind of thing it stores.
 const (
@@ -85,4 +89,29 @@ func TrimLog[T any](log []T, max int) []T {
 		return append([]T(nil), log[len(log)-max:]...)
 	}
 	return log
+}
+
+// NewestFirst returns the items skip to skip+limit of list read newest first. list is oldest first by
+// the instant each item was made (as a store appends them); items of one instant are read in id order.
+// It costs the page and its offset, not the whole list.
+func NewestFirst[T any](list []T, instant, id func(T) string, skip, limit int) []T {
+	var out []T
+	for end := len(list); end > 0 && len(out) < limit; {
+		start := end - 1
+		for start > 0 && instant(list[start-1]) == instant(list[end-1]) {
+			start--
+		}
+		group := slices.Clone(list[start:end])
+		slices.SortStableFunc(group, func(a, b T) int { return strings.Compare(id(a), id(b)) })
+		for _, v := range group {
+			switch {
+			case skip > 0:
+				skip--
+			case len(out) < limit:
+				out = append(out, v)
+			}
+		}
+		end = start
+	}
+	return out
 }

@@ -54,3 +54,18 @@ func TestTrimLogKeepsTheNewest(t *testing.T) {
 	assert.GreaterOrEqual(t, len(log), 100)
 	assert.Equal(t, 999, log[len(log)-1])
 }
+
+func TestNewestFirstPagesByInstantThenID(t *testing.T) {
+	type item struct{ at, id string }
+	list := []item{{"1", "a"}, {"2", "c"}, {"2", "b"}, {"3", "d"}, {"3", "e"}}
+	at := func(i item) string { return i.at }
+	id := func(i item) string { return i.id }
+	var ids []string
+	for _, i := range NewestFirst(list, at, id, 0, 10) {
+		ids = append(ids, i.id)
+	}
+	assert.Equal(t, []string{"d", "e", "b", "c", "a"}, ids, "newest instant first, one instant in id order")
+	page := NewestFirst(list, at, id, 2, 2)
+	assert.Equal(t, []item{{"2", "b"}, {"2", "c"}}, page)
+	assert.Empty(t, NewestFirst(list, at, id, 5, 2))
+}

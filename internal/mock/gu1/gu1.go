@@ -421,27 +421,12 @@ func (m *Mock) listValidations(w http.ResponseWriter, r *http.Request, o *org) {
 	_, known := m.entities[o.ID][entity]
 	list := m.byEntity[entityKey(o.ID, entity)]
 	total := len(list)
-	out := []client.Validation{}
 	// Newest first, validations made at the same instant in id order: the list is in creation order, so
 	// a page costs its own size (and its offset), not the entity's whole history.
-	skip := (page - 1) * limit
-	for end := len(list); end > 0 && len(out) < limit; {
-		start := end - 1
-		for start > 0 && list[start-1].CreatedAt == list[end-1].CreatedAt {
-			start--
-		}
-		group := slices.Clone(list[start:end])
-		slices.SortFunc(group, func(a, b *validation) int { return compare(a.ID, b.ID) })
-		for _, v := range group {
-			if skip > 0 {
-				skip--
-				continue
-			}
-			if len(out) < limit {
-				out = append(out, v.Validation)
-			}
-		}
-		end = start
+	out := []client.Validation{}
+	for _, v := range mock.NewestFirst(list, func(v *validation) string { return v.CreatedAt },
+		func(v *validation) string { return v.ID }, (page-1)*limit, limit) {
+		out = append(out, v.Validation)
 	}
 	m.mu.Unlock()
 	if !known {
@@ -449,16 +434,6 @@ func (m *Mock) listValidations(w http.ResponseWriter, r *http.Request, o *org) {
 		return
 	}
 	mock.WriteJSON(w, http.StatusOK, client.ValidationList{Validations: out, Total: total, Page: page, Limit: limit})
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // setStatus moves v and notifies. m.mu must be held.

@@ -243,40 +243,19 @@ func (m *Mock) searchInOrder(q *searchQuery) (page []client.Session, total int, 
 		(len(q.sort) == 1 && q.sort[0].Field != "created_at") {
 		return nil, 0, false
 	}
-	desc := len(q.sort) == 1 && q.sort[0].Desc
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	total = len(m.byCreated)
-	skip, want := (q.number-1)*q.size, q.size
+	skip := (q.number - 1) * q.size
+	hits := m.byCreated[min(skip, total):min(skip+q.size, total)]
+	if len(q.sort) == 1 && q.sort[0].Desc {
+		// Newest first; sessions created at the same instant stay in id order (the search's last key).
+		hits = mock.NewestFirst(m.byCreated, func(s *session) string { return s.createdKey },
+			func(s *session) string { return s.ID }, skip, q.size)
+	}
 	page = []client.Session{}
-	emit := func(s *session) bool {
-		if skip > 0 {
-			skip--
-			return true
-		}
+	for _, s := range hits {
 		page = append(page, s.Session)
-		return len(page) < want
-	}
-	if !desc {
-		for _, s := range m.byCreated {
-			if !emit(s) {
-				break
-			}
-		}
-		return page, total, true
-	}
-	// Newest first; sessions created at the same instant stay in id order (the search's last key).
-	for end := len(m.byCreated); end > 0; {
-		start := end - 1
-		for start > 0 && m.byCreated[start-1].createdKey == m.byCreated[end-1].createdKey {
-			start--
-		}
-		for _, s := range m.byCreated[start:end] {
-			if !emit(s) {
-				return page, total, true
-			}
-		}
-		end = start
 	}
 	return page, total, true
 }
