@@ -58,7 +58,7 @@ func mergeCmd(_ context.Context, args []string, stdout, _ io.Writer, env Env) er
 	if err != nil {
 		return err
 	}
-	if err := runner.WriteReports(res, cat, rep.reports(junit, env)); err != nil {
+	if err := rep.reports(junit, env).Write(res, cat); err != nil {
 		return err
 	}
 	printSummary(stdout, res)

@@ -102,8 +102,8 @@ type Reports struct {
 	Tool        report.Tool
 }
 
-// write writes the reports asked for; the first error names its flag.
-func (rep Reports) write(r *Result, cat *catalogue.Catalogue) error {
+// Write writes the reports asked for of a run or a merge; the first error names its flag.
+func (rep Reports) Write(r *Result, cat *catalogue.Catalogue) error {
 	if rep.JUnit != "" {
 		if err := report.WriteJUnitFile(rep.JUnit, "conformance", r.Scenarios, r.Elapsed); err != nil {
 			return exit.Usagef("--junit %s: %v", rep.JUnit, err)
@@ -131,9 +131,6 @@ func (rep Reports) write(r *Result, cat *catalogue.Catalogue) error {
 	}
 	return nil
 }
-
-// WriteReports writes the reports of a merged result.
-func WriteReports(r *Result, cat *catalogue.Catalogue, rep Reports) error { return rep.write(r, cat) }
 
 // Merge combines the JSON reports of the shards of one split run into the result a single run would
 // have given: the same scenarios, coverage, waivers and verdict. Every shard 1..N must be there once.

@@ -461,7 +461,7 @@ func writeReports(o Options, res *Result, rec *record.Writer, cucumberTmp string
 			return exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
 	}
-	return o.Reports.write(res, o.Catalogue)
+	return o.Reports.Write(res, o.Catalogue)
 }
 
 // stopReason says why the run is stopping, or "" while ctx is live.
