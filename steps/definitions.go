@@ -96,11 +96,18 @@ func LocateLine(line string) string {
 }
 
 // LocationOf is the location of the function behind a step's text, as godog writes a location
-// ("common.go:52"), or "" when no single definition matches.
+// ("common.go:52"), or "" when no single definition matches. A cucumber report asks it for every step
+// of every scenario, and the same texts come back often: each is matched against the definitions once.
 func LocationOf(text string) string {
-	m := Match(text)
-	if len(m) != 1 {
-		return ""
+	if loc, ok := locations.Load(text); ok {
+		return loc.(string)
 	}
-	return m[0].shortLoc
+	loc := ""
+	if m := Match(text); len(m) == 1 {
+		loc = m[0].shortLoc
+	}
+	locations.Store(text, loc)
+	return loc
 }
+
+var locations sync.Map // step text -> LocationOf
