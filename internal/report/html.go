@@ -8,28 +8,33 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
 //go:embed html.tmpl
 var htmlTemplate string
 
-var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"stateClass": func(s string) string { return "st-" + strings.ReplaceAll(s, " ", "-") },
-	"where": func(feature string, line int) string {
-		if line > 0 {
-			return fmt.Sprintf("%s:%d", feature, line)
-		}
-		return feature
-	},
-	"headers": func(h map[string]string) string {
-		var b strings.Builder
-		for _, k := range slices.Sorted(maps.Keys(h)) {
-			fmt.Fprintf(&b, "%s: %s\n", k, h[k])
-		}
-		return b.String()
-	},
-	"ms": func(ms int64) string { return fmt.Sprintf("%.2f s", float64(ms)/1000) },
-}).Parse(htmlTemplate))
+// htmlPage is the page template, parsed the first time a page is written: every command of the
+// binary would otherwise parse it at start-up, most of them for nothing.
+var htmlPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"stateClass": func(s string) string { return "st-" + strings.ReplaceAll(s, " ", "-") },
+		"where": func(feature string, line int) string {
+			if line > 0 {
+				return fmt.Sprintf("%s:%d", feature, line)
+			}
+			return feature
+		},
+		"headers": func(h map[string]string) string {
+			var b strings.Builder
+			for _, k := range slices.Sorted(maps.Keys(h)) {
+				fmt.Fprintf(&b, "%s: %s\n", k, h[k])
+			}
+			return b.String()
+		},
+		"ms": func(ms int64) string { return fmt.Sprintf("%.2f s", float64(ms)/1000) },
+	}).Parse(htmlTemplate))
+})
 
 // htmlView is what the page template reads.
 type htmlView struct {
@@ -54,7 +59,7 @@ func HTML(d *Document) ([]byte, error) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := htmlPage.Execute(&buf, v); err != nil {
+	if err := htmlPage().Execute(&buf, v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
