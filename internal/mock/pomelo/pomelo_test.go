@@ -30,14 +30,8 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	m, err := New(mock.Config{Schemas: registry})
-	require.NoError(t, err)
-	m.retries = []time.Duration{time.Millisecond, time.Millisecond}
-	h := &harness{t: t, m: m}
-	status, body := h.do("POST", client.PathToken, "application/x-www-form-urlencoded",
-		"grant_type=client_credentials&client_id="+ClientID+"&client_secret="+ClientSecret+"&audience=https%3A%2F%2Fapi.pomelo.la", false)
-	require.Equal(t, 200, status, "%v", body)
-	h.token = body["access_token"].(string)
+	h := boundedHarness(t, mock.Config{})
+	h.m.retries = []time.Duration{time.Millisecond, time.Millisecond}
 	return h
 }
 
