@@ -153,7 +153,7 @@ func (s *Signer) Token(method, uri string, body []byte) (string, error) {
 		now = s.Now
 	}
 	claims := Claims{PayloadMD5: PayloadMD5(body), Timestamp: now().UTC().Format(TimestampLayout), Method: method, URI: uri}
-	return jwt.NewWithClaims(jwt.SigningMethodES512, claims).SignedString(s.Key)
+	return sign(claims, s.Key)
 }
 
 // Sign sets API-CLIENT-KEY and AUTHORIZATION on req, whose body is body.

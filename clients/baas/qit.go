@@ -93,7 +93,7 @@ func EncodeBody(body []byte, key *ecdsa.PrivateKey) (string, error) {
 	if err := json.Unmarshal(body, &claims); err != nil {
 		return "", fmt.Errorf("baas: encoded_body: the body is not a JSON object: %w", err)
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodES512, claims).SignedString(key)
+	return sign(claims, key)
 }
 
 // DecodeBody checks that encoded is an ES512 JWT signed with pub and returns its claims: the body.
@@ -157,8 +157,8 @@ func (s *QITSigner) Encode(method, uri string, body []byte) (wire []byte, author
 	if s.Tamper != nil {
 		s.Tamper(&sig)
 	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodES512, QITClaims{Sub: sig.Sub,
-		Signature: StringToSign(sig.Method, sig.MD5, sig.ContentType, sig.Date, sig.URI)}).SignedString(s.Key)
+	tok, err := sign(QITClaims{Sub: sig.Sub,
+		Signature: StringToSign(sig.Method, sig.MD5, sig.ContentType, sig.Date, sig.URI)}, s.Key)
 	if err != nil {
 		return nil, "", fmt.Errorf("baas: sign %s %s: %w", method, uri, err)
 	}

@@ -3,18 +3,23 @@ package runner
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/latam-conformance/conformance/clients/baas"
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/exit"
 )
@@ -40,8 +45,7 @@ func loopbackRoundTrip(b *testing.B) time.Duration {
 		_ = resp.Body.Close()
 		times = append(times, time.Since(start))
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	return times[len(times)/2]
+	return median(times)
 }
 
 // copies is the embedded feature set n times over, each copy in its own folder.
@@ -66,6 +70,41 @@ func copies(b *testing.B, n int) fs.FS {
 	return out
 }
 
+// es512Costs is the median CPU time of one ES512 signature and of one verification, made as the suite
+// makes them (a BaaS AUTHORIZATION token, each one fresh, so the verdict memo never answers).
+func es512Costs(b *testing.B) (sign, verify time.Duration) {
+	key, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &baas.Signer{APIClientKey: "k", Key: key}
+	const n = 31
+	var signs, verifies []time.Duration
+	var tokens []string
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		tok, err := s.Token("POST", baas.PathTokenRequest, []byte(`{"n":`+string(rune('0'+i%10))+`}`))
+		signs = append(signs, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	for _, tok := range tokens {
+		start := time.Now()
+		if _, err := baas.ParseAuthorization(tok, &key.PublicKey); err != nil {
+			b.Fatal(err)
+		}
+		verifies = append(verifies, time.Since(start))
+	}
+	return median(signs), median(verifies)
+}
+
+func median(d []time.Duration) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2]
+}
+
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -75,16 +114,20 @@ func cpuTime() time.Duration {
 // BenchmarkSuiteAgainstFloor runs the whole suite at the default concurrency, eight times and once as
 // 8 copies, and reports: the loopback floor (the exchanges of one run times one loopback round trip,
 // both measured here), the fastest run's wall time and its ratio to the floor, and the CPU time per
-// scenario of the whole process (harness and embedded mocks) at 1 and at 8 copies.
+// scenario of the whole process (harness and embedded mocks) at 1 and at 8 copies. It also reports the
+// ES512 floor: the signatures and verifications one run makes, times their cost measured here, over
+// the cores, and its ratio to the loopback floor.
 func BenchmarkSuiteAgainstFloor(b *testing.B) {
 	rtt := loopbackRoundTrip(b)
 	// Count the exchanges of one run from its recording (a run of its own: recording costs CPU).
 	dir := b.TempDir()
 	o := options(b)
 	o.Record = dir
+	signed0, verified0 := baas.Work()
 	if res, err := Run(context.Background(), o); err != nil || res.ExitCode() != exit.OK {
 		b.Fatalf("a recorded run did not pass: %v", err)
 	}
+	signed1, verified1 := baas.Work()
 	f, err := os.Open(filepath.Join(dir, "exchanges.jsonl"))
 	if err != nil {
 		b.Fatal(err)
@@ -97,6 +140,12 @@ func BenchmarkSuiteAgainstFloor(b *testing.B) {
 	}
 	_ = f.Close()
 	floor := time.Duration(exchanges) * rtt
+	// The ES512 work of one run, spread over every core, is a second floor: no run can be faster, since
+	// the BaaS protocol signs every call afresh and a mock must verify what it is sent.
+	signCost, verifyCost := es512Costs(b)
+	signed, verified := signed1-signed0, verified1-verified0
+	cryptoFloor := (time.Duration(signed)*signCost + time.Duration(verified)*verifyCost) /
+		time.Duration(runtime.GOMAXPROCS(0))
 
 	// run runs the suite n times over, times times, and returns the fastest wall time and the mean CPU
 	// per scenario: one copy is short enough that a single garbage collection moves its figure.
@@ -129,6 +178,12 @@ func BenchmarkSuiteAgainstFloor(b *testing.B) {
 		b.ReportMetric(float64(exchanges), "exchanges")
 		b.ReportMetric(float64(rtt.Microseconds()), "rtt-µs")
 		b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
+		b.ReportMetric(float64(signed), "es512-signed")
+		b.ReportMetric(float64(verified), "es512-verified")
+		b.ReportMetric(float64(signCost.Microseconds()), "sign-µs")
+		b.ReportMetric(float64(verifyCost.Microseconds()), "verify-µs")
+		b.ReportMetric(float64(cryptoFloor.Milliseconds()), "es512-floor-ms")
+		b.ReportMetric(float64(cryptoFloor)/float64(floor), "es512-x-floor")
 		b.ReportMetric(float64(wall1.Milliseconds()), "wall-ms")
 		b.ReportMetric(float64(wall1)/float64(floor), "x-floor")
 		b.ReportMetric(float64(cpu1.Microseconds())/1000, "cpu-ms/scenario")
