@@ -35,8 +35,10 @@ deliveries queue per target, so a receiver that never answers delays only its ow
 attempt times out after 5 s); connections that send their headers or body too slowly, or sit idle,
 are closed (--read-header-timeout, --read-timeout, --idle-timeout); each provider holds at most
 --max-conns (200) connections, more waiting to be accepted; headers over 64 KiB are answered 431, a
-multipart form of more than 100 parts 400. GET /__control/health answers 200 while a mock
-serves; SIGTERM or Ctrl-C stops accepting and lets requests in flight finish (up to 3 s).
+multipart form of more than 100 parts 400. GET /__control/health answers 200 while a mock serves,
+saying how full each store is, what it evicted (evicted_unfinished above 0: raise --max-items) and the
+webhook deliveries waiting; SIGTERM or Ctrl-C stops accepting and lets requests in flight finish (up
+to 3 s).
 
 Examples:
   conformance mock

@@ -77,6 +77,25 @@ type Outbox struct {
 	MaxActive int
 	// MaxPending bounds what one key may have queued (DefaultOutboxPending when 0).
 	MaxPending int
+	refused    int64
+}
+
+// OutboxStats is what GET /__control/health says of a mock's webhook deliveries.
+type OutboxStats struct {
+	Targets int   `json:"targets"` // targets with deliveries queued or running
+	Waiting int   `json:"waiting"` // deliveries queued, not yet started
+	Refused int64 `json:"refused"` // deliveries not queued: their target already had MaxPending waiting
+}
+
+// Stats describes what the outbox holds now, and what it refused since it was made.
+func (o *Outbox) Stats() OutboxStats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	st := OutboxStats{Targets: len(o.queues), Refused: o.refused}
+	for _, q := range o.queues {
+		st.Waiting += len(q.items)
+	}
+	return st
 }
 
 // Outbox defaults: enough workers that a few dead receivers do not starve the rest, a queue per
@@ -114,6 +133,7 @@ func (o *Outbox) Go(key string, f func()) bool {
 		limit = DefaultOutboxPending
 	}
 	if len(q.items) >= limit {
+		o.refused++
 		return false
 	}
 	q.items = append(q.items, f)

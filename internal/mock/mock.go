@@ -27,8 +27,19 @@ import (
 // a token, read the SMS the mock "sent"). Real sandboxes do not have it.
 const ControlPrefix = "/__control"
 
-// HealthPath answers 200 on every mock; a target without it has no control API.
+// HealthPath answers 200 on every mock, with a Health; a target without it has no control API.
 const HealthPath = ControlPrefix + "/health"
+
+// Health is what GET HealthPath answers while a mock serves: which provider, that the control API is
+// there, how full each bounded store is and what it evicted, and the webhook deliveries waiting. It is
+// for whoever runs a shared mock: a store's evicted_unfinished above 0 says a running scenario may have
+// lost an item (raise --max-items), webhooks.refused that a receiver fell too far behind.
+type Health struct {
+	Provider string                `json:"provider"`
+	Control  bool                  `json:"control"`
+	Stores   map[string]StoreStats `json:"stores"`
+	Webhooks *OutboxStats          `json:"webhooks,omitempty"`
+}
 
 // MaxBody is the largest request body a mock reads.
 const MaxBody = 1 << 20

@@ -24,9 +24,32 @@ const (
 // newer ones would have to be made while it runs). Not safe for concurrent use: the mock's lock guards
 // it.
 type Retention struct {
-	Max  int // 0: DefaultMaxItems
-	ids  []string
-	head int
+	Max     int // 0: DefaultMaxItems
+	ids     []string
+	head    int
+	evicted int64 // items Trim dropped
+	forced  int64 // of those, busy ones dropped past the hard ceiling
+}
+
+// StoreStats is what GET /__control/health says of one store: how full it is and what it evicted. An
+// operator of a shared mock watches EvictedUnfinished: a running scenario may have needed one of those.
+type StoreStats struct {
+	Items             int   `json:"items"`
+	Max               int   `json:"max_items"`
+	Evicted           int64 `json:"evicted"`
+	EvictedUnfinished int64 `json:"evicted_unfinished"`
+}
+
+// Stats describes the store this Retention orders, which holds items items.
+func (r *Retention) Stats(items int) StoreStats {
+	return StoreStats{Items: items, Max: r.limit(), Evicted: r.evicted, EvictedUnfinished: r.forced}
+}
+
+func (r *Retention) limit() int {
+	if r.Max <= 0 {
+		return DefaultMaxItems
+	}
+	return r.Max
 }
 
 // Add records id as the newest item.
@@ -35,7 +58,7 @@ func (r *Retention) Add(id string) { r.ids = append(r.ids, id) }
 // Len is how many ids are kept (ids already removed from the store count until Trim passes them).
 func (r *Retention) Len() int { return len(r.ids) - r.head }
 
-// Reset forgets every id.
+// Reset forgets every id; what was evicted before stays counted.
 func (r *Retention) Reset() { r.ids, r.head = nil, 0 }
 
 // trimSteps is how many of the oldest ids one Trim looks at: more than the one id an Add brings, so
@@ -44,22 +67,25 @@ func (r *Retention) Reset() { r.ids, r.head = nil, 0 }
 const trimSteps = 4
 
 // Trim evicts oldest first while more than Max ids are kept, looking at no more than trimSteps of
-// them. busy(id) keeps an item (it moves to the back); drop(id) removes it from the store, and must
-// accept an id the store no longer has.
-func (r *Retention) Trim(busy func(id string) bool, drop func(id string)) {
-	limit := r.Max
-	if limit <= 0 {
-		limit = DefaultMaxItems
-	}
+// them. busy(id) keeps an item (it moves to the back); drop(id) removes it from the store and reports
+// whether the store held it (an id removed some other way, or made again, is not counted twice).
+func (r *Retention) Trim(busy func(id string) bool, drop func(id string) bool) {
+	limit := r.limit()
 	for tries := min(r.Len(), trimSteps); r.Len() > limit && tries > 0; tries-- {
 		id := r.ids[r.head]
 		r.ids[r.head] = ""
 		r.head++
-		if busy != nil && r.Len() < 2*limit && busy(id) {
+		isBusy := busy != nil && busy(id)
+		if isBusy && r.Len() < 2*limit {
 			r.ids = append(r.ids, id)
 			continue
 		}
-		drop(id)
+		if drop(id) {
+			r.evicted++
+			if isBusy {
+				r.forced++
+			}
+		}
 	}
 	if r.head > 1024 && r.head > len(r.ids)/2 { // reclaim the evicted front
 		r.ids = append([]string(nil), r.ids[r.head:]...)

@@ -15,7 +15,7 @@ func TestRetentionEvictsOldestFirstAndSparesBusyOnes(t *testing.T) {
 		id := strconv.Itoa(i)
 		store[id] = true
 		r.Add(id)
-		r.Trim(func(id string) bool { return busy[id] }, func(id string) { delete(store, id) })
+		r.Trim(func(id string) bool { return busy[id] }, drop(store))
 	}
 	assert.Len(t, store, 5)
 	assert.True(t, store["0"] && store["1"], "busy items stay")
@@ -28,7 +28,7 @@ func TestRetentionEvictsOldestFirstAndSparesBusyOnes(t *testing.T) {
 		id := strconv.Itoa(i)
 		store[id] = true
 		r.Add(id)
-		r.Trim(func(id string) bool { return busy[id] }, func(id string) { delete(store, id) })
+		r.Trim(func(id string) bool { return busy[id] }, drop(store))
 	}
 	assert.Len(t, store, 5)
 	assert.False(t, store["0"] || store["1"])
@@ -39,10 +39,51 @@ func TestRetentionOfBusyItemsCostsLittlePerCall(t *testing.T) {
 	looked := 0
 	for i := 0; i < 10000; i++ {
 		r.Add(strconv.Itoa(i))
-		r.Trim(func(string) bool { looked++; return true }, func(string) {})
+		r.Trim(func(string) bool { looked++; return true }, func(string) bool { return true })
 	}
 	assert.LessOrEqual(t, looked, 4*10000, "at most trimSteps looks per call, not a pass over the store")
 	assert.Equal(t, 20, r.Len(), "busy items are kept up to twice the limit, and no further")
+	st := r.Stats(20)
+	assert.Equal(t, StoreStats{Items: 20, Max: 10, Evicted: 10000 - 20, EvictedUnfinished: 10000 - 20}, st,
+		"every item dropped was busy: each one is counted as an unfinished item lost")
+}
+
+// drop removes an id from store and reports whether it was there, as a mock's store does.
+func drop(store map[string]bool) func(string) bool {
+	return func(id string) bool {
+		had := store[id]
+		delete(store, id)
+		return had
+	}
+}
+
+// The counts the health endpoint shows: items evicted, and of those the unfinished ones lost past the
+// hard ceiling; an id the store no longer held (removed some other way) is not an eviction.
+func TestRetentionCountsWhatItEvicts(t *testing.T) {
+	store := map[string]bool{}
+	r := Retention{Max: 3}
+	for i := 0; i < 5; i++ {
+		id := strconv.Itoa(i)
+		store[id] = true
+		r.Add(id)
+	}
+	delete(store, "0") // cleaned through the API before its turn came
+	r.Trim(nil, drop(store))
+	assert.Equal(t, StoreStats{Items: 3, Max: 3, Evicted: 1}, r.Stats(len(store)), `"0" was gone already; "1" was evicted`)
+
+	busy := func(string) bool { return true }
+	for i := 5; i < 12; i++ {
+		id := strconv.Itoa(i)
+		store[id] = true
+		r.Add(id)
+		r.Trim(busy, drop(store))
+	}
+	st := r.Stats(len(store))
+	assert.Equal(t, 6, st.Items, "busy items held the store at twice its limit")
+	assert.Equal(t, int64(5), st.Evicted)
+	assert.Equal(t, int64(4), st.EvictedUnfinished, "past the ceiling busy items went, and were counted")
+	r.Reset()
+	assert.Equal(t, int64(5), r.Stats(0).Evicted, "a reset forgets the order, not the count")
 }
 
 func TestTrimLogKeepsTheNewest(t *testing.T) {

@@ -61,6 +61,11 @@ func TestOutboxBoundsAQueue(t *testing.T) {
 	}
 	assert.LessOrEqual(t, n, 3, "at most MaxPending wait")
 	assert.GreaterOrEqual(t, n, 2)
+	st := o.Stats()
+	assert.Equal(t, 1, st.Targets)
+	assert.Contains(t, []int{n, n + 1}, st.Waiting, "the queue holds what was accepted (and the first, if not yet started)")
+	assert.Equal(t, int64(10-n), st.Refused, "what did not fit is counted")
 	close(stuck)
 	o.Wait()
+	assert.Equal(t, OutboxStats{Refused: int64(10 - n)}, o.Stats(), "drained: nothing waits, the count stays")
 }

@@ -359,7 +359,12 @@ func buildPerson(p client.Person, code int, now time.Time) client.MovementValida
 // ---- control API (provider states; not part of the provider's API) ----
 
 func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
-	mock.WriteJSON(w, http.StatusOK, map[string]any{"provider": "baas", "control": true})
+	m.mu.Lock()
+	h := mock.Health{Provider: "baas", Control: true, Stores: map[string]mock.StoreStats{
+		"sms_tokens": m.tokenOrder.Stats(len(m.tokens)),
+	}}
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusOK, h)
 }
 
 func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
@@ -491,5 +496,9 @@ func (m *Mock) addToken(document string, t *token) {
 	m.tokenOrder.Trim(func(doc string) bool {
 		old := m.tokens[doc]
 		return old != nil && m.now().Before(old.Expires)
-	}, func(doc string) { delete(m.tokens, doc) })
+	}, func(doc string) bool {
+		_, ok := m.tokens[doc]
+		delete(m.tokens, doc)
+		return ok
+	})
 }

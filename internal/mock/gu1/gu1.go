@@ -124,9 +124,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	rt.Handle(http.MethodPost, client.PathValidations+"/{id}/cancel", auth(m.cancelValidation))
 	rt.Handle(http.MethodGet, "/api/kyc/entities/{entityId}/validations", auth(m.listValidations))
 	c := mock.ControlPrefix
-	rt.Handle(http.MethodGet, mock.HealthPath, func(w http.ResponseWriter, r *http.Request) {
-		mock.WriteJSON(w, http.StatusOK, map[string]any{"provider": "gu1", "control": true})
-	})
+	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
 	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) { m.reset(); w.WriteHeader(http.StatusNoContent) })
 	rt.Handle(http.MethodPost, c+"/organizations", m.ctlOrg)
 	rt.Handle(http.MethodPost, c+"/entities", m.ctlEntity)
@@ -142,6 +140,24 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.router.Serv
 
 // Wait blocks until every webhook in flight has been delivered or given up.
 func (m *Mock) Wait() { m.outbox.Wait() }
+
+// health answers GET /__control/health: how full the validation and entity stores are, and the
+// webhook deliveries waiting.
+func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	entities := 0
+	for _, es := range m.entities {
+		entities += len(es)
+	}
+	h := mock.Health{Provider: "gu1", Control: true, Stores: map[string]mock.StoreStats{
+		"validations": m.validationOrder.Stats(len(m.validations)),
+		"entities":    m.entityOrder.Stats(entities),
+	}}
+	m.mu.Unlock()
+	webhooks := m.outbox.Stats()
+	h.Webhooks = &webhooks
+	mock.WriteJSON(w, http.StatusOK, h)
+}
 
 func (m *Mock) reset() {
 	m.mu.Lock()
@@ -186,12 +202,16 @@ func (m *Mock) addEntity(orgID string, e client.Entity) {
 		m.entityOrder.Add(entityKey(orgID, e.ID))
 	}
 	m.entities[orgID][e.ID] = e
-	m.entityOrder.Trim(func(k string) bool { return m.busy(m.current[k]) }, func(k string) {
+	m.entityOrder.Trim(func(k string) bool { return m.busy(m.current[k]) }, func(k string) bool {
 		org, id, _ := strings.Cut(k, "\x00")
+		if _, ok := m.entities[org][id]; !ok {
+			return false
+		}
 		delete(m.entities[org], id)
 		if len(m.entities[org]) == 0 {
 			delete(m.entities, org)
 		}
+		return true
 	})
 }
 
@@ -214,11 +234,12 @@ func (m *Mock) addValidation(v *validation) {
 	m.validationOrder.Trim(func(id string) bool { return m.busy(m.validations[id]) }, m.removeValidation)
 }
 
-// removeValidation forgets a validation; an id it does not hold is ignored. m.mu must be held.
-func (m *Mock) removeValidation(id string) {
+// removeValidation forgets a validation and reports whether it held it; an id it does not hold is
+// ignored. m.mu must be held.
+func (m *Mock) removeValidation(id string) bool {
 	v := m.validations[id]
 	if v == nil {
-		return
+		return false
 	}
 	delete(m.validations, id)
 	k := entityKey(v.OrganizationID, v.EntityID)
@@ -234,6 +255,7 @@ func (m *Mock) removeValidation(id string) {
 	if m.current[k] == v {
 		delete(m.current, k)
 	}
+	return true
 }
 
 func bearer(r *http.Request) (string, bool) {

@@ -341,4 +341,17 @@ func TestADeadReceiverDelaysOnlyItsOwnTenant(t *testing.T) {
 		}
 	}
 	t.Logf("B's two notifications arrived %s after they were queued, behind A's three stuck ones", time.Since(start).Round(time.Millisecond))
+
+	// Whoever runs the mock sees the stuck tenant on the health endpoint: one target still busy, its
+	// later deliveries waiting behind the one that hangs.
+	var h map[string]any
+	assert.Eventually(t, func() bool { // B's queue goes once its last delivery has returned
+		var status int
+		status, h = call(t, m, "", "GET", mock.HealthPath, "")
+		webhooks, _ := h["webhooks"].(map[string]any)
+		return status == 200 && webhooks["targets"] == float64(1) && webhooks["waiting"] == float64(2)
+	}, 2*time.Second, 5*time.Millisecond, "A's target busy, two of its deliveries waiting")
+	stores, _ := h["stores"].(map[string]any)
+	assert.Equal(t, map[string]any{"items": float64(4), "max_items": float64(mock.DefaultMaxItems), "evicted": float64(0),
+		"evicted_unfinished": float64(0)}, stores["validations"], "%v", h)
 }

@@ -101,9 +101,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	})
 	rt.Handle(http.MethodPost, client.PathPersonalInformations, m.create)
 	c := mock.ControlPrefix
-	rt.Handle(http.MethodGet, mock.HealthPath, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"provider": "personalinfo", "control": true})
-	})
+	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
 	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) {
 		m.reset()
 		w.WriteHeader(http.StatusNoContent)
@@ -116,6 +114,16 @@ func New(cfg mock.Config) (*Mock, error) {
 
 // ServeHTTP implements http.Handler.
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+// health answers GET /__control/health: how full the record store is.
+func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	h := mock.Health{Provider: "personalinfo", Control: true, Stores: map[string]mock.StoreStats{
+		"records": m.order.Stats(len(m.records)),
+	}}
+	m.mu.Unlock()
+	writeJSON(w, http.StatusOK, h)
+}
 
 func (m *Mock) reset() {
 	m.mu.Lock()
@@ -224,9 +232,11 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	// A record is complete once made (nothing moves it on): the oldest go first, a running scenario's
 	// being among the newest.
 	m.order.Add(strconv.FormatInt(rec.ID, 10))
-	m.order.Trim(nil, func(id string) {
+	m.order.Trim(nil, func(id string) bool {
 		n, _ := strconv.ParseInt(id, 10, 64)
+		_, ok := m.records[n]
 		delete(m.records, n)
+		return ok
 	})
 	m.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"data": rec}) // 200, not 201 (DOC-10)

@@ -122,9 +122,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
 	rt.Handle(http.MethodPost, client.PathToken, m.token)
 	m.identityRoutes(rt)
-	rt.Handle(http.MethodGet, mock.HealthPath, func(w http.ResponseWriter, r *http.Request) {
-		mock.WriteJSON(w, http.StatusOK, map[string]any{"provider": "pomelo", "control": true})
-	})
+	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
 	m.controlRoutes(rt)
 	m.router = rt
 	return m, nil
@@ -151,6 +149,20 @@ func FixtureFlows() string {
 		parts = append(parts, f.Country+":"+f.ID)
 	}
 	return strings.Join(parts, ",")
+}
+
+// health answers GET /__control/health: how full the session and token stores are, and the
+// notifications waiting.
+func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	h := mock.Health{Provider: "pomelo", Control: true, Stores: map[string]mock.StoreStats{
+		"sessions": m.sessionOrder.Stats(len(m.sessions)),
+		"tokens":   m.tokenOrder.Stats(len(m.tokens)),
+	}}
+	m.mu.Unlock()
+	webhooks := m.outbox.Stats()
+	h.Webhooks = &webhooks
+	mock.WriteJSON(w, http.StatusOK, h)
 }
 
 func (m *Mock) reset() {
@@ -188,12 +200,12 @@ func (m *Mock) addSession(s *session) {
 	}, m.removeSession)
 }
 
-// removeSession forgets a session (evicted or cleaned); an id it does not hold is ignored. m.mu must
-// be held.
-func (m *Mock) removeSession(id string) {
+// removeSession forgets a session (evicted or cleaned) and reports whether it held it; an id it does
+// not hold is ignored. m.mu must be held.
+func (m *Mock) removeSession(id string) bool {
 	s := m.sessions[id]
 	if s == nil {
-		return
+		return false
 	}
 	delete(m.sessions, id)
 	for i := m.createdIndex(s); i < len(m.byCreated); i++ {
@@ -211,6 +223,7 @@ func (m *Mock) removeSession(id string) {
 	} else {
 		m.byUser[s.UserID] = list
 	}
+	return true
 }
 
 // createdIndex is where s belongs in byCreated: the first session not before it. m.mu must be held.
@@ -228,7 +241,11 @@ func (m *Mock) addToken(tok string, exp time.Time) {
 	m.tokenOrder.Trim(func(t string) bool {
 		e, ok := m.tokens[t]
 		return ok && m.now().Before(e)
-	}, func(t string) { delete(m.tokens, t) })
+	}, func(t string) bool {
+		_, ok := m.tokens[t]
+		delete(m.tokens, t)
+		return ok
+	})
 }
 
 // ---- errors ----

@@ -34,6 +34,18 @@ func boundedHarness(t testing.TB, cfg mock.Config) *harness {
 	return h
 }
 
+// health reads GET /__control/health, as whoever runs a shared mock reads it.
+func (h *harness) health() mock.Health {
+	h.t.Helper()
+	status, body := h.do("GET", mock.HealthPath, "", "", false)
+	require.Equal(h.t, 200, status, "%v", body)
+	raw, err := json.Marshal(body)
+	require.NoError(h.t, err)
+	var out mock.Health
+	require.NoError(h.t, json.Unmarshal(raw, &out))
+	return out
+}
+
 func heapMB() float64 {
 	runtime.GC()
 	var ms runtime.MemStats
@@ -89,7 +101,6 @@ func TestABusySessionIsNeverEvicted(t *testing.T) {
 		ids = append(ids, h.create(fmt.Sprintf("usr-next%d", i), fixtureFlows[0].ID))
 	}
 	h.m.mu.Lock()
-	defer h.m.mu.Unlock()
 	cancelled, inProgress := 0, 0
 	for _, s := range h.m.sessions {
 		if s.Status == client.StatusCancelled {
@@ -98,8 +109,13 @@ func TestABusySessionIsNeverEvicted(t *testing.T) {
 			inProgress++
 		}
 	}
+	h.m.mu.Unlock()
 	assert.Zero(t, cancelled, "the cancelled sessions went, oldest first")
 	assert.Equal(t, 150, inProgress, "every unfinished, fresh session stayed")
+	health := h.health()
+	assert.Equal(t, mock.StoreStats{Items: 150, Max: 150, Evicted: 250}, health.Stores["sessions"],
+		"the health endpoint says how full the store is and what went; no unfinished session was lost")
+	assert.Equal(t, &mock.OutboxStats{}, health.Webhooks)
 }
 
 // Sessions left unfinished and fresh still cannot grow the store without bound: past twice the limit
@@ -110,9 +126,14 @@ func TestUnfinishedSessionsStayWithinTwiceTheLimit(t *testing.T) {
 		h.create(fmt.Sprintf("usr-%d", i), fixtureFlows[0].ID)
 	}
 	h.m.mu.Lock()
-	defer h.m.mu.Unlock()
-	assert.LessOrEqual(t, len(h.m.sessions), 200)
-	assert.Len(t, h.m.byCreated, len(h.m.sessions), "the ordered index shrinks with the store")
+	n, indexed := len(h.m.sessions), len(h.m.byCreated)
+	h.m.mu.Unlock()
+	assert.LessOrEqual(t, n, 200)
+	assert.Equal(t, n, indexed, "the ordered index shrinks with the store")
+	st := h.health().Stores["sessions"]
+	assert.Equal(t, n, st.Items)
+	assert.Equal(t, int64(1000-n), st.Evicted)
+	assert.Equal(t, st.Evicted, st.EvictedUnfinished, "each was unfinished and fresh: the health endpoint says so, for the operator to raise --max-items")
 }
 
 // BenchmarkStore: one create and one search by user (a scenario's own sessions, KYC-08) with 1k, 10k
