@@ -68,7 +68,7 @@ const trimSteps = 4
 
 // Trim evicts oldest first while more than Max ids are kept, looking at no more than trimSteps of
 // them. busy(id) keeps an item (it moves to the back); drop(id) removes it from the store and reports
-// whether the store held it (an id removed some other way, or made again, is not counted twice).
+// whether the store held it (an id removed some other way is not counted as evicted).
 func (r *Retention) Trim(busy func(id string) bool, drop func(id string) bool) {
 	limit := r.limit()
 	for tries := min(r.Len(), trimSteps); r.Len() > limit && tries > 0; tries-- {
