@@ -27,8 +27,9 @@ type Retention struct {
 	Max     int // 0: DefaultMaxItems
 	ids     []string
 	head    int
-	evicted int64 // items Trim dropped
-	forced  int64 // of those, busy ones dropped past the hard ceiling
+	queued  map[string]int // how many places each id has in ids: one made again is judged at its newest
+	evicted int64          // items Trim dropped
+	forced  int64          // of those, busy ones dropped past the hard ceiling
 }
 
 // StoreStats is what GET /__control/health says of one store: how full it is and what it evicted. An
@@ -52,14 +53,21 @@ func (r *Retention) limit() int {
 	return r.Max
 }
 
-// Add records id as the newest item.
-func (r *Retention) Add(id string) { r.ids = append(r.ids, id) }
+// Add records id as the newest item. An id added again (the control API may reuse one) takes its
+// newest place: its older place is passed over, never a reason to evict the item made since.
+func (r *Retention) Add(id string) {
+	if r.queued == nil {
+		r.queued = map[string]int{}
+	}
+	r.queued[id]++
+	r.ids = append(r.ids, id)
+}
 
 // Len is how many ids are kept (ids already removed from the store count until Trim passes them).
 func (r *Retention) Len() int { return len(r.ids) - r.head }
 
 // Reset forgets every id; what was evicted before stays counted.
-func (r *Retention) Reset() { r.ids, r.head = nil, 0 }
+func (r *Retention) Reset() { r.ids, r.head, r.queued = nil, 0, nil }
 
 // trimSteps is how many of the oldest ids one Trim looks at: more than the one id an Add brings, so
 // that a store over its limit shrinks back, and few enough that a store of busy items costs O(1) per
@@ -75,11 +83,16 @@ func (r *Retention) Trim(busy func(id string) bool, drop func(id string) bool) {
 		id := r.ids[r.head]
 		r.ids[r.head] = ""
 		r.head++
+		if r.queued[id] > 1 { // added again since: its newer place decides
+			r.queued[id]--
+			continue
+		}
 		isBusy := busy != nil && busy(id)
 		if isBusy && r.Len() < 2*limit {
 			r.ids = append(r.ids, id)
 			continue
 		}
+		delete(r.queued, id)
 		if drop(id) {
 			r.evicted++
 			if isBusy {

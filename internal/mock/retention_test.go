@@ -57,6 +57,30 @@ func drop(store map[string]bool) func(string) bool {
 	}
 }
 
+// An id made again (the control API may reuse one) is judged at its newest place: the older place is
+// passed over, and the item made since is not evicted as if it were the oldest.
+func TestRetentionJudgesAReusedIDAtItsNewestPlace(t *testing.T) {
+	store := map[string]bool{}
+	r := Retention{Max: 3}
+	for _, id := range []string{"a", "b", "c", "a"} {
+		store[id] = true
+		r.Add(id)
+		r.Trim(nil, drop(store))
+	}
+	assert.Equal(t, map[string]bool{"a": true, "b": true, "c": true}, store, "a was made again: its first place is stale")
+	store["d"] = true
+	r.Add("d")
+	r.Trim(nil, drop(store))
+	assert.Equal(t, map[string]bool{"a": true, "c": true, "d": true}, store, "b is now the oldest, and goes")
+	assert.Equal(t, int64(1), r.Stats(len(store)).Evicted)
+	for _, id := range []string{"e", "f"} {
+		store[id] = true
+		r.Add(id)
+		r.Trim(nil, drop(store))
+	}
+	assert.Equal(t, map[string]bool{"d": true, "e": true, "f": true}, store, "then c, then a at its newest place")
+}
+
 // The counts the health endpoint shows: items evicted, and of those the unfinished ones lost past the
 // hard ceiling; an id the store no longer held (removed some other way) is not an eviction.
 func TestRetentionCountsWhatItEvicts(t *testing.T) {
