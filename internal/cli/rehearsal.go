@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
@@ -26,17 +27,12 @@ import (
 //
 // rehearses a sandbox run: the harness does not use the control API (the mocks still offer it).
 func writeRehearsal(path string, urls map[string]string, options map[string]map[string]string) error {
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var cfg, env strings.Builder
 	fmt.Fprintf(&cfg, "# Written by 'conformance mock --write-config': the running mocks as a sandbox. Rehearse a\n"+
 		"# sandbox run with:  set -a; . %s.env; conformance run --config %s\n", filepath.Base(path), filepath.Base(path))
 	fmt.Fprintf(&env, "# The mocks' fixture credentials for %s (they guard nothing).\n", filepath.Base(path))
 	cfg.WriteString("target: sandbox\nproviders:\n")
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(urls)) {
 		p, err := providers.Lookup(name)
 		if err != nil {
 			return err
@@ -52,12 +48,7 @@ func writeRehearsal(path string, urls map[string]string, options map[string]map[
 		}
 		if opts := options[name]; len(opts) > 0 {
 			cfg.WriteString("    options:\n")
-			keys := make([]string, 0, len(opts))
-			for k := range opts {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(opts)) {
 				fmt.Fprintf(&cfg, "      %s: %s\n", k, opts[k])
 			}
 		}

@@ -2,8 +2,9 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -56,12 +57,7 @@ func Markdown(d *Document) string {
 	}
 	if len(byID) > 0 {
 		b.WriteString("### Failures by catalogue ID\n\n")
-		ids := make([]string, 0, len(byID))
-		for id := range byID {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(byID)) {
 			fmt.Fprintf(&b, "- **%s**\n", id)
 			for _, s := range byID[id] {
 				fmt.Fprintf(&b, "  - %s (`%s:%d`): %s\n", mdText(s.Name), s.Feature, s.Line, mdText(cutText(s.Message, 300)))
