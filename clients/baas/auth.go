@@ -65,15 +65,7 @@ func NewSigner(apiClientKey string, privateKeyPEM []byte) (*Signer, error) {
 // ParsePrivateKey reads a P-521 private key in PEM. A key whose line breaks were flattened into "\n"
 // (as some CI secret stores do) is read too. The error never quotes the key.
 func ParsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
-	k := pemKey(pemBytes)
-	if key, ok := privateKeys.get(k); ok {
-		return key, nil
-	}
-	key, err := parsePrivateKey(pemBytes)
-	if err == nil {
-		privateKeys.put(k, key)
-	}
-	return key, err
+	return privateKeys.load(pemKey(pemBytes), func() (*ecdsa.PrivateKey, error) { return parsePrivateKey(pemBytes) })
 }
 
 func parsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
@@ -113,15 +105,7 @@ func parsePrivateKey(pemBytes []byte) (*ecdsa.PrivateKey, error) {
 
 // ParsePublicKey reads a P-521 public key in PEM ("PUBLIC KEY").
 func ParsePublicKey(pemBytes []byte) (*ecdsa.PublicKey, error) {
-	k := pemKey(pemBytes)
-	if key, ok := publicKeys.get(k); ok {
-		return key, nil
-	}
-	key, err := parsePublicKey(pemBytes)
-	if err == nil {
-		publicKeys.put(k, key)
-	}
-	return key, err
+	return publicKeys.load(pemKey(pemBytes), func() (*ecdsa.PublicKey, error) { return parsePublicKey(pemBytes) })
 }
 
 func parsePublicKey(pemBytes []byte) (*ecdsa.PublicKey, error) {

@@ -60,6 +60,19 @@ func (c *memo[V]) get(k any) (V, bool) {
 	return v, ok
 }
 
+// load returns the value under k, made by make on a miss (outside the lock: a P-521 check takes
+// milliseconds). A value is kept only when make succeeds.
+func (c *memo[V]) load(k any, make func() (V, error)) (V, error) {
+	if v, ok := c.get(k); ok {
+		return v, nil
+	}
+	v, err := make()
+	if err == nil {
+		c.put(k, v)
+	}
+	return v, err
+}
+
 func (c *memo[V]) put(k any, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -78,12 +91,10 @@ func pemKey(b []byte) [sha256.Size]byte { return sha256.Sum256(b) }
 
 // verifyOnce runs check (a signature verification of token with pub) once per token and key.
 func verifyOnce(pub *ecdsa.PublicKey, token string, check func() (any, error)) (any, error) {
-	k := verifyKey{pub: pub, token: sha256.Sum256([]byte(token))}
-	if v, ok := verified.get(k); ok {
-		return v.claims, v.err
-	}
-	verifications.Add(1)
-	claims, err := check()
-	verified.put(k, verdict{claims: claims, err: err})
-	return claims, err
+	v, _ := verified.load(verifyKey{pub: pub, token: sha256.Sum256([]byte(token))}, func() (verdict, error) {
+		verifications.Add(1)
+		claims, err := check()
+		return verdict{claims: claims, err: err}, nil // a failed check is a verdict too, and is kept
+	})
+	return v.claims, v.err
 }
