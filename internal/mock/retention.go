@@ -106,6 +106,15 @@ func (r *Retention) Trim(busy func(id string) bool, drop func(id string) bool) {
 	}
 }
 
+// Remove is Trim's drop for a store kept as a map by id: it deletes id and says whether it was there.
+func Remove[V any](store map[string]V) func(id string) bool {
+	return func(id string) bool {
+		_, ok := store[id]
+		delete(store, id)
+		return ok
+	}
+}
+
 // Limits returns the store limits of cfg with defaults filled in.
 func (cfg Config) StoreLimits() (maxItems int, activeFor time.Duration) {
 	maxItems, activeFor = cfg.MaxItems, cfg.ActiveFor

@@ -15,7 +15,7 @@ func TestRetentionEvictsOldestFirstAndSparesBusyOnes(t *testing.T) {
 		id := strconv.Itoa(i)
 		store[id] = true
 		r.Add(id)
-		r.Trim(func(id string) bool { return busy[id] }, drop(store))
+		r.Trim(func(id string) bool { return busy[id] }, Remove(store))
 	}
 	assert.Len(t, store, 5)
 	assert.True(t, store["0"] && store["1"], "busy items stay")
@@ -28,7 +28,7 @@ func TestRetentionEvictsOldestFirstAndSparesBusyOnes(t *testing.T) {
 		id := strconv.Itoa(i)
 		store[id] = true
 		r.Add(id)
-		r.Trim(func(id string) bool { return busy[id] }, drop(store))
+		r.Trim(func(id string) bool { return busy[id] }, Remove(store))
 	}
 	assert.Len(t, store, 5)
 	assert.False(t, store["0"] || store["1"])
@@ -48,15 +48,6 @@ func TestRetentionOfBusyItemsCostsLittlePerCall(t *testing.T) {
 		"every item dropped was busy: each one is counted as an unfinished item lost")
 }
 
-// drop removes an id from store and reports whether it was there, as a mock's store does.
-func drop(store map[string]bool) func(string) bool {
-	return func(id string) bool {
-		had := store[id]
-		delete(store, id)
-		return had
-	}
-}
-
 // An id made again (the control API may reuse one) is judged at its newest place: the older place is
 // passed over, and the item made since is not evicted as if it were the oldest.
 func TestRetentionJudgesAReusedIDAtItsNewestPlace(t *testing.T) {
@@ -65,18 +56,18 @@ func TestRetentionJudgesAReusedIDAtItsNewestPlace(t *testing.T) {
 	for _, id := range []string{"a", "b", "c", "a"} {
 		store[id] = true
 		r.Add(id)
-		r.Trim(nil, drop(store))
+		r.Trim(nil, Remove(store))
 	}
 	assert.Equal(t, map[string]bool{"a": true, "b": true, "c": true}, store, "a was made again: its first place is stale")
 	store["d"] = true
 	r.Add("d")
-	r.Trim(nil, drop(store))
+	r.Trim(nil, Remove(store))
 	assert.Equal(t, map[string]bool{"a": true, "c": true, "d": true}, store, "b is now the oldest, and goes")
 	assert.Equal(t, int64(1), r.Stats(len(store)).Evicted)
 	for _, id := range []string{"e", "f"} {
 		store[id] = true
 		r.Add(id)
-		r.Trim(nil, drop(store))
+		r.Trim(nil, Remove(store))
 	}
 	assert.Equal(t, map[string]bool{"d": true, "e": true, "f": true}, store, "then c, then a at its newest place")
 }
@@ -92,7 +83,7 @@ func TestRetentionCountsWhatItEvicts(t *testing.T) {
 		r.Add(id)
 	}
 	delete(store, "0") // cleaned through the API before its turn came
-	r.Trim(nil, drop(store))
+	r.Trim(nil, Remove(store))
 	assert.Equal(t, StoreStats{Items: 3, Max: 3, Evicted: 1}, r.Stats(len(store)), `"0" was gone already; "1" was evicted`)
 
 	busy := func(string) bool { return true }
@@ -100,7 +91,7 @@ func TestRetentionCountsWhatItEvicts(t *testing.T) {
 		id := strconv.Itoa(i)
 		store[id] = true
 		r.Add(id)
-		r.Trim(busy, drop(store))
+		r.Trim(busy, Remove(store))
 	}
 	st := r.Stats(len(store))
 	assert.Equal(t, 6, st.Items, "busy items held the store at twice its limit")

@@ -496,9 +496,5 @@ func (m *Mock) addToken(document string, t *token) {
 	m.tokenOrder.Trim(func(doc string) bool {
 		old := m.tokens[doc]
 		return old != nil && m.now().Before(old.Expires)
-	}, func(doc string) bool {
-		_, ok := m.tokens[doc]
-		delete(m.tokens, doc)
-		return ok
-	})
+	}, mock.Remove(m.tokens))
 }

@@ -241,11 +241,7 @@ func (m *Mock) addToken(tok string, exp time.Time) {
 	m.tokenOrder.Trim(func(t string) bool {
 		e, ok := m.tokens[t]
 		return ok && m.now().Before(e)
-	}, func(t string) bool {
-		_, ok := m.tokens[t]
-		delete(m.tokens, t)
-		return ok
-	})
+	}, mock.Remove(m.tokens))
 }
 
 // ---- errors ----
