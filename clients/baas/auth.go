@@ -34,7 +34,7 @@ const (
 )
 
 // Claims are the JWT claims of BAAS-16. PayloadMD5 is the lower-case hex MD5 of the request body as
-// sent (of nothing for a call without one); URI is the request's path.
+// sent, of {} for GET and DELETE (SignedPayload); URI is the request's path.
 type Claims struct {
 	PayloadMD5 string `json:"payload_md5"`
 	Timestamp  string `json:"timestamp"`
@@ -130,13 +130,26 @@ func PayloadMD5(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// EmptyPayload is what GET and DELETE sign the MD5 of, whatever they carry (QI's authentication test,
+// BAAS-16).
+var EmptyPayload = []byte("{}")
+
+// SignedPayload is the payload whose MD5 the claims of a call carry: the body as sent, or EmptyPayload
+// for GET and DELETE.
+func SignedPayload(method string, body []byte) []byte {
+	if method == http.MethodGet || method == http.MethodDelete {
+		return EmptyPayload
+	}
+	return body
+}
+
 // Token returns the AUTHORIZATION JWT for a call.
 func (s *Signer) Token(method, uri string, body []byte) (string, error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
-	claims := Claims{PayloadMD5: PayloadMD5(body), Timestamp: now().UTC().Format(TimestampLayout), Method: method, URI: uri}
+	claims := Claims{PayloadMD5: PayloadMD5(SignedPayload(method, body)), Timestamp: now().UTC().Format(TimestampLayout), Method: method, URI: uri}
 	return sign(claims, s.Key)
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,18 +99,46 @@ func EncodeBody(body []byte, key *ecdsa.PrivateKey) (string, error) {
 
 // DecodeBody checks that encoded is an ES512 JWT signed with pub and returns its claims: the body.
 func DecodeBody(encoded string, pub *ecdsa.PublicKey) ([]byte, error) {
+	b, _, err := DecodeBodyClaims(encoded, pub)
+	return b, err
+}
+
+// RegisteredClaims are the JWT claims that JWT libraries add to a token on their own (jsonwebtoken adds
+// iat to every one): an encoded_body's registered claims are the token's, not members of the body.
+var RegisteredClaims = []string{"exp", "iat", "jti", "nbf"}
+
+// DecodeBodyClaims is DecodeBody that also says which RegisteredClaims the token carried: they are left
+// out of the body.
+func DecodeBodyClaims(encoded string, pub *ecdsa.PublicKey) (body []byte, registered []string, err error) {
 	v, err := verifyOnce(pub, encoded, func() (any, error) {
 		claims := jwt.MapClaims{}
 		if _, err := jwt.ParseWithClaims(encoded, claims, func(*jwt.Token) (any, error) { return pub, nil },
 			jwt.WithValidMethods([]string{"ES512"}), jwt.WithoutClaimsValidation()); err != nil {
 			return nil, err
 		}
-		return json.Marshal(map[string]any(claims))
+		return claims, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("encoded_body is not an ES512 JWT signed by this key: %w", err)
+		return nil, nil, fmt.Errorf("encoded_body is not an ES512 JWT signed by this key: %w", err)
 	}
-	return append([]byte(nil), v.([]byte)...), nil
+	return bodyOfClaims(v.(jwt.MapClaims))
+}
+
+// bodyOfClaims is the JSON body a token's claims carry, without its RegisteredClaims, and which of them
+// it had. The claims are not changed: the verdict memo holds them.
+func bodyOfClaims(claims jwt.MapClaims) ([]byte, []string, error) {
+	body := make(map[string]any, len(claims))
+	var registered []string
+	for k, v := range claims {
+		if slices.Contains(RegisteredClaims, k) {
+			registered = append(registered, k)
+			continue
+		}
+		body[k] = v
+	}
+	slices.Sort(registered)
+	b, err := json.Marshal(body)
+	return b, registered, err
 }
 
 // SignedURI is the URI a string_to_sign names for a call to u: its escaped path with its query.
@@ -284,7 +313,7 @@ func EncodedPayload(raw []byte) (body []byte, ok bool) {
 	if _, _, err := jwt.NewParser().ParseUnverified(encoded, claims); err != nil {
 		return nil, false
 	}
-	b, err := json.Marshal(map[string]any(claims))
+	b, _, err := bodyOfClaims(claims)
 	return b, err == nil
 }
 

@@ -113,6 +113,10 @@ type Problem struct {
 	Message     string
 	Translation string // the provider's second-language wording, where it has one
 	Data        map[string]any
+	// IDs and Rule are set (Broke) when the request broke a documented request-side rule: the catalogue
+	// IDs and what the rule wants. Teach sends them as headers; a shape with room carries them too.
+	IDs  []string
+	Rule string
 }
 
 // ErrorWriter writes a Problem in a provider's documented error shape.
@@ -124,7 +128,13 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, p Problem)
 type Router struct {
 	routes []*route
 	errw   ErrorWriter
+	ops    []*schema.Operation // the provider's documented operations, for the nearest one to a wrong call
 }
+
+// Documented tells the router the provider's documented operations: a call to a path or with a method
+// they do not document is then answered as a broken rule, naming the nearest documented operation and
+// its catalogue IDs.
+func (rt *Router) Documented(ops []*schema.Operation) { rt.ops = ops }
 
 type route struct {
 	segs    []string
@@ -202,8 +212,13 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	rte, vals := rt.match(r)
 	if rte == nil {
-		rt.errw(w, r, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Title: "Not Found",
-			Message: fmt.Sprintf("conformance mock: no route %s", r.URL.Path)})
+		p := Problem{Status: http.StatusNotFound, Code: CodeNotFound, Title: "Not Found",
+			Message: fmt.Sprintf("conformance mock: no route %s", r.URL.Path)}
+		if op := Nearest(rt.ops, r.Method, r.URL.EscapedPath()); op != nil && !strings.HasPrefix(r.URL.Path, ControlPrefix) {
+			p.Message += fmt.Sprintf("; the nearest documented operation is %s", op.Name())
+			p.Broke(fmt.Sprintf("%s %s is not a documented path; the nearest documented operation is %s", r.Method, r.URL.Path, op.Name()), op.CatalogueIDs...)
+		}
+		rt.errw(w, r, p)
 		return
 	}
 	h, ok := rte.methods[r.Method]
@@ -214,8 +229,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		sort.Strings(allow)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		rt.errw(w, r, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Title: "Method Not Allowed",
-			Message: fmt.Sprintf("conformance mock: %s does not take %s (allowed: %s)", r.URL.Path, r.Method, strings.Join(allow, ", "))})
+		p := Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Title: "Method Not Allowed",
+			Message: fmt.Sprintf("conformance mock: %s does not take %s (allowed: %s)", r.URL.Path, r.Method, strings.Join(allow, ", "))}
+		if op := Nearest(rt.ops, r.Method, r.URL.EscapedPath()); op != nil && !strings.HasPrefix(r.URL.Path, ControlPrefix) {
+			p.Broke(fmt.Sprintf("%s takes %s, not %s", r.URL.Path, strings.Join(allow, ", "), r.Method), op.CatalogueIDs...)
+		}
+		rt.errw(w, r, p)
 		return
 	}
 	for k, v := range vals {
@@ -283,13 +302,19 @@ func DecodeStrict(r *http.Request, v any) *Problem {
 func SchemaProblem(op *schema.Operation, vs []schema.Violation) *Problem {
 	list := make([]any, 0, len(vs))
 	msgs := make([]string, 0, len(vs))
+	p := &Problem{Status: http.StatusBadRequest, Code: CodeSchemaViolation, Title: "Bad Request"}
 	for _, v := range vs {
-		list = append(list, map[string]any{"pointer": v.Pointer, "rule": v.Rule, "message": v.Message})
+		ids := v.IDs
+		if len(ids) == 0 {
+			ids = op.CatalogueIDs
+		}
+		list = append(list, map[string]any{"pointer": v.Pointer, "rule": v.Rule, "message": v.Message, "catalogue_ids": SortedIDs(ids)})
 		msgs = append(msgs, v.String())
+		p.Broke(v.String(), ids...)
 	}
-	return &Problem{Status: http.StatusBadRequest, Code: CodeSchemaViolation, Title: "Bad Request",
-		Message: fmt.Sprintf("conformance mock: %s body breaks the documented schema: %s", op.Name(), strings.Join(msgs, "; ")),
-		Data:    map[string]any{"violations": list}}
+	p.Message = fmt.Sprintf("conformance mock: %s body breaks the documented schema: %s", op.Name(), strings.Join(msgs, "; "))
+	p.Data = map[string]any{"violations": list}
+	return p
 }
 
 // WriteJSON writes v as JSON with status.

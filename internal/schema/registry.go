@@ -31,7 +31,10 @@ type Operation struct {
 	Request   string            `json:"request,omitempty"`      // schema of a JSON request body
 	Form      string            `json:"request_form,omitempty"` // schema of a multipart/form-data body, seen through FormDocument
 	Responses map[string]string `json:"responses"`              // status code -> schema file
-	pathRE    *regexp.Regexp
+	// CatalogueIDs are the request-side rules a call of this operation is judged by (its method, path,
+	// credentials, body): a client's call that the provider accepts has followed them.
+	CatalogueIDs []string `json:"catalogue_ids,omitempty"`
+	pathRE       *regexp.Regexp
 }
 
 // Name is "METHOD /path", the way failures name an operation.
@@ -55,6 +58,7 @@ type Violation struct {
 	Pointer string // JSON pointer into the document, "" for the root
 	Rule    string // the JSON Schema keyword that failed: maxLength, required, pattern, ...
 	Message string
+	IDs     []string // the catalogue IDs the schema states for the member (x-catalogue-ids); nil where it names none
 }
 
 func (v Violation) String() string {
@@ -358,7 +362,8 @@ func (r *Registry) validate(key string, body []byte) []Violation {
 	}
 	var out []Violation
 	for _, e := range res.Errors() {
-		out = append(out, Violation{Pointer: pointer(e), Rule: rule(e.Type()), Message: e.Description()})
+		p := pointer(e)
+		out = append(out, Violation{Pointer: p, Rule: rule(e.Type()), Message: e.Description(), IDs: r.idsAt(key, p)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Pointer != out[j].Pointer {

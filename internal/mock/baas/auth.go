@@ -21,16 +21,26 @@ const ClockSkew = 5 * time.Minute
 // The authentication errors of BAAS-16, with QI's codes, statuses and texts; why a signature was refused
 // is the harness's own, in additional_data.reason.
 var errNoAPIKey = &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeMissingAPIKey, Title: "Bad Request",
-	Message: "No API Client Key received", Translation: "No API Client Key received"}
+	Message: "No API Client Key received", Translation: "No API Client Key received",
+	IDs: []string{"BAAS-16"}, Rule: "every call carries the API-CLIENT-KEY header"}
 
 func errUnknownAPIKey(key string) *mock.Problem {
 	msg := "No ClientIntegration found for api_client_key: " + key
-	return &mock.Problem{Status: http.StatusNotFound, Code: client.CodeUnknownAPIKey, Title: "Not Found", Message: msg, Translation: msg}
+	return &mock.Problem{Status: http.StatusNotFound, Code: client.CodeUnknownAPIKey, Title: "Not Found", Message: msg, Translation: msg,
+		IDs: []string{"BAAS-16"}, Rule: "API-CLIENT-KEY must be a key the provider issued"}
 }
 
+// errSignature refuses a call signed BAAS-16's way; errQIT one signed BAAS-17's.
 func errSignature(why string) *mock.Problem {
 	return &mock.Problem{Status: http.StatusUnauthorized, Code: client.CodeInvalidSignature, Title: "Unauthorized",
-		Message: "QI Unauthenticated", Translation: "QI Unauthenticated", Data: map[string]any{"reason": why}}
+		Message: "QI Unauthenticated", Translation: "QI Unauthenticated", Data: map[string]any{"reason": why},
+		IDs: []string{"BAAS-16"}, Rule: why}
+}
+
+func errQIT(why string) *mock.Problem {
+	p := errSignature(why)
+	p.IDs = []string{"BAAS-17"}
+	return p
 }
 
 // authenticated checks the call's signature before h runs, in the scheme its Authorization shows:
@@ -56,7 +66,7 @@ func (m *Mock) authenticated(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if strings.HasPrefix(r.Header.Get("Authorization"), "QIT ") {
-			plain, p := m.checkQIT(r, raw)
+			plain, p := m.checkQIT(w, r, raw)
 			if p != nil {
 				m.fail(w, p)
 				return
@@ -98,9 +108,6 @@ func (m *Mock) client(r *http.Request) (*ecdsa.PublicKey, *mock.Problem) {
 	return c.pub, nil
 }
 
-// emptyPayload is what GET and DELETE sign the MD5 of (QI's authentication test).
-var emptyPayload = []byte("{}")
-
 func (m *Mock) checkSignature(r *http.Request, body []byte) *mock.Problem {
 	pub, p := m.client(r)
 	if p != nil {
@@ -114,10 +121,7 @@ func (m *Mock) checkSignature(r *http.Request, body []byte) *mock.Problem {
 	if err != nil {
 		return errSignature("AUTHORIZATION is not an ES512 JWT signed by this API client")
 	}
-	signed := body
-	if r.Method == http.MethodGet || r.Method == http.MethodDelete {
-		signed = emptyPayload
-	}
+	signed := client.SignedPayload(r.Method, body)
 	switch {
 	case c.Method != r.Method:
 		return errSignature(fmt.Sprintf("method claim %q, the call is %s", c.Method, r.Method))
@@ -146,18 +150,18 @@ func (m *Mock) fresh(t time.Time, as string) *mock.Problem {
 // client; string_to_sign this call's method, the MD5 of the encoded_body sent with application/json (both
 // empty without a body; a bodiless call may name application/json, as some clients do), an RFC 1123
 // date within ClockSkew, and the path with its query.
-func (m *Mock) checkQIT(r *http.Request, raw []byte) ([]byte, *mock.Problem) {
+func (m *Mock) checkQIT(w http.ResponseWriter, r *http.Request, raw []byte) ([]byte, *mock.Problem) {
 	pub, p := m.client(r)
 	if p != nil {
 		return nil, p
 	}
 	if !m.accepts(r.Header.Get(client.HeaderAPIClientKey), client.SchemeQIT) {
-		return nil, errSignature("this call is signed the string_to_sign way (Authorization: QIT <key>:<JWT>, BAAS-17), " +
+		return nil, errQIT("this call is signed the string_to_sign way (Authorization: QIT <key>:<JWT>, BAAS-17), " +
 			"which this mock was not told to accept: start it with --baas-signing claims,qit (or set providers.baas.options.signing)")
 	}
 	sig, err := client.ParseQITAuthorization(r.Header.Get("Authorization"), pub)
 	if err != nil {
-		return nil, errSignature("Authorization: " + err.Error())
+		return nil, errQIT("Authorization: " + err.Error())
 	}
 	key := r.Header.Get(client.HeaderAPIClientKey)
 	uri := client.SignedURI(r.URL)
@@ -170,28 +174,35 @@ func (m *Mock) checkQIT(r *http.Request, raw []byte) ([]byte, *mock.Problem) {
 			encoded, _ = doc[client.EncodedBodyField].(string)
 		}
 		if encoded == "" {
-			return nil, errSignature(`the body must be {"encoded_body": <JWT of the body>} in the string_to_sign scheme`)
+			return nil, errQIT(`the body must be {"encoded_body": <JWT of the body>} in the string_to_sign scheme`)
 		}
-		if plain, err = client.DecodeBody(encoded, pub); err != nil {
-			return nil, errSignature(err.Error())
+		var registered []string
+		if plain, registered, err = client.DecodeBodyClaims(encoded, pub); err != nil {
+			return nil, errQIT(err.Error())
+		}
+		if len(registered) > 0 {
+			// A JWT library adds these on its own (jsonwebtoken adds iat); the documents do not forbid
+			// them, and they are no member of the body.
+			mock.Note(w, fmt.Sprintf("the encoded_body's registered JWT claims %s were accepted and not read as body members",
+				strings.Join(registered, ", ")), "BAAS-17")
 		}
 		wantMD5, wantType = client.MD5Hex(encoded), "application/json"
 	}
 	switch {
 	case sig.APIClientKey != key || sig.Sub != key:
-		return nil, errSignature(fmt.Sprintf("the Authorization names %q (sub %q), API-CLIENT-KEY is %q", sig.APIClientKey, sig.Sub, key))
+		return nil, errQIT(fmt.Sprintf("the Authorization names %q (sub %q), API-CLIENT-KEY is %q", sig.APIClientKey, sig.Sub, key))
 	case sig.Method != r.Method:
-		return nil, errSignature(fmt.Sprintf("string_to_sign method %q, the call is %s", sig.Method, r.Method))
+		return nil, errQIT(fmt.Sprintf("string_to_sign method %q, the call is %s", sig.Method, r.Method))
 	case sig.URI != uri:
-		return nil, errSignature(fmt.Sprintf("string_to_sign URI %q, the call is %s", sig.URI, uri))
+		return nil, errQIT(fmt.Sprintf("string_to_sign URI %q, the call is %s", sig.URI, uri))
 	case sig.MD5 != wantMD5:
-		return nil, errSignature("string_to_sign MD5 is not the MD5 of the encoded_body sent")
+		return nil, errQIT("string_to_sign MD5 is not the MD5 of the encoded_body sent")
 	case sig.ContentType != wantType && !(wantType == "" && sig.ContentType == "application/json"):
-		return nil, errSignature(fmt.Sprintf("string_to_sign content type %q, want %q", sig.ContentType, wantType))
+		return nil, errQIT(fmt.Sprintf("string_to_sign content type %q, want %q", sig.ContentType, wantType))
 	}
 	t, err := parseHTTPDate(sig.Date)
 	if err != nil {
-		return nil, errSignature(fmt.Sprintf("string_to_sign date %q is not an RFC 1123 date", sig.Date))
+		return nil, errQIT(fmt.Sprintf("string_to_sign date %q is not an RFC 1123 date", sig.Date))
 	}
 	if p := m.fresh(t, sig.Date); p != nil {
 		return nil, p

@@ -97,6 +97,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	}
 	m.reset()
 	rt := mock.NewRouter(writeProblem(m))
+	rt.Documented(reg.Operations("baas"))
 	rt.Handle(http.MethodPost, client.PathTokenRequest, m.authenticated(m.tokenRequest))
 	rt.Handle(http.MethodPost, client.PathMovementValidation, m.authenticated(m.movementValidation))
 	rt.Handle(http.MethodPost, mock.ControlPrefix+"/clients", m.ctlAddClient)
@@ -178,13 +179,18 @@ func writeProblem(m *Mock) mock.ErrorWriter {
 // errContactType is BAAS-03 (ACC000152), with the sent contact type substituted.
 func errContactType(ct string) *mock.Problem {
 	return &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactTypeNotAllowed, Title: "Bad Request",
-		Message: fmt.Sprintf("Contact type %s not allowed", ct), Translation: fmt.Sprintf("Forma de contato por %s não permitida", ct)}
+		Message: fmt.Sprintf("Contact type %s not allowed", ct), Translation: fmt.Sprintf("Forma de contato por %s não permitida", ct),
+		IDs: []string{"BAAS-02", "BAAS-03"}, Rule: fmt.Sprintf("contact_type must be sms, not %s", ct)}
 }
 
 var (
 	// errContact is BAAS-04 and BAAS-06 (ACC000135).
 	errContact = &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactDoesNotExist, Title: "Bad Request",
 		Message: "Contact does not exist", Translation: "Contato nao existe"}
+	// errNotBrazilian is errContact for a phone outside Brazil: the client broke BAAS-06.
+	errNotBrazilian = &mock.Problem{Status: http.StatusBadRequest, Code: client.CodeContactDoesNotExist, Title: "Bad Request",
+		Message: "Contact does not exist", Translation: "Contato nao existe",
+		IDs: []string{"BAAS-06"}, Rule: "SMS goes to Brazilian numbers only: phone_number.country_code must be 55"}
 	// errExpired is BAAS-12 (ACC000134).
 	errExpired = &mock.Problem{Status: http.StatusUnauthorized, Code: client.CodeExpiredToken, Title: "Unauthorized",
 		Message: "Expired token", Translation: "Token Expirado"}
@@ -194,15 +200,19 @@ var (
 )
 
 // fail writes p in the documented error shape (BAAS-14): additional_data is {} unless the problem carries
-// data; a harness code, which has no Portuguese wording, repeats the description as its translation.
+// data; a harness code, which has no Portuguese wording, repeats the description as its translation. A
+// broken rule is taught in the headers, and in additional_data too unless the seed writes the body out
+// in full (the ACC codes), which the mock keeps to the letter.
 func (m *Mock) fail(w http.ResponseWriter, p *mock.Problem) {
 	tr := p.Translation
 	if tr == "" {
 		tr = p.Message
 	}
-	data := p.Data
-	if data == nil {
-		data = map[string]any{}
+	data := map[string]any{}
+	maps.Copy(data, p.Data)
+	mock.Teach(w, p)
+	if p.Breach() && !strings.HasPrefix(p.Code, "ACC") {
+		maps.Copy(data, p.Teaching())
 	}
 	m.respond(w, p.Status, map[string]any{"title": p.Title, "description": p.Message, "translation": tr,
 		"code": p.Code, "additional_data": data})
@@ -215,16 +225,16 @@ func (m *Mock) respond(w http.ResponseWriter, status int, body map[string]any) {
 
 // readValid decodes the body and checks it against the operation's request schema.
 func (m *Mock) readValid(r *http.Request, check func(map[string]any) *mock.Problem) (map[string]any, []byte, *mock.Problem) {
+	op := m.op(r.Method, r.URL.Path)
 	obj, raw, p := mock.DecodeObject(r)
 	if p != nil {
-		return nil, nil, p
+		return nil, nil, p.Broke("the body must be one JSON object", op.CatalogueIDs...)
 	}
 	if check != nil {
 		if p := check(obj); p != nil {
 			return nil, nil, p
 		}
 	}
-	op := m.op(r.Method, r.URL.Path)
 	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
 		return nil, nil, mock.SchemaProblem(op, vs)
 	}
@@ -256,8 +266,12 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	known := body.AgentDocumentNumber == "" || m.contacts[body.AgentDocumentNumber]
 	m.mu.Unlock()
-	// BAAS-04: an unknown administrator; BAAS-06: SMS reaches Brazilian numbers (+55) only.
-	if !known || person.PhoneNumber.CountryCode != "55" {
+	// BAAS-06: SMS reaches Brazilian numbers (+55) only; BAAS-04: an unknown administrator.
+	if person.PhoneNumber.CountryCode != "55" {
+		m.fail(w, errNotBrazilian)
+		return
+	}
+	if !known {
 		m.fail(w, errContact)
 		return
 	}

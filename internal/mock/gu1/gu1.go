@@ -99,11 +99,17 @@ func New(cfg mock.Config) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, id := range []string{"create_entity", "create_validation"} {
+		if !slices.ContainsFunc(reg.Operations("gu1"), func(op *schema.Operation) bool { return op.ID == id }) {
+			return nil, fmt.Errorf("gu1 mock: schema index has no operation %q", id)
+		}
+	}
 	m := &Mock{schemas: reg, now: cfg.Clock(), hc: mock.WebhookClient()}
 	m.maxItems, m.activeFor = cfg.StoreLimits()
 	m.validationOrder.Max, m.entityOrder.Max = m.maxItems, m.maxItems
 	m.reset()
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
+	rt.Documented(reg.Operations("gu1"))
 	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			key, ok := bearer(r)
@@ -111,7 +117,8 @@ func New(cfg mock.Config) (*Mock, error) {
 			o := m.orgs[key]
 			m.mu.Unlock()
 			if !ok || o == nil {
-				writeProblem(w, problem(http.StatusUnauthorized, CodeUnauthorized, "Authorization must be Bearer <api key> of an organisation"))
+				writeProblem(w, problem(http.StatusUnauthorized, CodeUnauthorized, "Authorization must be Bearer <api key> of an organisation").
+					Broke("every call carries Authorization: Bearer <api key> of an organisation", "GU1-01"))
 				return
 			}
 			h(w, r, o)
@@ -266,12 +273,17 @@ func bearer(r *http.Request) (string, bool) {
 	return "", false
 }
 
+// writeProblem answers {"error": CODE, "message": TEXT}; a broken rule is taught in the headers and,
+// where the problem lists no details of its own, as the one detail.
 func writeProblem(w http.ResponseWriter, p *mock.Problem) {
 	w.Header().Set("X-Request-Id", randid.UUID())
 	body := map[string]any{"error": p.Code, "message": p.Message}
 	if d, ok := p.Data["details"]; ok {
 		body["details"] = d
+	} else if p.Breach() {
+		body["details"] = []any{p.Teaching()}
 	}
+	mock.Teach(w, p)
 	mock.WriteJSON(w, p.Status, body)
 }
 
@@ -288,23 +300,20 @@ var (
 )
 
 func (m *Mock) readValid(w http.ResponseWriter, r *http.Request, opID string) (map[string]json.RawMessage, []byte, bool) {
-	obj, raw, p := mock.DecodeObject(r)
-	_ = obj
+	i := slices.IndexFunc(m.schemas.Operations("gu1"), func(op *schema.Operation) bool { return op.ID == opID })
+	op := m.schemas.Operations("gu1")[i] // New checked that the operations it reads are in the index
+	_, raw, p := mock.DecodeObject(r)
 	if p != nil {
 		p.Code = CodeInvalidRequest
-		writeProblem(w, p)
+		writeProblem(w, p.Broke("the body must be one JSON object", op.CatalogueIDs...))
 		return nil, nil, false
 	}
-	for _, op := range m.schemas.Operations("gu1") {
-		if op.ID == opID {
-			if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
-				sp := mock.SchemaProblem(op, vs)
-				sp.Code = CodeInvalidRequest
-				sp.Data = map[string]any{"details": sp.Data["violations"]}
-				writeProblem(w, sp)
-				return nil, nil, false
-			}
-		}
+	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
+		sp := mock.SchemaProblem(op, vs)
+		sp.Code = CodeInvalidRequest
+		sp.Data = map[string]any{"details": sp.Data["violations"]}
+		writeProblem(w, sp)
+		return nil, nil, false
 	}
 	var members map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &members)
@@ -355,7 +364,8 @@ func (m *Mock) createValidation(w http.ResponseWriter, r *http.Request, o *org) 
 		n, err := MetadataSize(meta)
 		if err != nil || n > client.MaxMetadata {
 			writeProblem(w, problem(http.StatusBadRequest, CodeMetadataTooLarge,
-				"metadata is %d bytes of compact JSON; the limit is %d (10KB)", n, client.MaxMetadata))
+				"metadata is %d bytes of compact JSON; the limit is %d (10KB)", n, client.MaxMetadata).
+				Broke(fmt.Sprintf("metadata is at most %d bytes (10KB)", client.MaxMetadata), "GU1-04"))
 			return
 		}
 	}

@@ -14,8 +14,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,8 +99,10 @@ func New(cfg mock.Config) (*Mock, error) {
 		case http.StatusMethodNotAllowed:
 			field = "method"
 		}
+		mock.Teach(w, &p)
 		writeErrors(w, p.Status, map[string][]string{field: {p.Message}})
 	})
+	rt.Documented(reg.Operations("personalinfo"))
 	rt.Handle(http.MethodPost, client.PathPersonalInformations, m.create)
 	c := mock.ControlPrefix
 	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
@@ -191,6 +195,7 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	clientID, ok := m.tokens[r.Header.Get("Authorization")]
 	m.mu.Unlock()
 	if !ok {
+		mock.Teach(w, (&mock.Problem{}).Broke("Authorization carries the integration token the provider issued", "PI-01"))
 		writeErrors(w, http.StatusUnauthorized, map[string][]string{"authorization": {"is missing or is not a valid integration token"}})
 		return
 	}
@@ -203,13 +208,14 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusRequestEntityTooLarge, map[string][]string{"body": {fmt.Sprintf("is larger than %d bytes", MaxBody)}})
 		return
 	}
-	doc, errs, status := m.read(r.Header.Get("Content-Type"), body)
-	if status != 0 {
-		writeErrors(w, status, errs)
-		return
+	doc, errs, status, ids := m.read(r.Header.Get("Content-Type"), body)
+	if status == 0 && len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
 	}
-	if len(errs) > 0 {
-		writeErrors(w, http.StatusUnprocessableEntity, errs)
+	if status != 0 {
+		// Rails' shape has no room for more: the catalogue IDs and the rule go in the headers only.
+		mock.Teach(w, (&mock.Problem{}).Broke(railsRule(errs), ids...))
+		writeErrors(w, status, errs)
 		return
 	}
 	now := m.now().UTC().Format("2006-01-02T15:04:05.000Z")
@@ -258,9 +264,10 @@ func (f form) text(name string) string {
 	return ""
 }
 
-// read turns the body into a form and its Rails errors. A status other than 0 is an answer that is not
-// a validation failure (400 for a body that cannot be parsed).
-func (m *Mock) read(contentType string, body []byte) (form, map[string][]string, int) {
+// read turns the body into a form and its Rails errors, with the catalogue IDs of the rules they break.
+// A status other than 0 is an answer that is not a validation failure (400 for a body that cannot be
+// parsed).
+func (m *Mock) read(contentType string, body []byte) (form, map[string][]string, int, []string) {
 	f := form{values: map[string]any{}, files: map[string]schema.FormFile{}}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	var key string
@@ -269,13 +276,13 @@ func (m *Mock) read(contentType string, body []byte) (form, map[string][]string,
 	case mt == "multipart/form-data":
 		d, err := schema.FormDocument(contentType, body)
 		if err != nil {
-			return f, map[string][]string{"body": {err.Error()}}, http.StatusBadRequest
+			return f, map[string][]string{"body": {err.Error()}}, http.StatusBadRequest, []string{"PI-02"}
 		}
 		key, doc = m.op.Form, d
 	case mt == "application/json":
 		var obj map[string]any
 		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-			return f, map[string][]string{"body": {"is not a JSON object"}}, http.StatusBadRequest
+			return f, map[string][]string{"body": {"is not a JSON object"}}, http.StatusBadRequest, []string{"PI-02", "DOC-11"}
 		}
 		key, doc = m.op.Request, body
 	default:
@@ -296,18 +303,38 @@ func (m *Mock) read(contentType string, body []byte) (form, map[string][]string,
 	}
 	vs, _ := m.schemas.ValidateDocument(m.op.Provider+"/"+key, doc)
 	errs := railsErrors(vs)
+	var ids []string
+	for _, v := range vs {
+		ids = append(ids, v.IDs...)
+	}
 	if mt == "application/json" {
 		// DOC-11: a JSON body names the photos but cannot carry them.
 		for _, p := range []string{client.PhotoFront, client.PhotoBack, client.PhotoSelfie} {
 			add(errs, p, "must be an uploaded file: send multipart/form-data, a JSON body cannot carry a photo (DOC-11)")
 		}
+		ids = append(ids, "PI-02", "DOC-11")
 	}
 	if b := f.text("birthday"); len(errs["birthday"]) == 0 && b != "" {
 		if _, err := time.Parse("2006-01-02", strings.ReplaceAll(b, "/", "-")); err != nil {
 			add(errs, "birthday", "is not a valid date")
+			ids = append(ids, "PI-06")
 		}
 	}
-	return f, errs, 0
+	if len(errs) > 0 && len(ids) == 0 {
+		ids = m.op.CatalogueIDs
+	}
+	return f, errs, 0, ids
+}
+
+// railsRule is Rails' errors as one line: "birthday is not a valid date; front_document can't be blank".
+func railsRule(errs map[string][]string) string {
+	var parts []string
+	for _, field := range slices.Sorted(maps.Keys(errs)) {
+		for _, msg := range errs[field] {
+			parts = append(parts, field+" "+msg)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func add(errs map[string][]string, field, msg string) {

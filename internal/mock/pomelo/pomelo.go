@@ -120,6 +120,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	m.sessionOrder.Max, m.tokenOrder.Max = m.maxItems, m.maxItems
 	m.reset()
 	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
+	rt.Documented(reg.Operations("pomelo"))
 	rt.Handle(http.MethodPost, client.PathToken, m.token)
 	m.identityRoutes(rt)
 	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
@@ -260,11 +261,16 @@ const (
 	CodeAlreadyValidated = "USER_ALREADY_VALIDATED"
 )
 
+// writeProblem answers {"error": {code, message, details}}; a broken rule is taught in the headers and,
+// where the problem lists no details of its own, as the one detail.
 func writeProblem(w http.ResponseWriter, p *mock.Problem) {
 	e := map[string]any{"code": p.Code, "message": p.Message}
 	if d, ok := p.Data["details"]; ok {
 		e["details"] = d
+	} else if p.Breach() {
+		e["details"] = []any{p.Teaching()}
 	}
+	mock.Teach(w, p)
 	w.Header().Set("X-Request-Id", newID("req"))
 	mock.WriteJSON(w, p.Status, map[string]any{"error": e})
 }
@@ -344,15 +350,29 @@ func (m *Mock) authorized(r *http.Request) *mock.Problem {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
-		return problem(http.StatusUnauthorized, CodeUnauthorized, "the Authorization header must be Bearer <token> from POST /oauth/token")
+		return problem(http.StatusUnauthorized, CodeUnauthorized, "the Authorization header must be Bearer <token> from POST /oauth/token").
+			Broke("every identity call carries Authorization: Bearer <token> from POST /oauth/token", authIDs(r)...)
 	}
 	m.mu.Lock()
 	exp, known := m.tokens[tok]
 	m.mu.Unlock()
-	if !known || !m.now().Before(exp) {
+	if !known {
+		return problem(http.StatusUnauthorized, CodeUnauthorized, "the bearer token is unknown or expired").
+			Broke("the bearer token must be one POST /oauth/token issued", authIDs(r)...)
+	}
+	if !m.now().Before(exp) { // a token that ran out is the provider's outcome; using it is the client's to mend
 		return problem(http.StatusUnauthorized, CodeUnauthorized, "the bearer token is unknown or expired")
 	}
 	return nil
+}
+
+// authIDs are the catalogue IDs of the bearer-token rule for a call: KYC-16, and KYB-01 for a session's
+// creation.
+func authIDs(r *http.Request) []string {
+	if r.Method == http.MethodPost && r.URL.Path == client.PathCreateSession {
+		return []string{"KYB-01", "KYC-16"}
+	}
+	return []string{"KYC-16"}
 }
 
 // ---- helpers ----

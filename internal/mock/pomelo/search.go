@@ -186,8 +186,9 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 			msgs[i] = fmt.Sprintf("%s: %s", e["parameter"], e["message"])
 			details[i] = e
 		}
-		writeProblem(w, &mock.Problem{Status: http.StatusBadRequest, Code: CodeInvalidParameter,
-			Message: "incorrect search parameters: " + strings.Join(msgs, "; "), Data: map[string]any{"details": details}})
+		writeProblem(w, (&mock.Problem{Status: http.StatusBadRequest, Code: CodeInvalidParameter,
+			Message: "incorrect search parameters: " + strings.Join(msgs, "; "), Data: map[string]any{"details": details}}).
+			Broke(strings.Join(msgs, "; "), "KYC-12"))
 		return
 	}
 	if page, total, ok := m.searchInOrder(q); ok {

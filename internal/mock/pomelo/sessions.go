@@ -2,6 +2,7 @@ package pomelo
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -48,12 +49,12 @@ func (m *Mock) op(id string) *schema.Operation {
 // create: KYC-01, KYB-01..08.
 func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	obj, raw, p := mock.DecodeObject(r)
+	op := m.op("create_session")
 	if p != nil {
 		p.Code = CodeInvalidRequest
-		writeProblem(w, p)
+		writeProblem(w, p.Broke("the body must be one JSON object", op.CatalogueIDs...))
 		return
 	}
-	op := m.op("create_session")
 	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
 		writeProblem(w, schemaProblem(op, vs))
 		return
@@ -207,7 +208,12 @@ func (m *Mock) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	allowed := documentTypes(country, kyb)
 	if !slices.Contains(allowed, docType) {
-		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidDocType, "%s does not accept %q (accepted: %s)", country, docType, strings.Join(allowed, ", ")))
+		ids := []string{"KYC-04"}
+		if kyb {
+			ids = append(ids, "KYB-09")
+		}
+		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidDocType, "%s does not accept %q (accepted: %s)", country, docType, strings.Join(allowed, ", ")).
+			Broke(fmt.Sprintf("a %s session accepts the document types %s", country, strings.Join(allowed, ", ")), ids...))
 		return
 	}
 	if p := readUpload(r); p != nil {
@@ -231,7 +237,8 @@ func (m *Mock) upload(w http.ResponseWriter, r *http.Request) {
 // readUpload checks the multipart body: one part named "file", non-empty, an image or a PDF.
 func readUpload(r *http.Request) *mock.Problem {
 	bad := func(format string, a ...any) *mock.Problem {
-		return problem(http.StatusBadRequest, CodeInvalidFile, format, a...)
+		p := problem(http.StatusBadRequest, CodeInvalidFile, format, a...)
+		return p.Broke(p.Message, "KYC-03")
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
@@ -308,12 +315,12 @@ func complete(s *session) bool {
 // clean: KYC-13. The user id wins when both are sent.
 func (m *Mock) clean(w http.ResponseWriter, r *http.Request) {
 	_, raw, p := mock.DecodeObject(r)
+	op := m.op("clean_validations")
 	if p != nil {
 		p.Code = CodeInvalidRequest
-		writeProblem(w, p)
+		writeProblem(w, p.Broke("the body must be one JSON object", op.CatalogueIDs...))
 		return
 	}
-	op := m.op("clean_validations")
 	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
 		writeProblem(w, schemaProblem(op, vs))
 		return
