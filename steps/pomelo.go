@@ -18,6 +18,7 @@ import (
 	"github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
+	"github.com/latam-conformance/conformance/internal/randid"
 	"github.com/latam-conformance/conformance/internal/transport"
 )
 
@@ -36,6 +37,37 @@ type pomeloWorld struct {
 	receiver *webhookReceiver // started by the scenario
 	hub      *hookHub         // the run's receiver, against a target without the control API
 	notified string           // the status of the last notification the scenario waited for
+	// named maps the users and document numbers a feature names ("usr-cleanme1", "20444555666") to
+	// ones the scenario made for itself, so that runs against one target, at once or after an
+	// interrupted one, never share a user or a document (KYC-13 cleans by either).
+	named map[string]string
+}
+
+// userNamed is the scenario's own user for the name a feature gives: the name and a random suffix, in
+// the documented shape (usr-[A-Za-z0-9]+).
+func (p *pomeloWorld) userNamed(name string) string {
+	return p.namedValue(name, func() string { return name + randid.Hex(12) })
+}
+
+// documentNamed is the scenario's own document number for the one a feature gives: as many random
+// digits; "" stays "".
+func (p *pomeloWorld) documentNamed(number string) string {
+	if number == "" {
+		return ""
+	}
+	return p.namedValue("doc:"+number, func() string { return randid.Digits(len(number)) })
+}
+
+func (p *pomeloWorld) namedValue(key string, make func() string) string {
+	if p.named == nil {
+		p.named = map[string]string{}
+	}
+	if v, ok := p.named[key]; ok {
+		return v
+	}
+	v := make()
+	p.named[key] = v
+	return v
 }
 
 func (w *World) pomeloState() (*pomeloWorld, error) {
@@ -87,7 +119,7 @@ func registerPomelo(sc stepRegistry) {
 
 	sc.Step(`^I ask for an access token(?: with the client secret "([^"]*)")?$`, iAskForAToken)
 	sc.Step(`^I create a KYC session for a new user$`, func(ctx context.Context) error { return createKYC(ctx, fixtures.PomeloID("usr")) })
-	sc.Step(`^I create a KYC session for "(usr-[A-Za-z0-9]+)"$`, createKYC)
+	sc.Step(`^I create a KYC session for "(usr-[A-Za-z0-9]+)"$`, createNamedKYC)
 	sc.Step(`^a KYC session for a new user$`, aKYCSession)
 	sc.Step(`^I create the KYB session$`, createKYB)
 	sc.Step(`^I get the session$`, func(ctx context.Context) error { return onSession(ctx, "get") })
@@ -233,7 +265,19 @@ func theProviderRevokesTokens(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.ctl(ctx, w, http.MethodPost, "/tokens/revoke", nil, nil)
+	// The scenario's own token, as its last call sent it: another run's tokens on the same mock live on.
+	var token string
+	w.mu.Lock()
+	for _, ex := range w.exchanges {
+		if t, ok := strings.CutPrefix(ex.ReqHdr.Get("Authorization"), "Bearer "); ok && ex.Provider == "pomelo" {
+			token = t
+		}
+	}
+	w.mu.Unlock()
+	if token == "" {
+		return errors.New("no call of the scenario carried a bearer token to revoke")
+	}
+	return p.ctl(ctx, w, http.MethodPost, "/tokens/revoke", map[string]string{"token": token}, nil)
 }
 
 func aValidatedUser(ctx context.Context, user, doc string) error {
@@ -244,6 +288,7 @@ func aValidatedUser(ctx context.Context, user, doc string) error {
 	if p.flowID == "" {
 		return errors.New(`no flow yet: start with "a validation flow for ARG"`)
 	}
+	user, doc = p.userNamed(user), p.documentNamed(doc)
 	if err := p.ctl(ctx, w, http.MethodPost, "/users", map[string]string{"user_id": user, "document_number": doc}, nil); err != nil {
 		return err
 	}
@@ -254,7 +299,7 @@ func aValidatedUser(ctx context.Context, user, doc string) error {
 // aUserValidatedThroughTheAPI creates a session for user from the scenario's flow and uploads every
 // document its country requires, as a person would: no control API, so any target can run it.
 func aUserValidatedThroughTheAPI(ctx context.Context, user string) error {
-	if err := createKYC(ctx, user); err != nil {
+	if err := createNamedKYC(ctx, user); err != nil {
 		return err
 	}
 	_, p, err := pomeloOf(ctx)
@@ -369,6 +414,15 @@ func iAskForAToken(ctx context.Context, secret string) error {
 		"client_secret": {secret}, "audience": {w.setting("pomelo", "audience")}}
 	_, err = p.anon.Raw(ctx, http.MethodPost, pomelo.PathToken, nil, []byte(form.Encode()), "application/x-www-form-urlencoded", nil)
 	return transportOnly(err)
+}
+
+// createNamedKYC creates a session for the scenario's own user of the name a feature gives.
+func createNamedKYC(ctx context.Context, name string) error {
+	_, p, err := pomeloOf(ctx)
+	if err != nil {
+		return err
+	}
+	return createKYC(ctx, p.userNamed(name))
 }
 
 func createKYC(ctx context.Context, user string) error {
@@ -577,7 +631,10 @@ func cleanWith(ctx context.Context, user, doc string) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.client.CleanValidations(ctx, user, doc)
+	if user != "" {
+		user = p.userNamed(user)
+	}
+	_, err = p.client.CleanValidations(ctx, user, p.documentNamed(doc))
 	return transportOnly(err)
 }
 
@@ -758,10 +815,12 @@ func theClientRefreshedOnce(ctx context.Context) error {
 	return nil
 }
 
-func aNewSessionCanBeCreated(ctx context.Context, can, user string) error {
-	if err := createKYC(ctx, user); err != nil {
+func aNewSessionCanBeCreated(ctx context.Context, can, name string) error {
+	if err := createNamedKYC(ctx, name); err != nil {
 		return err
 	}
+	_, p, _ := pomeloOf(ctx)
+	user := p.userNamed(name)
 	_, ex, err := lastOf(ctx)
 	if err != nil {
 		return err

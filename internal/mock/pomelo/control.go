@@ -23,13 +23,29 @@ func (m *Mock) controlRoutes(rt *mock.Router) {
 	rt.Handle(http.MethodGet, c+"/deliveries", m.ctlDeliveries)
 	rt.Handle(http.MethodPost, c+"/tokens", m.ctlToken)
 	rt.Handle(http.MethodPost, c+"/clients", m.ctlClient)
-	rt.Handle(http.MethodPost, c+"/tokens/revoke", func(w http.ResponseWriter, r *http.Request) {
-		m.mu.Lock()
-		n := len(m.tokens)
+	rt.Handle(http.MethodPost, c+"/tokens/revoke", m.ctlRevoke)
+}
+
+// ctlRevoke revokes the access token named in {"token": T}, or every token without a body: a
+// scenario revokes its own client's token, so that runs sharing the mock never revoke each other's.
+func (m *Mock) ctlRevoke(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if r.ContentLength != 0 && !decodeCtl(w, r, &in) {
+		return
+	}
+	m.mu.Lock()
+	n := len(m.tokens)
+	if in.Token == "" {
 		m.tokens = map[string]time.Time{}
-		m.mu.Unlock()
-		mock.WriteJSON(w, http.StatusOK, map[string]any{"revoked": n})
-	})
+	} else {
+		_, known := m.tokens[in.Token]
+		delete(m.tokens, in.Token)
+		n = map[bool]int{true: 1}[known]
+	}
+	m.mu.Unlock()
+	mock.WriteJSON(w, http.StatusOK, map[string]any{"revoked": n})
 }
 
 // decodeCtl reads a control body strictly into v.
