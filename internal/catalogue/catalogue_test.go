@@ -10,6 +10,7 @@ import (
 
 	"github.com/latam-conformance/conformance/features"
 	"github.com/latam-conformance/conformance/internal/featureset"
+	"github.com/latam-conformance/conformance/internal/schema"
 )
 
 // TestEveryInScopeIDHasAScenario is the coverage gate: it fails when a catalogue ID in scope
@@ -71,5 +72,24 @@ func TestParseRejectsInconsistentCatalogues(t *testing.T) {
 	} {
 		_, err := parse([]byte(doc))
 		assert.Error(t, err, name)
+	}
+}
+
+// TestSchemasNameOnlyCatalogueIDs: every ID a schema's x-catalogue-ids or an operation's catalogue_ids
+// names, which the mocks teach a refused client and the gate judges by, is in the catalogue.
+func TestSchemasNameOnlyCatalogueIDs(t *testing.T) {
+	c, err := Load()
+	require.NoError(t, err)
+	reg, err := schema.Embedded()
+	require.NoError(t, err)
+	ids := reg.NamedIDs()
+	require.NotEmpty(t, ids)
+	for _, id := range ids {
+		assert.True(t, c.Known(id), "schemas name %s, which the catalogue does not have", id)
+	}
+	for _, p := range reg.Providers() {
+		for _, op := range reg.Operations(p) {
+			assert.NotEmpty(t, op.CatalogueIDs, "%s %s names no catalogue ID", p, op.Name())
+		}
 	}
 }

@@ -24,6 +24,8 @@ const usage = `conformance: contract tests and conformance runs for identity-ver
 Usage:
   conformance run    [flags]   run the Gherkin suite against the embedded mocks or --base-url targets
   conformance mock   [flags]   serve the mock providers on loopback until interrupted
+  conformance gate   [flags] -- COMMAND
+                               run your own client's tests against the mocks and judge every call it made
   conformance verify [flags]   verify the committed Pact contracts against the targets
   conformance config check     check a configuration file (conformance.yaml) without running anything
   conformance diff OLD NEW     list what changed in the providers' answers between two --record runs
@@ -89,6 +91,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		err = runCmd(ctx, args[1:], stdout, stderr, env, set.prompt)
 	case "mock":
 		err = mockCmd(ctx, args[1:], stdout, stderr, env)
+	case "gate":
+		err = gateCmd(ctx, args[1:], stdout, stderr, env)
 	case "verify":
 		err = verifyCmd(ctx, args[1:], stdout, stderr, env)
 	case "config":
@@ -109,7 +113,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		fmt.Fprintf(stdout, usage, providerList())
 		return exit.OK
 	default:
-		err = exit.Usagef("unknown command %q (want run, mock, verify, config, diff, merge or steps; see 'conformance help')", args[0])
+		err = exit.Usagef("unknown command %q (want run, mock, gate, verify, config, diff, merge or steps; see 'conformance help')", args[0])
 	}
 	if err == nil {
 		return exit.OK

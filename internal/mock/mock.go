@@ -216,7 +216,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("conformance mock: no route %s", r.URL.Path)}
 		if op := Nearest(rt.ops, r.Method, r.URL.EscapedPath()); op != nil && !strings.HasPrefix(r.URL.Path, ControlPrefix) {
 			p.Message += fmt.Sprintf("; the nearest documented operation is %s", op.Name())
-			p.Broke(fmt.Sprintf("%s %s is not a documented path; the nearest documented operation is %s", r.Method, r.URL.Path, op.Name()), op.CatalogueIDs...)
+			p.Broke(fmt.Sprintf("%s %s is not a documented path; the nearest documented operation is %s", r.Method, r.URL.Path, op.Name()), op.PrimaryID())
 		}
 		rt.errw(w, r, p)
 		return
@@ -232,7 +232,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p := Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Title: "Method Not Allowed",
 			Message: fmt.Sprintf("conformance mock: %s does not take %s (allowed: %s)", r.URL.Path, r.Method, strings.Join(allow, ", "))}
 		if op := Nearest(rt.ops, r.Method, r.URL.EscapedPath()); op != nil && !strings.HasPrefix(r.URL.Path, ControlPrefix) {
-			p.Broke(fmt.Sprintf("%s takes %s, not %s", r.URL.Path, strings.Join(allow, ", "), r.Method), op.CatalogueIDs...)
+			p.Broke(fmt.Sprintf("%s takes %s, not %s", r.URL.Path, strings.Join(allow, ", "), r.Method), op.PrimaryID())
 		}
 		rt.errw(w, r, p)
 		return

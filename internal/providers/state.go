@@ -19,12 +19,19 @@ import (
 // verifier's state-change URL at BASE_URL + StatePath.
 const StatePath = mock.ControlPrefix + "/pact/state"
 
-// Mock builds the provider's mock with the provider-state endpoint at StatePath.
+// Mock builds the provider's mock with the provider-state endpoint at StatePath, every call journalled
+// and judged (mock.JournalPath).
 func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
 	h, err := p.NewMock(cfg)
 	if err != nil {
 		return nil, err
 	}
+	reg, err := cfg.Registry(p.Name)
+	if err != nil {
+		return nil, err
+	}
+	max, _ := cfg.StoreLimits()
+	h = mock.NewJournal(p.Name, reg, max).Wrap(h)
 	states := StateChanges(p, func(r *http.Request) string { return "http://" + r.Host },
 		(&netguard.Policy{LoopbackOnly: true}).Client(10*time.Second))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

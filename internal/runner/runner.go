@@ -108,8 +108,11 @@ type Result struct {
 	// GatesFailed describes each gate (--min-coverage, --fail-on-skipped) the run did not meet; any
 	// exits 5 unless a worse verdict comes first.
 	GatesFailed []string
-	waivers     *waiver.Set
-	stopErr     error // the exit of a run stopped early (a signal, --run-timeout)
+	// Outcome is a verdict its caller reached beyond the scenarios (the gate's: the team's command
+	// failed, or sent nothing): it comes after a failure and before "nothing proven".
+	Outcome error
+	waivers *waiver.Set
+	stopErr error // the exit of a run stopped early (a signal, --run-timeout)
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
@@ -755,6 +758,9 @@ func (r *Result) Err() error {
 	if r.failures() > 0 || len(r.ExpiredWaivers) > 0 {
 		return &exit.Error{Code: exit.Failed, Err: fmt.Errorf("%d scenarios failed", r.failures())}
 	}
+	if r.Outcome != nil {
+		return r.Outcome
+	}
 	if r.count(report.Passed) == 0 {
 		why := fmt.Sprintf("%d skipped", r.count(report.Skipped))
 		if n := r.count(report.Waived); n > 0 {
@@ -767,6 +773,9 @@ func (r *Result) Err() error {
 	}
 	return nil
 }
+
+// Interrupt records that the run was stopped from outside (a signal): why, and the exit it ends with.
+func (r *Result) Interrupt(why string, err error) { r.Stopped, r.stopErr = why, err }
 
 // notJudged collapses the scenarios that were not judged to one line per provider: the first reason
 // given and how many scenarios it left unjudged.

@@ -84,3 +84,33 @@ func isIndex(tok string) bool {
 	}
 	return true
 }
+
+// NamedIDs lists, sorted, every catalogue ID the schemas name: in x-catalogue-ids annotations and in
+// the operations' catalogue_ids. A test holds each to the catalogue.
+func (r *Registry) NamedIDs() []string {
+	var out []string
+	var walk func(any)
+	walk = func(n any) {
+		switch v := n.(type) {
+		case map[string]any:
+			out = append(out, annotated(v)...)
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	for _, d := range r.docs {
+		walk(d.tree)
+	}
+	for _, ops := range r.ops {
+		for _, op := range ops {
+			out = append(out, op.CatalogueIDs...)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}

@@ -32,9 +32,19 @@ type Operation struct {
 	Form      string            `json:"request_form,omitempty"` // schema of a multipart/form-data body, seen through FormDocument
 	Responses map[string]string `json:"responses"`              // status code -> schema file
 	// CatalogueIDs are the request-side rules a call of this operation is judged by (its method, path,
-	// credentials, body): a client's call that the provider accepts has followed them.
+	// credentials, body): a client's call that the provider accepts has followed them. The first is the
+	// one that documents the operation itself (PrimaryID).
 	CatalogueIDs []string `json:"catalogue_ids,omitempty"`
 	pathRE       *regexp.Regexp
+}
+
+// PrimaryID is the catalogue ID that documents the operation itself (its method and path), "" where the
+// index names none.
+func (o *Operation) PrimaryID() string {
+	if len(o.CatalogueIDs) == 0 {
+		return ""
+	}
+	return o.CatalogueIDs[0]
 }
 
 // Name is "METHOD /path", the way failures name an operation.

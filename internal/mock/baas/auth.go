@@ -71,6 +71,7 @@ func (m *Mock) authenticated(h http.HandlerFunc) http.HandlerFunc {
 				m.fail(w, p)
 				return
 			}
+			mock.FollowedInstead(r, "BAAS-16", "BAAS-17")
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(plain)), int64(len(plain))
 			sw := &signedAnswer{header: http.Header{}}
 			h(sw, r)
