@@ -47,7 +47,9 @@ The verdict is per catalogue ID: followed (an accepted call of an operation it g
 call and the mock's answer shown, credentials masked) or not exercised, then each documented operation
 the client never called. Every refusal also tells the client itself which rule it broke: the headers
 Conformance-Catalogue-Ids and Conformance-Rule, and the error body where the provider's shape has room.
-Where the documents do not forbid what the client did (a JWT library's iat, exp, nbf or jti in a QIT
+--fault injects a fault into a provider's calls or webhooks while COMMAND runs, to exercise the
+client's resilience; the verdict lists each fault, how often it was injected, and whether COMMAND still
+passed. Where the documents do not forbid what the client did (a JWT library's iat, exp, nbf or jti in a QIT
 encoded_body), the call is accepted and the leniency noted (Conformance-Note) beside its ID.
 
 Exit codes:
@@ -63,6 +65,7 @@ Examples:
   conformance gate -- npm test
   conformance gate --baas-signing claims,qit --junit reports/client.xml -- mvn -q test
   conformance gate --base-url gu1=http://127.0.0.1:8083 --provider gu1 -- mix test
+  conformance gate --fault pomelo:429:first=2 --fault gu1:webhook-duplicate:every=1 -- npm test
 `
 
 // ExitCommandFailed is the gate's exit when every rule held but the team's command failed.
@@ -76,6 +79,7 @@ type GateOptions struct {
 	EnvFile        string
 	JUnit          string
 	CommandTimeout time.Duration
+	Faults         multiFlag
 	reporting      reporting
 }
 
@@ -91,7 +95,12 @@ func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.CommandTimeout, "command-timeout", 0, "stop COMMAND after `DURATION` (it then counts as failed); default: no limit")
 	flags.flags.StringVar(&o.reporting.HTML, "html", "", "write one self-contained HTML report to `FILE`")
 	flags.flags.StringVar(&o.reporting.ReportJSON, "report-json", "", "write the verdict's facts as JSON to `FILE` (schemas/report.schema.json)")
+	flags.flags.Var(&o.Faults, "fault", "inject `PROVIDER:KIND[:first=N|every=N|percent=P][:seed=S][:delay=D][:op=OPERATION]` while the command runs (repeatable): KIND is 429, 500, 503, slow, reset, expire-token (pomelo), webhook-duplicate, webhook-late or webhook-reorder (pomelo, gu1)")
 	if err := flags.parseArgs(args); err != nil {
+		return err
+	}
+	faults, err := faultFlags("gate", o.Faults)
+	if err != nil {
 		return err
 	}
 	command := flags.flags.Args()
@@ -130,6 +139,9 @@ func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	if err := mocks.mark(ctx); err != nil {
 		return err
 	}
+	if err := mocks.setFaults(ctx, faults); err != nil {
+		return err
+	}
 
 	started := time.Now()
 	outcome := runCommand(ctx, command, vars, o.CommandTimeout, stdout, stderr)
@@ -138,13 +150,14 @@ func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		return err
 	}
 	res := gate.Judge(traffic, gate.Options{Catalogue: cat, Schemas: reg, Providers: o.Providers, Redactor: red,
-		Started: started, Elapsed: time.Since(started)})
+		Started: started, Elapsed: time.Since(started), CommandPassed: outcome.ok()})
 	reports := o.reporting.reports(o.JUnit, env)
 	judgeOutcome(res, traffic, outcome)
 	werr := reports.Write(res, cat)
 	summary := red.Writer(stdout)
 	printSummary(summary, res)
 	printNoted(summary, res)
+	printFaults(summary, res)
 	fmt.Fprintf(summary, "Command: %s %s after %s\n", strings.Join(command, " "), outcome.describe(), outcome.elapsed.Round(time.Millisecond))
 	_ = summary.Flush()
 	if werr != nil {
@@ -173,6 +186,22 @@ func printNoted(w io.Writer, res *runner.Result) {
 	fmt.Fprintln(w, "Noted (accepted: the documents do not forbid it):")
 	for _, n := range notes {
 		fmt.Fprintf(w, "  - %s\n", n)
+	}
+}
+
+// printFaults lists each fault injected while the command ran: how often, and whether the command
+// still passed.
+func printFaults(w io.Writer, res *runner.Result) {
+	first := true
+	for _, s := range res.Scenarios {
+		if !slices.Contains(s.Tags, "@fault") {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "Faults:")
+			first = false
+		}
+		fmt.Fprintf(w, "  - %s %s: %s\n", s.Provider, s.Name, s.Message)
 	}
 }
 
@@ -302,7 +331,24 @@ func (m *gateMocks) mark(ctx context.Context) error {
 	return nil
 }
 
-// read fetches what each journal recorded since its mark.
+// setFaults sets the faults each mock injects while the command runs (none where none is asked, so
+// that a shared mock's earlier faults do not leak into the verdict).
+func (m *gateMocks) setFaults(ctx context.Context, faults map[string][]mock.Fault) error {
+	for _, g := range m.list {
+		list := faults[g.provider.Name]
+		if list == nil {
+			list = []mock.Fault{}
+		}
+		err := mock.ControlCall(ctx, m.hc, http.MethodPut, g.url+mock.FaultsPath, map[string]any{"faults": list}, nil)
+		if err != nil {
+			return exit.Unavailablef("gate: %s at %s takes no faults (is it a 'conformance mock' of this version?): %v", g.provider.Name, g.url, err)
+		}
+	}
+	return nil
+}
+
+// read fetches what each journal recorded since its mark, and how often each fault was injected; a
+// mock the gate did not start is left without faults.
 func (m *gateMocks) read(ctx context.Context) ([]gate.Traffic, error) {
 	var out []gate.Traffic
 	for i := range m.list {
@@ -311,7 +357,16 @@ func (m *gateMocks) read(ctx context.Context) ([]gate.Traffic, error) {
 		if err := m.journal(ctx, g, &page); err != nil {
 			return nil, err
 		}
-		t := gate.Traffic{Provider: g.provider.Name, URL: g.url, Entries: page.Entries, Embedded: g.embedded}
+		var faults struct {
+			Faults []mock.Fault `json:"faults"`
+		}
+		if err := mock.ControlCall(ctx, m.hc, http.MethodGet, g.url+mock.FaultsPath, nil, &faults); err != nil {
+			return nil, exit.Unavailablef("gate: %s at %s: %v", g.provider.Name, g.url, err)
+		}
+		if !g.embedded {
+			_ = mock.ControlCall(ctx, m.hc, http.MethodDelete, g.url+mock.FaultsPath, nil, nil)
+		}
+		t := gate.Traffic{Provider: g.provider.Name, URL: g.url, Entries: page.Entries, Embedded: g.embedded, Faults: faults.Faults}
 		if len(page.Entries) > 0 {
 			t.Lost = page.Entries[0].Seq - g.since - 1
 		} else {

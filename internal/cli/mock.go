@@ -40,10 +40,17 @@ saying how full each store is, what it evicted (evicted_unfinished above 0: rais
 webhook deliveries waiting; SIGTERM or Ctrl-C stops accepting and lets requests in flight finish (up
 to 3 s).
 
+Every mock journals the calls it serves, each judged against the catalogue (GET /__control/journal),
+and injects the faults --fault or PUT /__control/faults {"faults": [{"kind": "429", "first": 2}]} set:
+429 and 503 with Retry-After, 500, slow answers, connection resets, an OAuth token expired mid-flow
+(pomelo), and webhooks delivered twice, late or out of order (pomelo, gu1). GET /__control/faults says
+how often each was injected.
+
 Examples:
   conformance mock
   conformance mock --listen baas=127.0.0.1:8081 --baas-signing claims,qit
   conformance mock --max-items 50000 --active-for 2h --read-timeout 10s
+  conformance mock --fault pomelo:429:first=2 --fault gu1:webhook-duplicate:every=1
 `
 
 // MockOptions are the flags of 'conformance mock'.
@@ -58,6 +65,7 @@ type MockOptions struct {
 	MaxItems    int
 	ActiveFor   time.Duration
 	Limits      mock.Limits
+	Faults      multiFlag
 }
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -77,7 +85,12 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.Limits.Write, "write-timeout", mock.DefaultLimits.Write, "give up writing an answer after `DURATION`")
 	flags.flags.DurationVar(&o.Limits.Idle, "idle-timeout", mock.DefaultLimits.Idle, "close a keep-alive connection idle for `DURATION`")
 	flags.flags.IntVar(&o.Limits.MaxConns, "max-conns", mock.DefaultLimits.MaxConns, "hold at most `N` connections per provider; more wait, not accepted, until one closes, so a flood on one provider leaves the others their descriptors")
+	flags.flags.Var(&o.Faults, "fault", "inject `PROVIDER:KIND[:first=N|every=N|percent=P][:seed=S][:delay=D][:op=OPERATION]` into that mock's calls or webhooks (repeatable): KIND is 429, 500, 503, slow, reset, expire-token (pomelo), webhook-duplicate, webhook-late or webhook-reorder (pomelo, gu1); also settable at URL/__control/faults")
 	if err := parse(flags, args); err != nil {
+		return err
+	}
+	faults, err := faultFlags("mock", o.Faults)
+	if err != nil {
 		return err
 	}
 	if o.MaxItems < 1 {
@@ -151,7 +164,13 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	urls := map[string]string{}
 	for _, name := range names {
 		p, _ := providers.Lookup(name)
-		h, err := p.Mock(cfg)
+		pcfg := cfg
+		pcfg.Faults = &mock.Faults{}
+		if err := pcfg.Faults.Set(name, faults[name]); err != nil {
+			stop()
+			return exit.Usagef("mock: --fault: %v", err)
+		}
+		h, err := p.Mock(pcfg)
 		if err != nil {
 			stop()
 			return fmt.Errorf("mock %s: %w", name, err)

@@ -29,6 +29,8 @@ type Traffic struct {
 	Lost int64
 	// Embedded says the mock is this process's own, started for the command.
 	Embedded bool
+	// Faults are the faults the mock injected while the command ran, with their counts.
+	Faults []mock.Fault
 }
 
 // Options are what a verdict needs besides the traffic.
@@ -40,6 +42,8 @@ type Options struct {
 	Redactor  *redact.Redactor // masks the credentials handed to the command in every exchange shown
 	Started   time.Time
 	Elapsed   time.Duration
+	// CommandPassed says the team's command exited 0: with faults injected, the client withstood them.
+	CommandPassed bool
 }
 
 // Judge is the verdict on the client's traffic.
@@ -169,6 +173,9 @@ func judgeProvider(t Traffic, o Options) providerVerdict {
 		add(report.Scenario{Name: "operation " + op.Name() + " never called", Tags: []string{"@" + t.Provider},
 			Status: report.Skipped, Message: fmt.Sprintf("the client never called %s (%s)", op.Name(), strings.Join(op.CatalogueIDs, ", "))})
 	}
+	for _, f := range t.Faults {
+		add(faultVerdict(f, o.CommandPassed))
+	}
 	if t.Lost > 0 {
 		add(report.Scenario{Name: "calls the journal let go", Tags: []string{"@" + t.Provider}, Status: report.NotJudged,
 			Message: fmt.Sprintf("%d of the client's calls were evicted from the mock's journal before they were read: raise the mock's --max-items", t.Lost)})
@@ -189,6 +196,43 @@ func judgeProvider(t Traffic, o Options) providerVerdict {
 		v.coverage.Findings = append(v.coverage.Findings, fc)
 	}
 	return v
+}
+
+// faultVerdict is one injected fault's line: injected and withstood (passed), or never injected, or
+// injected while the command failed (skipped, saying so: the command's failure is the gate's exit 6).
+func faultVerdict(f mock.Fault, commandPassed bool) report.Scenario {
+	name := "fault " + f.Kind + faultScope(f)
+	s := report.Scenario{Name: name, Tags: []string{"@fault"}}
+	switch {
+	case f.Injected == 0:
+		s.Status, s.Message = report.Skipped, "never injected: no call (or notification) it applies to came"
+	case commandPassed:
+		s.Status, s.Message = report.Passed, fmt.Sprintf("injected %d times; the command still passed", f.Injected)
+	default:
+		s.Status, s.Message = report.Skipped, fmt.Sprintf("injected %d times; the command failed", f.Injected)
+	}
+	return s
+}
+
+func faultScope(f mock.Fault) string {
+	var parts []string
+	switch {
+	case f.First > 0:
+		parts = append(parts, fmt.Sprintf("first %d", f.First))
+	case f.Every > 0:
+		parts = append(parts, fmt.Sprintf("every %d", f.Every))
+	case f.Percent > 0:
+		parts = append(parts, fmt.Sprintf("%g%% (seed %d)", f.Percent, f.Seed))
+	default:
+		parts = append(parts, "every one")
+	}
+	if f.Delay > 0 {
+		parts = append(parts, "delay "+time.Duration(f.Delay).String())
+	}
+	if f.Operation != "" {
+		parts = append(parts, "of "+f.Operation)
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // notedIDs reads the catalogue IDs a mock.Note starts with ("BAAS-17, DOC-12: ...").

@@ -103,6 +103,33 @@ func TestANodeClientIsJudgedByCatalogueID(t *testing.T) {
 	assert.Equal(t, "[MASKED]", s.Exchange.RequestHeaders["Authorization"])
 }
 
+// TestAResilientClientWithstandsFaults: the Node client retries on 429 and 503 after Retry-After, gets
+// a new Pomelo token when one expires mid-flow, and processes a notification delivered twice once. Under
+// those faults its own command passes, the gate exits 0, and the report lists each fault and how often
+// it was injected.
+func TestAResilientClientWithstandsFaults(t *testing.T) {
+	client := filepath.Join(mustAbs(t, "testdata"), "client.js")
+	code, console, doc := gateRun(t, "", "--fault", "pomelo:429:first=2", "--fault", "baas:503:first=1",
+		"--fault", "pomelo:expire-token:op=get_session:first=1", "--fault", "gu1:webhook-duplicate",
+		"--", node(t), client, "webhooks")
+	require.Equal(t, 0, code, console)
+	assert.Contains(t, console, "gu1 webhooks: 2 delivered, 1 processed: kyc.validation_created/")
+	injected := map[string]string{}
+	for _, s := range doc.Scenarios {
+		if slices.Contains(s.Tags, "@fault") {
+			injected[s.Provider+" "+s.Name] = string(s.Status) + ": " + s.Message
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"pomelo fault 429 (first 2)":                          "passed: injected 2 times; the command still passed",
+		"baas fault 503 (first 1)":                            "passed: injected 1 times; the command still passed",
+		"pomelo fault expire-token (first 1, of get_session)": "passed: injected 1 times; the command still passed",
+		"gu1 fault webhook-duplicate (every one)":             "passed: injected 1 times; the command still passed",
+	}, injected)
+	assert.Contains(t, console, "Faults:\n")
+	assert.Zero(t, doc.Totals.Failed, "a fault is no broken rule: a refused call under a fault is the provider's doing")
+}
+
 // TestThePublishedQITechWrapperPasses: npm's qitech-wrapper 0.1.8, installed with the integrity its
 // lock file pins and run unmodified, signs the string_to_sign way (BAAS-17) with jsonwebtoken, which
 // adds iat to every encoded body. Its token request and movement validation pass the gate, BAAS-17 is

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // HasControl reports whether the target at baseURL offers the control API (GET HealthPath answers 200).
@@ -77,8 +78,17 @@ type Outbox struct {
 	MaxActive int
 	// MaxPending bounds what one key may have queued (DefaultOutboxPending when 0).
 	MaxPending int
-	refused    int64
+	// Faults, when set, may deliver a notification twice, late, or after the next one (the webhook-*
+	// faults).
+	Faults  *Faults
+	refused int64
+	held    map[string]*heldBack // a notification held back by webhook-reorder, per key
 }
+
+type heldBack struct{ f func() }
+
+// holdFor is how long webhook-reorder holds a notification back when no next one comes.
+const holdFor = 2 * time.Second
 
 // OutboxStats is what GET /__control/health says of a mock's webhook deliveries.
 type OutboxStats struct {
@@ -111,10 +121,58 @@ type outQueue struct {
 }
 
 // Go queues f after everything queued before it under key. It reports false, and drops f, when key
-// already has MaxPending deliveries waiting.
+// already has MaxPending deliveries waiting. A webhook fault may queue it twice, late, or hold it back
+// until the next one of key is queued (at most holdFor).
 func (o *Outbox) Go(key string, f func()) bool {
+	fault := o.Faults.webhookFault()
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	held := o.held[key]
+	delete(o.held, key)
+	switch {
+	case fault == nil:
+	case fault.Kind == FaultDuplicate:
+		if !o.enqueue(key, f) {
+			return false
+		}
+	case fault.Kind == FaultLate:
+		d, next := fault.delay(defaultFaultDelay), f
+		f = func() { time.Sleep(d); next() }
+	case fault.Kind == FaultOutOfOrder && held == nil:
+		if o.held == nil {
+			o.held = map[string]*heldBack{}
+		}
+		h := &heldBack{f}
+		o.held[key] = h
+		o.wg.Add(1) // Wait waits for it too
+		time.AfterFunc(holdFor, func() { o.release(key, h) })
+		return true
+	}
+	ok := o.enqueue(key, f)
+	if held != nil {
+		o.enqueueHeld(key, held)
+	}
+	return ok
+}
+
+// release queues h if webhook-reorder still holds it for key: no next notification came.
+func (o *Outbox) release(key string, h *heldBack) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.held[key] == h {
+		delete(o.held, key)
+		o.enqueueHeld(key, h)
+	}
+}
+
+// enqueueHeld queues a notification held back, which wg already counts. o.mu must be held.
+func (o *Outbox) enqueueHeld(key string, h *heldBack) {
+	o.enqueue(key, h.f) // counts it again when queued
+	o.wg.Done()
+}
+
+// enqueue queues f under key; o.mu must be held.
+func (o *Outbox) enqueue(key string, f func()) bool {
 	if o.queues == nil {
 		o.queues = map[string]*outQueue{}
 		n := o.MaxActive

@@ -49,7 +49,8 @@ type Entry struct {
 	Path      string    `json:"path"`
 	Query     string    `json:"query,omitempty"`
 	Operation string    `json:"operation,omitempty"` // "POST /baas/token_request"; "" for an undocumented call
-	Status    int       `json:"status"`
+	Status    int       `json:"status"`              // 0: no answer (a reset connection)
+	Fault     string    `json:"fault,omitempty"`     // the fault injected instead of the mock's answer, if any
 	Followed  []string  `json:"followed,omitempty"`
 	Broken    *Breach   `json:"broken,omitempty"`
 	Notes     []string  `json:"notes,omitempty"`
@@ -145,10 +146,10 @@ func (j *Journal) Wrap(h http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), callKey{}, c))
 		rec := &recorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
-		if r.Body != nil && req.buf.Len() < JournalBody && rec.header.Get("Connection") != "close" {
+		if r.Body != nil && req.buf.Len() < JournalBody && rec.status != 0 && rec.header.Get("Connection") != "close" {
 			// A call refused before its body was read still shows its body: the start of it, which the
 			// server would read and discard anyway to keep the connection (a mock that closes the
-			// connection instead never waits for a body here).
+			// connection instead, or a reset one with no answer, never waits for a body here).
 			_, _ = io.CopyN(io.Discard, r.Body, int64(JournalBody-req.buf.Len()))
 		}
 		j.add(j.judge(r, start, req, rec, c))
@@ -165,9 +166,15 @@ func (j *Journal) judge(r *http.Request, start time.Time, req *capture, rec *rec
 		Status:  status,
 		Request: Half{Headers: maskedHeaders(r.Header), Body: req.buf.String(), Size: req.n},
 		Answer:  Half{Headers: maskedHeaders(rec.header), Body: rec.buf.String(), Size: rec.n}}
+	c.mu.Lock()
+	e.Fault = c.fault
+	c.mu.Unlock()
+	if e.Fault == FaultReset {
+		e.Status = 0
+	}
 	if op, ok := j.reg.Match(j.provider, r.Method, r.URL.Path); ok {
 		e.Operation = op.Name()
-		if status < 300 {
+		if status < 300 && (e.Fault == "" || e.Fault == FaultSlow) {
 			e.Followed = SortedIDs(c.followed(op.CatalogueIDs))
 		}
 	}
@@ -185,6 +192,17 @@ type callKey struct{}
 type call struct {
 	mu      sync.Mutex
 	instead map[string]string
+	fault   string
+}
+
+// Faulted says that the call r got the fault kind instead of the mock's own answer. Without a journal
+// it does nothing.
+func Faulted(r *http.Request, kind string) {
+	if c, ok := r.Context().Value(callKey{}).(*call); ok {
+		c.mu.Lock()
+		c.fault = kind
+		c.mu.Unlock()
+	}
 }
 
 // FollowedInstead says that the call r followed the rule followed where its operation names the rule

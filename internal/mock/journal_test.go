@@ -17,6 +17,14 @@ import (
 // accepts {"entityId"} and refuses anything else as a broken GU1-02; the router answers the rest.
 func journalled(t *testing.T, max int) (*Journal, http.Handler) {
 	t.Helper()
+	reg, rt := gu1Like(t)
+	j := NewJournal("gu1", reg, max)
+	return j, j.Wrap(rt)
+}
+
+// gu1Like is the handler journalled serves, unwrapped.
+func gu1Like(t *testing.T) (*schema.Registry, http.Handler) {
+	t.Helper()
 	reg, err := schema.Embedded()
 	require.NoError(t, err)
 	rt := NewRouter(func(w http.ResponseWriter, r *http.Request, p Problem) {
@@ -38,8 +46,7 @@ func journalled(t *testing.T, max int) (*Journal, http.Handler) {
 		WriteJSON(w, 201, map[string]any{"id": "v1"})
 	})
 	rt.Handle(http.MethodPost, ControlPrefix+"/reset", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
-	j := NewJournal("gu1", reg, max)
-	return j, j.Wrap(rt)
+	return reg, rt
 }
 
 func send(h http.Handler, method, path, body string) *httptest.ResponseRecorder {

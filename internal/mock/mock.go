@@ -73,6 +73,13 @@ type Config struct {
 	// how long an unfinished item is kept past it after its last change (DefaultActiveFor when 0).
 	MaxItems  int
 	ActiveFor time.Duration
+	// Faults are the faults the mock injects (FaultInjector for calls, Outbox for webhooks); nil: none.
+	Faults *Faults
+}
+
+// ProblemWriter is a mock that writes a Problem in its provider's documented error shape.
+type ProblemWriter interface {
+	WriteProblem(w http.ResponseWriter, r *http.Request, p Problem)
 }
 
 // WebhookClient is the http.Client every mock delivers its webhooks with: loopback addresses only (a

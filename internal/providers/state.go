@@ -22,6 +22,9 @@ const StatePath = mock.ControlPrefix + "/pact/state"
 // Mock builds the provider's mock with the provider-state endpoint at StatePath, every call journalled
 // and judged (mock.JournalPath).
 func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
+	if cfg.Faults == nil {
+		cfg.Faults = &mock.Faults{} // none until the control API sets some
+	}
 	h, err := p.NewMock(cfg)
 	if err != nil {
 		return nil, err
@@ -30,8 +33,15 @@ func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	fi := &mock.FaultInjector{Provider: p.Name, Faults: cfg.Faults, Schemas: reg}
+	pw, ok := h.(mock.ProblemWriter)
+	if !ok {
+		return nil, fmt.Errorf("%s mock: it cannot write a problem in its provider's shape", p.Name)
+	}
+	fi.Errors = pw.WriteProblem
+	fi.Expirer, _ = h.(mock.CredentialExpirer)
 	max, _ := cfg.StoreLimits()
-	h = mock.NewJournal(p.Name, reg, max).Wrap(h)
+	h = mock.NewJournal(p.Name, reg, max).Wrap(fi.Wrap(h))
 	states := StateChanges(p, func(r *http.Request) string { return "http://" + r.Host },
 		(&netguard.Policy{LoopbackOnly: true}).Client(10*time.Second))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

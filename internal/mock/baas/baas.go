@@ -170,9 +170,10 @@ func (m *Mock) writeSMSFile() {
 }
 
 // writeProblem renders the documented error body (BAAS-14) for the router's own answers.
-func writeProblem(m *Mock) mock.ErrorWriter {
-	return func(w http.ResponseWriter, r *http.Request, p mock.Problem) { m.fail(w, &p) }
-}
+func writeProblem(m *Mock) mock.ErrorWriter { return m.WriteProblem }
+
+// WriteProblem writes p in the documented error shape (BAAS-14).
+func (m *Mock) WriteProblem(w http.ResponseWriter, r *http.Request, p mock.Problem) { m.fail(w, &p) }
 
 // documented errors of seed 004, exactly as written there.
 

@@ -108,7 +108,8 @@ func New(cfg mock.Config) (*Mock, error) {
 	m.maxItems, m.activeFor = cfg.StoreLimits()
 	m.validationOrder.Max, m.entityOrder.Max = m.maxItems, m.maxItems
 	m.reset()
-	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
+	m.outbox.Faults = cfg.Faults
+	rt := mock.NewRouter(m.WriteProblem)
 	rt.Documented(reg.Operations("gu1"))
 	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -271,6 +272,11 @@ func bearer(r *http.Request) (string, bool) {
 		return h[7:], true
 	}
 	return "", false
+}
+
+// WriteProblem writes p in gu1's error shape.
+func (m *Mock) WriteProblem(w http.ResponseWriter, r *http.Request, p mock.Problem) {
+	writeProblem(w, &p)
 }
 
 // writeProblem answers {"error": CODE, "message": TEXT}; a broken rule is taught in the headers and,

@@ -91,17 +91,7 @@ func New(cfg mock.Config) (*Mock, error) {
 		return nil, fmt.Errorf("personalinfo mock: schemas/personalinfo/index.json lacks create_personal_information with its request and form schemas")
 	}
 	m.reset()
-	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) {
-		field := "base"
-		switch p.Status {
-		case http.StatusNotFound:
-			field = "path"
-		case http.StatusMethodNotAllowed:
-			field = "method"
-		}
-		mock.Teach(w, &p)
-		writeErrors(w, p.Status, map[string][]string{field: {p.Message}})
-	})
+	rt := mock.NewRouter(m.WriteProblem)
 	rt.Documented(reg.Operations("personalinfo"))
 	rt.Handle(http.MethodPost, client.PathPersonalInformations, m.create)
 	c := mock.ControlPrefix
@@ -170,6 +160,20 @@ func (w *runtimeWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// WriteProblem writes p in Rails' shape, {"errors": {field: [message]}}: the router's path and method
+// problems, and the faults.
+func (m *Mock) WriteProblem(w http.ResponseWriter, r *http.Request, p mock.Problem) {
+	field := "base"
+	switch p.Status {
+	case http.StatusNotFound:
+		field = "path"
+	case http.StatusMethodNotAllowed:
+		field = "method"
+	}
+	mock.Teach(w, &p)
+	writeErrors(w, p.Status, map[string][]string{field: {p.Message}})
 }
 
 // writeJSON writes v with PI-05's Content-Type and Rails' ETag and Cache-Control.

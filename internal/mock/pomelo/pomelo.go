@@ -118,8 +118,9 @@ func New(cfg mock.Config) (*Mock, error) {
 	}
 	m.maxItems, m.activeFor = cfg.StoreLimits()
 	m.sessionOrder.Max, m.tokenOrder.Max = m.maxItems, m.maxItems
+	m.outbox.Faults = cfg.Faults
 	m.reset()
-	rt := mock.NewRouter(func(w http.ResponseWriter, r *http.Request, p mock.Problem) { writeProblem(w, &p) })
+	rt := mock.NewRouter(m.WriteProblem)
 	rt.Documented(reg.Operations("pomelo"))
 	rt.Handle(http.MethodPost, client.PathToken, m.token)
 	m.identityRoutes(rt)
@@ -260,6 +261,25 @@ const (
 	CodeSessionClosed    = "SESSION_CLOSED"
 	CodeAlreadyValidated = "USER_ALREADY_VALIDATED"
 )
+
+// WriteProblem writes p in Pomelo's error shape.
+func (m *Mock) WriteProblem(w http.ResponseWriter, r *http.Request, p mock.Problem) {
+	writeProblem(w, &p)
+}
+
+// ExpireCredential makes the bearer token r carries expire now (the expire-token fault): the call, and
+// every later one with it, is refused as any expired token is, and the client needs a new one.
+func (m *Mock) ExpireCredential(r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, known := m.tokens[tok]; known {
+		m.tokens[tok] = m.now().Add(-time.Second)
+	}
+}
 
 // writeProblem answers {"error": {code, message, details}}; a broken rule is taught in the headers and,
 // where the problem lists no details of its own, as the one detail.
