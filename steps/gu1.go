@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/latam-conformance/conformance/clients/gu1"
+	"github.com/latam-conformance/conformance/internal/mock"
 )
 
 // gu1World is the gu1 part of a scenario's state.
@@ -149,7 +150,8 @@ func registerGu1(sc stepRegistry) {
 		if err != nil {
 			return err
 		}
-		return mockCtl(ctx, w, g.base, http.MethodPost, "/validations/"+url.PathEscape(v.ID)+"/status", map[string]string{"status": status}, nil)
+		return mock.ControlCallFor(ctx, w.controlClient(), g.key, http.MethodPost, g.base+mock.ControlPrefix+"/validations/"+url.PathEscape(v.ID)+"/status",
+			map[string]string{"status": status}, nil)
 	})
 	sc.Step(`^the validation is pending and current, with a session URL to share$`, theValidationIsPending)
 	sc.Step(`^the validation's metadata is the one sent$`, theMetadataIsEchoed)

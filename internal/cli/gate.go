@@ -81,6 +81,7 @@ type GateOptions struct {
 	CommandTimeout time.Duration
 	Faults         multiFlag
 	reporting      reporting
+	controlToken   string // $CONFORMANCE_CONTROL_TOKEN, for a --base-url mock started with one
 }
 
 func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
@@ -107,6 +108,7 @@ func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	if len(command) == 0 {
 		return exit.Usagef("gate: no COMMAND: write it after --, e.g. 'conformance gate -- npm test'")
 	}
+	o.controlToken = env(controlTokenEnv)
 	for _, p := range o.Providers {
 		if _, err := providers.Lookup(p); err != nil {
 			return exit.Usagef("gate: --provider %s: %v", p, err)
@@ -129,6 +131,7 @@ func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	}
 	defer mocks.close()
 	red := &redact.Redactor{}
+	red.Add(o.controlToken)
 	vars := mocks.environment(red)
 	envFile, cleanup, err := writeEnvFile(o.EnvFile, vars)
 	if err != nil {
@@ -257,7 +260,7 @@ func (o *GateOptions) startMocks(schemas *schema.Registry) (*gateMocks, error) {
 		return nil, exit.Usagef("gate: --baas-signing %q: %v", o.BaaSSigning, err)
 	}
 	cfg := mock.Config{Schemas: schemas, BaaSSigning: signing}
-	m := &gateMocks{hc: (&netguard.Policy{LoopbackOnly: true}).Client(10 * time.Second)}
+	m := &gateMocks{hc: (&netguard.Policy{LoopbackOnly: true, ControlToken: o.controlToken}).Client(10 * time.Second)}
 	names := providers.Names()
 	slices.Sort(names)
 	for _, name := range names {

@@ -14,6 +14,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/mock"
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
+	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
 )
 
@@ -66,7 +67,12 @@ type MockOptions struct {
 	ActiveFor   time.Duration
 	Limits      mock.Limits
 	Faults      multiFlag
+	Token       string
 }
+
+// controlTokenEnv names the variable that holds a mock's control token: 'mock' is started with it,
+// 'run', 'verify' and 'gate' send it to the control API.
+const controlTokenEnv = "CONFORMANCE_CONTROL_TOKEN"
 
 func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env Env) error {
 	var o MockOptions
@@ -86,6 +92,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.Limits.Idle, "idle-timeout", mock.DefaultLimits.Idle, "close a keep-alive connection idle for `DURATION`")
 	flags.flags.IntVar(&o.Limits.MaxConns, "max-conns", mock.DefaultLimits.MaxConns, "hold at most `N` connections per provider; more wait, not accepted, until one closes, so a flood on one provider leaves the others their descriptors")
 	flags.flags.Var(&o.Faults, "fault", "inject `PROVIDER:KIND[:first=N|every=N|percent=P][:seed=S][:delay=D][:op=OPERATION]` into that mock's calls or webhooks (repeatable): KIND is 429, 500, 503, slow, reset, expire-token (pomelo), webhook-duplicate, webhook-late or webhook-reorder (pomelo, gu1); also settable at URL/__control/faults")
+	flags.flags.StringVar(&o.Token, "control-token", env(controlTokenEnv), "the control API (under /__control) answers only calls that carry `TOKEN` (header Conformance-Control-Token; run, verify and gate send $"+controlTokenEnv+"); without one it answers loopback peers only, and --listen beyond loopback is refused (default $"+controlTokenEnv+")")
 	if err := parse(flags, args); err != nil {
 		return err
 	}
@@ -129,8 +136,12 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		if _, err := providers.Lookup(name); err != nil {
 			return exit.Usagef("mock: --listen %q: %v", l, err)
 		}
-		if _, _, err := net.SplitHostPort(addr); err != nil {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
 			return exit.Usagef("mock: --listen %q: %v", l, err)
+		}
+		if !netguard.IsLoopbackHost(host) && o.Token == "" {
+			return exit.Usagef("mock: --listen %q serves beyond loopback, and with it the control API (resets, tokens, SMS, records): give --control-token TOKEN (or $%s), which every control call must then carry", l, controlTokenEnv)
 		}
 		if _, dup := addrs[name]; dup {
 			return exit.Usagef("mock: --listen: %s given twice", name)
@@ -141,6 +152,11 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	if err != nil {
 		return err
 	}
+	if o.PomeloHook != "" {
+		if err := mock.CheckWebhookURL(o.PomeloHook); err != nil {
+			return exit.Usagef("mock: --pomelo-webhook-url: %v", err)
+		}
+	}
 	if o.WriteConfig != "" && o.PomeloHook == "" {
 		// The rehearsal's run will listen for the fixture flows' notifications on a free loopback port.
 		hook, err := freeLoopbackURL("/hooks/pomelo")
@@ -150,7 +166,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		o.PomeloHook = hook
 	}
 	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile, PomeloWebhookURL: o.PomeloHook,
-		MaxItems: o.MaxItems, ActiveFor: o.ActiveFor}
+		MaxItems: o.MaxItems, ActiveFor: o.ActiveFor, ControlToken: o.Token}
 	var servers []*mock.Server
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

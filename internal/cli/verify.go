@@ -75,6 +75,7 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	if err != nil {
 		return err
 	}
+	plan.Guard.ControlToken = env(controlTokenEnv) // for a mock started with --control-token
 	dir := o.Pacts
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "conformance-pacts-*")
@@ -143,6 +144,7 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	}
 	// The verifier's own output quotes requests, signatures included: everything printed is masked.
 	red := &redact.Redactor{}
+	red.Add(plan.Guard.ControlToken)
 	red.Add(plan.configuredSecrets()...)
 	for _, p := range list { // the contracts' recorded signatures, which the verifier's output quotes
 		for _, in := range p.Interactions {

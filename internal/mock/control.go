@@ -29,8 +29,15 @@ func HasControl(ctx context.Context, hc *http.Client, baseURL string) (bool, err
 }
 
 // ControlCall sends one control-API request (in marshalled as JSON when not nil) and decodes a 2xx answer
-// into out (when not nil). Any other status is an error carrying the body.
+// into out (when not nil). Any other status is an error carrying the body. It acts for the mock's
+// fixture tenant; ControlCallFor acts for another.
 func ControlCall(ctx context.Context, hc *http.Client, method, url string, in, out any) error {
+	return ControlCallFor(ctx, hc, "", method, url, in, out)
+}
+
+// ControlCallFor is ControlCall acting for tenant (TenantHeader): the credential whose data it reads
+// or changes; "" for the fixture credential's.
+func ControlCallFor(ctx context.Context, hc *http.Client, tenant, method, url string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -45,6 +52,9 @@ func ControlCall(ctx context.Context, hc *http.Client, method, url string, in, o
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if tenant != "" {
+		req.Header.Set(TenantHeader, tenant)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -27,6 +27,12 @@ import (
 // a token, read the SMS the mock "sent"). Real sandboxes do not have it.
 const ControlPrefix = "/__control"
 
+// TenantHeader names the tenant a control-API call acts for: each credential of a mock is a tenant
+// (Pomelo's OAuth client id, BaaS's API-CLIENT-KEY, gu1's organisation API key, the natural-person
+// API's integration token), and the control API acts for one at a time, the fixture credential's when
+// the header names none.
+const TenantHeader = "Conformance-Tenant"
+
 // HealthPath answers 200 on every mock, with a Health; a target without it has no control API.
 const HealthPath = ControlPrefix + "/health"
 
@@ -75,6 +81,9 @@ type Config struct {
 	ActiveFor time.Duration
 	// Faults are the faults the mock injects (FaultInjector for calls, Outbox for webhooks); nil: none.
 	Faults *Faults
+	// ControlToken, when set, is what a call of the control API must carry (ControlGuard); without one
+	// the control API answers loopback peers only.
+	ControlToken string
 }
 
 // ProblemWriter is a mock that writes a Problem in its provider's documented error shape.

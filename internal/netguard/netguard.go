@@ -38,7 +38,16 @@ type Policy struct {
 	// LoopbackOnly refuses every host that is not a loopback IP literal or "localhost", before any name
 	// is resolved, and every dialled address outside 127.0.0.0/8 and ::1.
 	LoopbackOnly bool
+	// ControlToken, when set, goes with every call of a mock's control API (ControlTokenHeader on a path
+	// under /__control/): a mock started with --control-token answers nothing there without it.
+	ControlToken string
 }
+
+// ControlTokenHeader carries a mock's control token.
+const ControlTokenHeader = "Conformance-Control-Token"
+
+// controlPath tells a mock's control API path (mock.ControlPrefix, which this package cannot import).
+func controlPath(p string) bool { return p == "/__control" || strings.HasPrefix(p, "/__control/") }
 
 // IsLoopbackHost tells whether host (no port) is a loopback IP literal or localhost.
 func IsLoopbackHost(host string) bool {
@@ -147,6 +156,10 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = req.Body.Close()
 		}
 		return nil, err
+	}
+	if rt.p != nil && rt.p.ControlToken != "" && controlPath(req.URL.Path) {
+		req = req.Clone(req.Context())
+		req.Header.Set(ControlTokenHeader, rt.p.ControlToken)
 	}
 	return rt.next.RoundTrip(req)
 }

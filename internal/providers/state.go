@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/latam-conformance/conformance/internal/mock"
-	"github.com/latam-conformance/conformance/internal/netguard"
 )
 
 // StatePath is where every mock the harness serves takes Pact provider-state changes, as pact-go's
@@ -19,8 +18,10 @@ import (
 // verifier's state-change URL at BASE_URL + StatePath.
 const StatePath = mock.ControlPrefix + "/pact/state"
 
-// Mock builds the provider's mock with the provider-state endpoint at StatePath, every call journalled
-// and judged (mock.JournalPath).
+// Mock builds the provider's mock as every mock is served: its control API guarded (mock.ControlGuard),
+// every call journalled and judged (mock.JournalPath), the faults asked for injected (mock.FaultsPath),
+// and the provider-state endpoint at StatePath, whose states reach the mock in-process: no URL is ever
+// made from a request's Host header.
 func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
 	if cfg.Faults == nil {
 		cfg.Faults = &mock.Faults{} // none until the control API sets some
@@ -41,17 +42,33 @@ func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
 	fi.Errors = pw.WriteProblem
 	fi.Expirer, _ = h.(mock.CredentialExpirer)
 	max, _ := cfg.StoreLimits()
-	h = mock.NewJournal(p.Name, reg, max).Wrap(fi.Wrap(h))
-	states := StateChanges(p, func(r *http.Request) string { return "http://" + r.Host },
-		(&netguard.Policy{LoopbackOnly: true}).Client(10*time.Second))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	served := mock.NewJournal(p.Name, reg, max).Wrap(fi.Wrap(h))
+	states := StateChanges(p, func(*http.Request) string { return inProcessBase }, inProcess(h))
+	return mock.ControlGuard{Token: cfg.ControlToken}.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == StatePath {
 			states.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
-	}), nil
+		served.ServeHTTP(w, r)
+	})), nil
 }
+
+// inProcessBase is the base URL the provider states call the control API at: never dialled, inProcess
+// hands every request to the mock's handler itself.
+const inProcessBase = "http://mock.in-process"
+
+// inProcess is an http.Client that serves every request with h, in this process.
+func inProcess(h http.Handler) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Result(), nil
+	})}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // StateChanges answers Pact provider-state changes for p: a setup runs the state's StateFunc against
 // the target at base(r) through hc, one at a time; a teardown has nothing to undo on a mock. An unknown

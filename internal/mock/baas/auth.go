@@ -273,8 +273,9 @@ func (m *Mock) accepts(key, scheme string) bool {
 	return m.schemes[scheme]
 }
 
-// ctlSigning sets the signing schemes the mock accepts: {"schemes": ["claims", "qit"]}. The claims
-// scheme (BAAS-16) is always accepted.
+// ctlSigning sets the signing schemes the mock accepts from the acting tenant (API client):
+// {"schemes": ["claims", "qit"]}; another API client's stay as they were. The claims scheme (BAAS-16)
+// is always accepted.
 func (m *Mock) ctlSigning(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Schemes []string `json:"schemes"`
@@ -289,9 +290,18 @@ func (m *Mock) ctlSigning(w http.ResponseWriter, r *http.Request) {
 			Message: "conformance mock control API: " + err.Error()})
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	m.schemes = set
+	c := m.clients[tenant]
+	if c != nil {
+		c.schemes = set
+	}
 	m.mu.Unlock()
+	if c == nil {
+		m.fail(w, &mock.Problem{Status: http.StatusNotFound, Code: mock.CodeNotFound, Title: "Not Found",
+			Message: "conformance mock control API: no API client " + tenant})
+		return
+	}
 	m.respond(w, http.StatusOK, map[string]any{"schemes": in.Schemes})
 }
 

@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,7 @@ type SMS struct {
 	DocumentNumber      string    `json:"document_number"`
 	AgentDocumentNumber string    `json:"agent_document_number,omitempty"`
 	SentAt              time.Time `json:"sent_at"`
+	client              string    // the API client that asked for it: only it reads it
 }
 
 // Mock is the BaaS mock provider. Build it with New.
@@ -136,9 +138,6 @@ func (m *Mock) reset() {
 	defer m.mu.Unlock()
 	m.clients = fixtureClients()
 	m.contacts = map[string]bool{}
-	for _, c := range fixtureContacts {
-		m.contacts[c] = true
-	}
 	m.tokens = map[string]*token{}
 	m.outbox = nil
 	m.tokenOrder.Reset()
@@ -264,8 +263,9 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(raw, &body) // the schema accepted it, so it fits the type
 	person := body.PersonCreation.Person
 
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	known := body.AgentDocumentNumber == "" || m.contacts[body.AgentDocumentNumber]
+	known := body.AgentDocumentNumber == "" || m.knownContact(tenant, body.AgentDocumentNumber)
 	m.mu.Unlock()
 	// BAAS-06: SMS reaches Brazilian numbers (+55) only; BAAS-04: an unknown administrator.
 	if person.PhoneNumber.CountryCode != "55" {
@@ -279,10 +279,11 @@ func (m *Mock) tokenRequest(w http.ResponseWriter, r *http.Request) {
 	tok := randid.Digits(6)
 	now := m.now()
 	m.mu.Lock()
-	m.addToken(person.DocumentNumber, &token{Value: tok, Agent: body.AgentDocumentNumber, Expires: now.Add(m.ttl)})
+	m.addToken(owned(tenant, person.DocumentNumber), &token{Value: tok, Agent: body.AgentDocumentNumber, Expires: now.Add(m.ttl)})
 	m.outbox = mock.TrimLog(append(m.outbox, SMS{
 		To:    "+" + person.PhoneNumber.CountryCode + " " + person.PhoneNumber.AreaCode + " " + person.PhoneNumber.Number,
-		Token: tok, DocumentNumber: person.DocumentNumber, AgentDocumentNumber: body.AgentDocumentNumber, SentAt: now}), m.maxItems)
+		Token: tok, DocumentNumber: person.DocumentNumber, AgentDocumentNumber: body.AgentDocumentNumber, SentAt: now,
+		client: tenant}), m.maxItems)
 	m.writeSMSFile()
 	m.mu.Unlock()
 	m.respond(w, http.StatusOK, map[string]any{})
@@ -300,8 +301,9 @@ func (m *Mock) movementValidation(w http.ResponseWriter, r *http.Request) {
 	person := body.PersonCreation.Person
 	now := m.now()
 
+	key := owned(m.tenant(r), person.DocumentNumber)
 	m.mu.Lock()
-	tok := m.tokens[person.DocumentNumber]
+	tok := m.tokens[key]
 	switch {
 	case tok == nil || tok.Value != body.Token:
 		m.mu.Unlock()
@@ -312,7 +314,7 @@ func (m *Mock) movementValidation(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, errExpired)
 		return
 	}
-	delete(m.tokens, person.DocumentNumber)
+	delete(m.tokens, key)
 	m.codes++
 	created := buildPerson(person, 1680+m.codes, now)
 	m.mu.Unlock()
@@ -382,9 +384,51 @@ func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
 	mock.WriteJSON(w, http.StatusOK, h)
 }
 
+// ctlReset forgets the acting tenant's SMS tokens, SMS and contacts; another API client's stay.
 func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
-	m.reset()
+	tenant := m.tenant(r)
+	m.mu.Lock()
+	for k := range m.tokens {
+		if strings.HasPrefix(k, tenant+"\x00") {
+			delete(m.tokens, k)
+		}
+	}
+	for k := range m.contacts {
+		if strings.HasPrefix(k, tenant+"\x00") {
+			delete(m.contacts, k)
+		}
+	}
+	m.outbox = slices.DeleteFunc(m.outbox, func(s SMS) bool { return s.client == tenant })
+	m.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// Tenancy: each API client (API-CLIENT-KEY) is a tenant. Its SMS tokens and SMS are keyed by it and
+// the person's CPF, so that another client's token request never voids its token, nor can another
+// complete its person creation; its known contacts (account administrators) are its own.
+
+// tenant is the API client a call acts for: its API-CLIENT-KEY, or on the control API the one
+// mock.TenantHeader names (the fixture client's when it names none).
+func (m *Mock) tenant(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+		if t := r.Header.Get(mock.TenantHeader); t != "" {
+			return t
+		}
+		return APIClientKey
+	}
+	return r.Header.Get(client.HeaderAPIClientKey)
+}
+
+// owned keys a tenant's item (an SMS token by CPF, a contact).
+func owned(tenant, id string) string { return tenant + "\x00" + id }
+
+// knownContact tells whether cpf is one of tenant's account administrators: the fixture contacts are
+// every tenant's until it removes them. m.mu must be held.
+func (m *Mock) knownContact(tenant, cpf string) bool {
+	if known, set := m.contacts[owned(tenant, cpf)]; set {
+		return known
+	}
+	return slices.Contains(fixtureContacts, cpf)
 }
 
 type ctlDoc struct {
@@ -412,8 +456,9 @@ func (m *Mock) ctlAddContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	m.contacts[d.DocumentNumber] = true
+	m.contacts[owned(tenant, d.DocumentNumber)] = true
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"document_number": d.DocumentNumber})
 }
@@ -423,8 +468,9 @@ func (m *Mock) ctlRemoveContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	delete(m.contacts, d.DocumentNumber)
+	m.contacts[owned(tenant, d.DocumentNumber)] = false
 	m.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -443,8 +489,9 @@ func (m *Mock) ctlIssueToken(w http.ResponseWriter, r *http.Request) {
 	if d.Expired {
 		exp = m.now().Add(-time.Second)
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	m.addToken(d.DocumentNumber, &token{Value: d.Token, Expires: exp})
+	m.addToken(owned(tenant, d.DocumentNumber), &token{Value: d.Token, Expires: exp})
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"document_number": d.DocumentNumber, "token": d.Token})
 }
@@ -454,8 +501,9 @@ func (m *Mock) ctlExpireToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	tok := m.tokens[d.DocumentNumber]
+	tok := m.tokens[owned(tenant, d.DocumentNumber)]
 	if tok != nil {
 		tok.Expires = m.now().Add(-time.Second)
 	}
@@ -471,10 +519,14 @@ func (m *Mock) ctlExpireToken(w http.ResponseWriter, r *http.Request) {
 // ctlLastSMS returns the last SMS sent for ?document_number= (the mock is the SMS gateway).
 func (m *Mock) ctlLastSMS(w http.ResponseWriter, r *http.Request) {
 	doc := r.URL.Query().Get("document_number")
+	tenant := m.tenant(r)
 	m.mu.Lock()
 	var found *SMS
 	for i := len(m.outbox) - 1; i >= 0; i-- {
-		if doc == "" || m.outbox[i].DocumentNumber == doc { // no document_number: the latest SMS of all
+		if m.outbox[i].client != tenant {
+			continue // another API client's SMS
+		}
+		if doc == "" || m.outbox[i].DocumentNumber == doc { // no document_number: the tenant's latest SMS
 			s := m.outbox[i]
 			found = &s
 			break

@@ -116,7 +116,7 @@ func TestStringToSignScheme(t *testing.T) {
 	require.Equal(t, 200, rec.Code, rec.Body.String())
 	assert.Empty(t, readSigned(t, rec, ProviderPublicKeyPEM), "BAAS-01's {} comes back encoded")
 	m.mu.Lock()
-	tok := m.tokens[cpf].Value
+	tok := m.tokens[owned(APIClientKey, cpf)].Value
 	m.mu.Unlock()
 	rec = c.do(t, m, "POST", client.PathMovementValidation, map[string]any{"token": "000000", "person_creation": map[string]any{"person": person}})
 	require.Equal(t, 401, rec.Code)

@@ -133,7 +133,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	rt.Handle(http.MethodGet, "/api/kyc/entities/{entityId}/validations", auth(m.listValidations))
 	c := mock.ControlPrefix
 	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
-	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) { m.reset(); w.WriteHeader(http.StatusNoContent) })
+	rt.Handle(http.MethodPost, c+"/reset", m.ctlReset)
 	rt.Handle(http.MethodPost, c+"/organizations", m.ctlOrg)
 	rt.Handle(http.MethodPost, c+"/entities", m.ctlEntity)
 	rt.Handle(http.MethodPost, c+"/validations", m.ctlValidation)
@@ -184,6 +184,36 @@ func (m *Mock) reset() {
 }
 
 func entityKey(org, entity string) string { return org + "\x00" + entity }
+
+// ctlReset forgets the acting organisation's entities, validations and deliveries; another
+// organisation's stay.
+func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	if o := m.orgs[tenantKey(r)]; o != nil {
+		delete(m.entities, o.ID)
+		gone := map[string]bool{}
+		for id, v := range m.validations {
+			if v.OrganizationID == o.ID {
+				gone[id] = true
+				delete(m.validations, id)
+				delete(m.byEntity, entityKey(o.ID, v.EntityID))
+				delete(m.current, entityKey(o.ID, v.EntityID))
+			}
+		}
+		m.deliveries = slices.DeleteFunc(m.deliveries, func(d Delivery) bool { return gone[d.ValidationID] })
+	}
+	m.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// tenantKey is the API key of the organisation a control-API call acts for (mock.TenantHeader), the
+// fixture organisation's when it names none: each organisation is a tenant.
+func tenantKey(r *http.Request) string {
+	if k := r.Header.Get(mock.TenantHeader); k != "" {
+		return k
+	}
+	return APIKey
+}
 
 // finished tells a validation that can no longer change by itself.
 func finished(status string) bool {
@@ -377,6 +407,12 @@ func (m *Mock) createValidation(w http.ResponseWriter, r *http.Request, o *org) 
 	}
 	var req client.ValidationRequest
 	_ = json.Unmarshal(raw, &req)
+	if req.WebhookURL != "" {
+		if err := mock.CheckWebhookURL(req.WebhookURL); err != nil {
+			writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "conformance mock: %v", err))
+			return
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !o.KYCConfigured {
@@ -537,6 +573,11 @@ func (m *Mock) ctlOrg(w http.ResponseWriter, r *http.Request) {
 	if (p == nil && o.APIKey == "") || (p != nil && p.Code == mock.CodeMalformedJSON) {
 		p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want {api_key, kyc_configured, webhook_url}")
 	}
+	if p == nil && o.WebhookURL != "" {
+		if err := mock.CheckWebhookURL(o.WebhookURL); err != nil {
+			p = problem(http.StatusBadRequest, CodeInvalidRequest, "control API: %v", err)
+		}
+	}
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -633,16 +674,11 @@ func (m *Mock) ctlStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	o := m.orgs[tenantKey(r)]
 	v := m.validations[r.PathValue("id")]
-	if v == nil {
+	if v == nil || o == nil || v.OrganizationID != o.ID { // another organisation's is not found
 		writeProblem(w, problem(http.StatusNotFound, CodeValidationNotFound, "Validation not found"))
 		return
-	}
-	var o *org
-	for _, cand := range m.orgs {
-		if cand.ID == v.OrganizationID {
-			o = cand
-		}
 	}
 	m.setStatus(o, v, in.Status)
 	mock.WriteJSON(w, http.StatusOK, v.Validation)
@@ -652,8 +688,9 @@ func (m *Mock) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("validation_id")
 	m.mu.Lock()
 	out := []Delivery{}
+	v, o := m.validations[id], m.orgs[tenantKey(r)]
 	for _, d := range m.deliveries {
-		if d.ValidationID == id {
+		if d.ValidationID == id && v != nil && o != nil && v.OrganizationID == o.ID {
 			out = append(out, d)
 		}
 	}

@@ -32,7 +32,10 @@ func newMock(t testing.TB) *Mock {
 func call(t testing.TB, m *Mock, key, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if key != "" {
+	switch {
+	case key != "" && strings.HasPrefix(path, mock.ControlPrefix):
+		req.Header.Set(mock.TenantHeader, key) // the control API acts for the organisation named
+	case key != "":
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -175,7 +178,7 @@ func TestWebhooksAreSigned(t *testing.T) {
 	person := entity(t, m, "k2", "person")
 	_, v := call(t, m, "k2", "POST", client.PathValidations, `{"entityId":"`+person+`"}`)
 	id := v["id"].(string)
-	status, _ = call(t, m, "", "POST", mock.ControlPrefix+"/validations/"+id+"/status", `{"status":"approved"}`)
+	status, _ = call(t, m, "k2", "POST", mock.ControlPrefix+"/validations/"+id+"/status", `{"status":"approved"}`)
 	require.Equal(t, 200, status)
 	status, _ = call(t, m, "", "POST", mock.ControlPrefix+"/validations/"+id+"/status", `{"status":"accepted"}`)
 	assert.Equal(t, 400, status)
@@ -330,7 +333,7 @@ func TestADeadReceiverDelaysOnlyItsOwnTenant(t *testing.T) {
 	}
 	start := time.Now()
 	_, v := call(t, m, "alive-org", "POST", client.PathValidations, `{"entityId":"`+entity(t, m, "alive-org", "person")+`"}`)
-	status, _ := call(t, m, "", "POST", mock.ControlPrefix+"/validations/"+v["id"].(string)+"/status", `{"status":"approved"}`)
+	status, _ := call(t, m, "alive-org", "POST", mock.ControlPrefix+"/validations/"+v["id"].(string)+"/status", `{"status":"approved"}`)
 	require.Equal(t, 200, status)
 	for _, want := range []string{"kyc.validation_created", "kyc.validation_approved"} {
 		select {

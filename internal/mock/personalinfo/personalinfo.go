@@ -96,10 +96,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	rt.Handle(http.MethodPost, client.PathPersonalInformations, m.create)
 	c := mock.ControlPrefix
 	rt.Handle(http.MethodGet, mock.HealthPath, m.health)
-	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) {
-		m.reset()
-		w.WriteHeader(http.StatusNoContent)
-	})
+	rt.Handle(http.MethodPost, c+"/reset", m.ctlReset)
 	rt.Handle(http.MethodPost, c+"/tokens", m.ctlToken)
 	rt.Handle(http.MethodGet, c+"/records/{id}", m.ctlRecord)
 	m.handler = headers(rt)
@@ -407,21 +404,65 @@ func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, map[string][]string{"body": {msg}})
 		return
 	}
+	tenant, known := m.tenant(r)
 	if in.ClientID == 0 {
-		in.ClientID = ClientID
+		in.ClientID = tenant
 	}
 	m.mu.Lock()
-	m.tokens[in.Token] = in.ClientID
+	old, taken := m.tokens[in.Token]
+	inUse := false
+	for _, c := range m.tokens {
+		inUse = inUse || c == in.ClientID
+	}
+	ok := (!taken || old == in.ClientID) && (in.ClientID == tenant && known || !inUse)
+	if ok {
+		m.tokens[in.Token] = in.ClientID
+	}
 	m.mu.Unlock()
+	if !ok {
+		writeErrors(w, http.StatusConflict, map[string][]string{"token": {"control API: that token or client is another tenant's"}})
+		return
+	}
 	writeJSON(w, http.StatusCreated, in)
+}
+
+// tenant is the client a call acts for: the one its integration token belongs to, or on the control
+// API the one whose token mock.TenantHeader names (the fixture token's when it names none). known is
+// false for a token the mock does not have.
+func (m *Mock) tenant(r *http.Request) (int64, bool) {
+	tok := r.Header.Get("Authorization")
+	if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+		tok = r.Header.Get(mock.TenantHeader)
+		if tok == "" {
+			tok = Token
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.tokens[tok]
+	return c, ok
+}
+
+// ctlReset forgets the acting tenant's records; another client's stay.
+func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
+	tenant, _ := m.tenant(r)
+	m.mu.Lock()
+	for id, s := range m.records {
+		if s.Record.ClientID == tenant {
+			delete(m.records, id)
+		}
+	}
+	m.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (m *Mock) ctlRecord(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	tenant, known := m.tenant(r)
 	m.mu.Lock()
 	s := m.records[id]
 	m.mu.Unlock()
-	if err != nil || s == nil {
+	if err != nil || s == nil || !known || s.Record.ClientID != tenant { // another client's record is not found
 		writeErrors(w, http.StatusNotFound, map[string][]string{"id": {"no record " + r.PathValue("id")}})
 		return
 	}

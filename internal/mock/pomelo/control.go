@@ -13,7 +13,7 @@ import (
 func (m *Mock) controlRoutes(rt *mock.Router) {
 	c := mock.ControlPrefix
 	rt.Handle(http.MethodPost, c+"/reset", func(w http.ResponseWriter, r *http.Request) {
-		m.reset()
+		m.resetTenant(m.tenant(r))
 		w.WriteHeader(http.StatusNoContent)
 	})
 	rt.Handle(http.MethodPost, c+"/flows", m.ctlFlow)
@@ -35,14 +35,14 @@ func (m *Mock) ctlRevoke(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 && !decodeCtl(w, r, &in) {
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	n := len(m.tokens)
-	if in.Token == "" {
-		m.tokens = map[string]time.Time{}
-	} else {
-		_, known := m.tokens[in.Token]
-		delete(m.tokens, in.Token)
-		n = map[bool]int{true: 1}[known]
+	n := 0
+	for tok, t := range m.tokens {
+		if t.client == tenant && (in.Token == "" || in.Token == tok) { // the tenant's own tokens only
+			delete(m.tokens, tok)
+			n++
+		}
 	}
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusOK, map[string]any{"revoked": n})
@@ -71,10 +71,22 @@ func (m *Mock) ctlFlow(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: country %q is not one of %v", f.Country, client.Countries))
 		return
 	}
+	if f.WebhookURL != "" {
+		if err := mock.CheckWebhookURL(f.WebhookURL); err != nil {
+			writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: %v", err))
+			return
+		}
+	}
 	if f.ID == "" {
 		f.ID = newID("flo")
 	}
+	f.tenant = m.tenant(r)
 	m.mu.Lock()
+	if old := m.flows[f.ID]; old != nil && old.tenant != f.tenant {
+		m.mu.Unlock()
+		writeProblem(w, problem(http.StatusConflict, CodeInvalidRequest, "control API: flow %s is not this tenant's to change", f.ID))
+		return
+	}
 	m.flows[f.ID] = &f
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, f)
@@ -93,8 +105,9 @@ func (m *Mock) ctlUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: user_id and document_number are required"))
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	m.userDocs[u.UserID] = u.DocumentNumber
+	m.userDocs[userKey(tenant, u.UserID)] = u.DocumentNumber
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, u)
 }
@@ -123,14 +136,20 @@ func (m *Mock) ctlSession(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: want user_id, flow_id, a known status and RFC 3339 created_at (and updated_at)"))
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	f := m.flows[in.FlowID]
+	f := m.flowFor(tenant, in.FlowID)
 	if f == nil {
 		m.mu.Unlock()
 		writeProblem(w, problem(http.StatusBadRequest, CodeFlowNotFound, "control API: flow %s is not configured", in.FlowID))
 		return
 	}
-	s := &session{entities: map[string]bool{in.UserID: true}}
+	if old := m.sessions[in.ID]; old != nil && old.tenant != tenant {
+		m.mu.Unlock()
+		writeProblem(w, problem(http.StatusConflict, CodeInvalidRequest, "control API: session %s is another tenant's", in.ID))
+		return
+	}
+	s := &session{entities: map[string]bool{in.UserID: true}, tenant: tenant}
 	if in.ID == "" {
 		in.ID = newID("ses")
 	}
@@ -169,10 +188,11 @@ func (m *Mock) ctlStatus(w http.ResponseWriter, r *http.Request) {
 // ctlDeliveries lists the notification attempts for ?session_id=, oldest first.
 func (m *Mock) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("session_id")
+	tenant := m.tenant(r)
 	m.mu.Lock()
 	out := []Delivery{}
 	for _, d := range m.deliveries {
-		if d.SessionID == id {
+		if d.SessionID == id && d.tenant == tenant {
 			out = append(out, d)
 		}
 	}
@@ -193,8 +213,14 @@ func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: token is required"))
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	m.addToken(in.Token, m.now().Add(m.ttl))
+	if old, ok := m.tokens[in.Token]; ok && old.client != tenant {
+		m.mu.Unlock()
+		writeProblem(w, problem(http.StatusConflict, CodeInvalidRequest, "control API: that token is another tenant's"))
+		return
+	}
+	m.addToken(in.Token, m.now().Add(m.ttl), tenant)
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, in)
 }
@@ -212,7 +238,13 @@ func (m *Mock) ctlClient(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusBadRequest, CodeInvalidRequest, "control API: client_id and client_secret are required"))
 		return
 	}
+	tenant := m.tenant(r)
 	m.mu.Lock()
+	if _, exists := m.clients[in.ClientID]; exists && in.ClientID != tenant {
+		m.mu.Unlock()
+		writeProblem(w, problem(http.StatusConflict, CodeInvalidRequest, "control API: client %s is another tenant: only it may change its secret", in.ClientID))
+		return
+	}
 	m.clients[in.ClientID] = in.ClientSecret
 	m.mu.Unlock()
 	mock.WriteJSON(w, http.StatusCreated, map[string]string{"client_id": in.ClientID})

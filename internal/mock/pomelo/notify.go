@@ -31,15 +31,15 @@ func (m *Mock) setStatus(s *session, status string) {
 		UserID: s.UserID, Status: status, CreatedAt: stamp(now)}
 	// Notifications to one target go out one after the other, in the order of the changes; another
 	// target's never wait for them.
-	if !m.outbox.Go(target, func() { m.deliver(target, ev) }) {
-		m.logDelivery(Delivery{SessionID: s.ID, Status: status, URL: target, Attempt: 0, At: now,
+	if tenant := s.tenant; !m.outbox.Go(target, func() { m.deliver(target, tenant, ev) }) {
+		m.logDeliveryLocked(Delivery{SessionID: s.ID, Status: status, URL: target, Attempt: 0, At: now, tenant: s.tenant,
 			Error: "not queued: the target already has the most notifications waiting that the mock keeps for one target"})
 	}
 }
 
 // deliver POSTs the notification, signed as KYC-15 describes, and sends it again after each wait in
 // m.retries while the receiver does not answer 2xx. Every attempt is recorded for the control API.
-func (m *Mock) deliver(target string, ev client.Event) {
+func (m *Mock) deliver(target, tenant string, ev client.Event) {
 	body, _ := json.Marshal(ev)
 	u, err := url.Parse(target)
 	endpoint := "/"
@@ -49,7 +49,7 @@ func (m *Mock) deliver(target string, ev client.Event) {
 	for attempt := 1; attempt <= len(m.retries)+1; attempt++ {
 		ts := m.now().Unix()
 		sig, _ := client.Sign(WebhookSecret, ts, endpoint, body) // the secret is a valid constant
-		d := Delivery{SessionID: ev.SessionID, Status: ev.Status, URL: target, Attempt: attempt, At: m.now()}
+		d := Delivery{SessionID: ev.SessionID, Status: ev.Status, URL: target, Attempt: attempt, At: m.now(), tenant: tenant}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err == nil {

@@ -54,10 +54,21 @@ type flow struct {
 	ID         string `json:"flow_id"`
 	Country    string `json:"country"`
 	WebhookURL string `json:"webhook_url,omitempty"`
+	tenant     string // who configured it; "" for the fixture flows, which every tenant may use
+}
+
+// flowFor is the flow id names when tenant may use it (its own or a fixture flow), or nil. m.mu must be
+// held.
+func (m *Mock) flowFor(tenant, id string) *flow {
+	if f := m.flows[id]; f != nil && (f.tenant == "" || f.tenant == tenant) {
+		return f
+	}
+	return nil
 }
 
 type session struct {
 	client.Session
+	tenant   string // the OAuth client that made it: only that client sees or changes it
 	kyb      *client.KYBSession
 	entities map[string]bool // ids documents may be uploaded for
 	changed  time.Time       // when it was made or its status last changed (Retention's active window)
@@ -74,6 +85,7 @@ type Delivery struct {
 	Answer    int       `json:"answer"` // HTTP status the receiver answered; 0 when it could not be reached
 	Error     string    `json:"error,omitempty"`
 	At        time.Time `json:"at"`
+	tenant    string    // the session's tenant: only it reads the delivery
 }
 
 // Mock is the Pomelo Identity mock. Build it with New.
@@ -86,14 +98,14 @@ type Mock struct {
 	retries []time.Duration // waits before each re-delivery
 
 	mu          sync.Mutex
-	tokens      map[string]time.Time // access token -> expiry
-	clients     map[string]string    // OAuth2 client id -> secret
-	fixtureHook string               // the webhook URL of the fixture flows (mock.Config.PomeloWebhookURL)
+	tokens      map[string]issued // access token -> its expiry and client (the tenant)
+	clients     map[string]string // OAuth2 client id -> secret; each client is a tenant
+	fixtureHook string            // the webhook URL of the fixture flows (mock.Config.PomeloWebhookURL)
 	flows       map[string]*flow
 	sessions    map[string]*session
-	byUser      map[string][]*session // user id -> its sessions, oldest first (KYC-13, search by user_id)
-	byCreated   []*session            // every session in the search's default order, created_at then id
-	userDocs    map[string]string     // user id -> document number (set through the control API)
+	byUser      map[string][]*session // userKey -> its sessions, oldest first (KYC-13, search by user_id)
+	byCreated   map[string][]*session // tenant -> its sessions in the search's default order, created_at then id
+	userDocs    map[string]string     // userKey -> document number (set through the control API)
 	deliveries  []Delivery
 	outbox      mock.Outbox // notifications: per webhook target, in the order of the changes
 
@@ -170,7 +182,7 @@ func (m *Mock) health(w http.ResponseWriter, r *http.Request) {
 func (m *Mock) reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.tokens = map[string]time.Time{}
+	m.tokens = map[string]issued{}
 	m.clients = map[string]string{ClientID: ClientSecret}
 	m.flows = map[string]*flow{}
 	for _, f := range fixtureFlows {
@@ -180,11 +192,36 @@ func (m *Mock) reset() {
 	}
 	m.sessions = map[string]*session{}
 	m.byUser = map[string][]*session{}
-	m.byCreated = nil
+	m.byCreated = map[string][]*session{}
 	m.userDocs = map[string]string{}
 	m.deliveries = nil
 	m.sessionOrder.Reset()
 	m.tokenOrder.Reset()
+}
+
+// resetTenant forgets one tenant's sessions, users, tokens and deliveries, and puts the fixture flows
+// back: another tenant's data stays as it is.
+func (m *Mock) resetTenant(tenant string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range slices.Clone(m.byCreated[tenant]) {
+		m.removeSession(s.ID)
+	}
+	for k := range m.userDocs {
+		if strings.HasPrefix(k, tenant+"\x00") {
+			delete(m.userDocs, k)
+		}
+	}
+	for tok, t := range m.tokens {
+		if t.client == tenant {
+			delete(m.tokens, tok)
+		}
+	}
+	m.deliveries = slices.DeleteFunc(m.deliveries, func(d Delivery) bool { return d.tenant == tenant })
+	for _, f := range fixtureFlows {
+		f.WebhookURL = m.fixtureHook
+		m.flows[f.ID] = &f
+	}
 }
 
 // addSession stores s and evicts the oldest sessions past the limit: finished ones, and unfinished
@@ -192,9 +229,10 @@ func (m *Mock) reset() {
 func (m *Mock) addSession(s *session) {
 	s.changed, s.createdKey = m.now(), normTime(s.CreatedAt)
 	m.sessions[s.ID] = s
-	m.byUser[s.UserID] = append(m.byUser[s.UserID], s)
+	k := userKey(s.tenant, s.UserID)
+	m.byUser[k] = append(m.byUser[k], s)
 	i := m.createdIndex(s) // at the end but for a back-dated session (the control API)
-	m.byCreated = slices.Insert(m.byCreated, i, s)
+	m.byCreated[s.tenant] = slices.Insert(m.byCreated[s.tenant], i, s)
 	m.sessionOrder.Add(s.ID)
 	m.sessionOrder.Trim(func(id string) bool {
 		old := m.sessions[id]
@@ -210,40 +248,75 @@ func (m *Mock) removeSession(id string) bool {
 		return false
 	}
 	delete(m.sessions, id)
-	for i := m.createdIndex(s); i < len(m.byCreated); i++ {
-		if m.byCreated[i] == s {
-			m.byCreated = slices.Delete(m.byCreated, i, i+1)
+	created := m.byCreated[s.tenant]
+	for i := m.createdIndex(s); i < len(created); i++ {
+		if created[i] == s {
+			created = slices.Delete(created, i, i+1)
 			break
 		}
 	}
-	list := m.byUser[s.UserID]
+	if len(created) == 0 {
+		delete(m.byCreated, s.tenant)
+	} else {
+		m.byCreated[s.tenant] = created
+	}
+	k := userKey(s.tenant, s.UserID)
+	list := m.byUser[k]
 	if i := slices.Index(list, s); i >= 0 {
 		list = slices.Delete(list, i, i+1)
 	}
 	if len(list) == 0 {
-		delete(m.byUser, s.UserID)
+		delete(m.byUser, k)
 	} else {
-		m.byUser[s.UserID] = list
+		m.byUser[k] = list
 	}
 	return true
 }
 
-// createdIndex is where s belongs in byCreated: the first session not before it. m.mu must be held.
+// userKey keys a tenant's user: two OAuth clients may each have a user usr-1, and neither sees the
+// other's.
+func userKey(tenant, user string) string { return tenant + "\x00" + user }
+
+// createdIndex is where s belongs in its tenant's byCreated: the first session not before it. m.mu must
+// be held.
 func (m *Mock) createdIndex(s *session) int {
-	return sort.Search(len(m.byCreated), func(i int) bool {
-		o := m.byCreated[i]
+	created := m.byCreated[s.tenant]
+	return sort.Search(len(created), func(i int) bool {
+		o := created[i]
 		return o.createdKey > s.createdKey || (o.createdKey == s.createdKey && o.ID >= s.ID)
 	})
 }
 
-// addToken stores an access token and evicts the oldest expired ones past the limit. m.mu must be held.
-func (m *Mock) addToken(tok string, exp time.Time) {
-	m.tokens[tok] = exp
+// issued is an access token's expiry and the OAuth client it was issued to.
+type issued struct {
+	exp    time.Time
+	client string
+}
+
+// addToken stores an access token of client and evicts the oldest expired ones past the limit. m.mu
+// must be held.
+func (m *Mock) addToken(tok string, exp time.Time, client string) {
+	m.tokens[tok] = issued{exp, client}
 	m.tokenOrder.Add(tok)
 	m.tokenOrder.Trim(func(t string) bool {
 		e, ok := m.tokens[t]
-		return ok && m.now().Before(e)
+		return ok && m.now().Before(e.exp)
 	}, mock.Remove(m.tokens))
+}
+
+// tenant is the OAuth client a call acts for: the one its bearer token was issued to, or, on the
+// control API, the one mock.TenantHeader names (the fixture client when it names none).
+func (m *Mock) tenant(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+		if t := r.Header.Get(mock.TenantHeader); t != "" {
+			return t
+		}
+		return ClientID
+	}
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tokens[tok].client
 }
 
 // ---- errors ----
@@ -276,8 +349,9 @@ func (m *Mock) ExpireCredential(r *http.Request) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, known := m.tokens[tok]; known {
-		m.tokens[tok] = m.now().Add(-time.Second)
+	if t, known := m.tokens[tok]; known {
+		t.exp = m.now().Add(-time.Second)
+		m.tokens[tok] = t
 	}
 }
 
@@ -351,7 +425,7 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		tok := newID("tok")
 		m.mu.Lock()
-		m.addToken(tok, m.now().Add(m.ttl))
+		m.addToken(tok, m.now().Add(m.ttl), params["client_id"])
 		m.mu.Unlock()
 		mock.WriteJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(m.ttl.Seconds())})
 	}
@@ -374,8 +448,9 @@ func (m *Mock) authorized(r *http.Request) *mock.Problem {
 			Broke("every identity call carries Authorization: Bearer <token> from POST /oauth/token", authIDs(r)...)
 	}
 	m.mu.Lock()
-	exp, known := m.tokens[tok]
+	t, known := m.tokens[tok]
 	m.mu.Unlock()
+	exp := t.exp
 	if !known {
 		return problem(http.StatusUnauthorized, CodeUnauthorized, "the bearer token is unknown or expired").
 			Broke("the bearer token must be one POST /oauth/token issued", authIDs(r)...)

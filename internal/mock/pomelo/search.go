@@ -191,7 +191,8 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 			Broke(strings.Join(msgs, "; "), "KYC-12"))
 		return
 	}
-	if page, total, ok := m.searchInOrder(q); ok {
+	tenant := m.tenant(r)
+	if page, total, ok := m.searchInOrder(tenant, q); ok {
 		writePage(w, q, page, total)
 		return
 	}
@@ -199,14 +200,14 @@ func (m *Mock) search(w http.ResponseWriter, r *http.Request) {
 	var hits []*session
 	candidates := func(yield func(*session) bool) { // the user's sessions when the query names one (an index)
 		if uid, ok := q.filters["user_id"]; ok {
-			for _, s := range m.byUser[uid] {
+			for _, s := range m.byUser[userKey(tenant, uid)] {
 				if !yield(s) {
 					return
 				}
 			}
 			return
 		}
-		for _, s := range m.sessions {
+		for _, s := range m.byCreated[tenant] { // the calling tenant's only
 			if !yield(s) {
 				return
 			}
@@ -239,19 +240,20 @@ func writePage(w http.ResponseWriter, q *searchQuery, page []client.Session, tot
 // searchInOrder answers a search without filters or dates, sorted by created_at either way (or not
 // at all), from byCreated: a page costs its own size (and its offset), not the number of sessions.
 // ok is false for any other search.
-func (m *Mock) searchInOrder(q *searchQuery) (page []client.Session, total int, ok bool) {
+func (m *Mock) searchInOrder(tenant string, q *searchQuery) (page []client.Session, total int, ok bool) {
 	if len(q.filters) > 0 || !q.from.IsZero() || !q.to.IsZero() || len(q.sort) > 1 ||
 		(len(q.sort) == 1 && q.sort[0].Field != "created_at") {
 		return nil, 0, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	total = len(m.byCreated)
+	created := m.byCreated[tenant]
+	total = len(created)
 	skip := (q.number - 1) * q.size
-	hits := m.byCreated[min(skip, total):min(skip+q.size, total)]
+	hits := created[min(skip, total):min(skip+q.size, total)]
 	if len(q.sort) == 1 && q.sort[0].Desc {
 		// Newest first; sessions created at the same instant stay in id order (the search's last key).
-		hits = mock.NewestFirst(m.byCreated, func(s *session) string { return s.createdKey },
+		hits = mock.NewestFirst(created, func(s *session) string { return s.createdKey },
 			func(s *session) string { return s.ID }, skip, q.size)
 	}
 	page = []client.Session{}

@@ -60,7 +60,8 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := m.now()
-	s := &session{entities: map[string]bool{}}
+	tenant := m.tenant(r)
+	s := &session{entities: map[string]bool{}, tenant: tenant}
 	s.ID, s.Status, s.CreatedAt, s.UpdatedAt = newID("ses"), client.StatusInProgress, stamp(now), stamp(now)
 	if isKYB(obj) {
 		var body client.KYBSession
@@ -74,8 +75,8 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 		var body client.KYCSession
 		_ = json.Unmarshal(raw, &body)
 		m.mu.Lock()
-		f := m.flows[body.FlowID]
-		validated := m.userValidated(body.UserID)
+		f := m.flowFor(tenant, body.FlowID)
+		validated := m.userValidated(tenant, body.UserID)
 		m.mu.Unlock()
 		if f == nil {
 			writeProblem(w, problem(http.StatusBadRequest, CodeFlowNotFound, "flow %s is not configured", body.FlowID))
@@ -106,9 +107,9 @@ func isKYB(obj map[string]any) bool {
 	return false
 }
 
-// userValidated reports whether the user has a VALIDATED session. m.mu must be held.
-func (m *Mock) userValidated(userID string) bool {
-	for _, s := range m.byUser[userID] {
+// userValidated reports whether the tenant's user has a VALIDATED session. m.mu must be held.
+func (m *Mock) userValidated(tenant, userID string) bool {
+	for _, s := range m.byUser[userKey(tenant, userID)] {
 		if s.Status == client.StatusValidated {
 			return true
 		}
@@ -116,11 +117,17 @@ func (m *Mock) userValidated(userID string) bool {
 	return false
 }
 
+// find is the session the path names, when it is the calling tenant's; another tenant's is not found,
+// as one that does not exist.
 func (m *Mock) find(w http.ResponseWriter, r *http.Request) *session {
 	id := r.PathValue("session_id")
+	tenant := m.tenant(r)
 	m.mu.Lock()
 	s := m.sessions[id]
 	m.mu.Unlock()
+	if s != nil && s.tenant != tenant {
+		s = nil
+	}
 	if s == nil {
 		writeProblem(w, problem(http.StatusNotFound, CodeSessionNotFound, "no session %s (KYC-17)", id))
 	}
@@ -331,23 +338,24 @@ func (m *Mock) clean(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = json.Unmarshal(raw, &body)
 	by := "user_id"
+	tenant := m.tenant(r)
 	m.mu.Lock()
-	users := map[string]bool{body.UserID: true}
+	users := map[string]bool{userKey(tenant, body.UserID): body.UserID != ""}
 	if body.UserID == "" {
 		by = "document_number"
 		users = map[string]bool{}
-		for u, d := range m.userDocs {
-			if d == body.DocumentNumber {
-				users[u] = true
+		for k, d := range m.userDocs {
+			if d == body.DocumentNumber && strings.HasPrefix(k, tenant+"\x00") {
+				users[k] = true
 			}
 		}
 	}
 	n := 0
-	for u := range users {
-		if u == "" {
+	for k, ok := range users {
+		if !ok {
 			continue
 		}
-		for _, s := range slices.Clone(m.byUser[u]) {
+		for _, s := range slices.Clone(m.byUser[k]) {
 			m.removeSession(s.ID)
 			n++
 		}

@@ -126,7 +126,7 @@ func TestUnfinishedSessionsStayWithinTwiceTheLimit(t *testing.T) {
 		h.create(fmt.Sprintf("usr-%d", i), fixtureFlows[0].ID)
 	}
 	h.m.mu.Lock()
-	n, indexed := len(h.m.sessions), len(h.m.byCreated)
+	n, indexed := len(h.m.sessions), len(h.m.byCreated[ClientID])
 	h.m.mu.Unlock()
 	assert.LessOrEqual(t, n, 200)
 	assert.Equal(t, n, indexed, "the ordered index shrinks with the store")
@@ -143,7 +143,7 @@ func BenchmarkStore(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
 		h := boundedHarness(b, mock.Config{MaxItems: 2 * n, TokenTTL: time.Hour})
 		for i := 0; i < n; i++ {
-			s := &session{entities: map[string]bool{}}
+			s := &session{entities: map[string]bool{}, tenant: ClientID}
 			s.ID, s.Status, s.Kind, s.UserID, s.FlowID = newID("ses"), client.StatusInProgress, "kyc", fmt.Sprintf("usr-%d", i), fixtureFlows[0].ID
 			s.CreatedAt, s.UpdatedAt = stamp(time.Now()), stamp(time.Now())
 			h.m.mu.Lock()
@@ -203,7 +203,7 @@ func TestSearchInOrderMatchesAFullSort(t *testing.T) {
 		rows.sort()
 		for pageNo := 1; pageNo <= 6; pageNo++ {
 			q := &searchQuery{filters: map[string]string{}, sort: keys, size: 50, number: pageNo}
-			page, total, ok := h.m.searchInOrder(q)
+			page, total, ok := h.m.searchInOrder(ClientID, q)
 			require.True(t, ok)
 			assert.Equal(t, len(all), total)
 			var want []string
