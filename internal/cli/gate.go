@@ -63,7 +63,7 @@ Exit codes:
 
 Examples:
   conformance gate -- npm test
-  conformance gate --baas-signing claims,qit --junit reports/client.xml -- mvn -q test
+  conformance gate --junit reports/client.xml -- mvn -q test
   conformance gate --base-url gu1=http://127.0.0.1:8083 --provider gu1 -- mix test
   conformance gate --fault pomelo:429:first=2 --fault gu1:webhook-duplicate:every=1 -- npm test
 `
@@ -80,6 +80,7 @@ type GateOptions struct {
 	JUnit          string
 	CommandTimeout time.Duration
 	Faults         multiFlag
+	Readings       string
 	reporting      reporting
 	controlToken   string // $CONFORMANCE_CONTROL_TOKEN, for a --base-url mock started with one
 }
@@ -90,7 +91,8 @@ func gateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.SetInterspersed(false)
 	flags.flags.Var(&o.BaseURLs, "base-url", "`PROVIDER=URL`: judge the calls made to a running 'conformance mock' there instead of starting that provider's mock (repeatable)")
 	flags.flags.Var(&o.Providers, "provider", "gate on `NAME` only (repeatable); default: every provider the client sent anything to")
-	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims", "the request-signing `SCHEMES` the started BaaS mock accepts: claims (BAAS-16) or claims,qit (adds BAAS-17's string_to_sign)")
+	flags.flags.StringVar(&o.BaaSSigning, "baas-signing", "claims,qit", "the request-signing `SCHEMES` the started BaaS mock accepts: claims,qit (BAAS-16 and BAAS-17's string_to_sign: either reading of DOC-17) or claims")
+	flags.flags.StringVar(&o.Readings, "readings", "either", "`either`: a client that follows either reading of a documentation contradiction (DOC-12's is_pep left out, DOC-13's three-character area_code) is accepted and noted; `harness`: held to the harness's reading, as 'run' holds a target")
 	flags.flags.StringVar(&o.EnvFile, "env-file", "", "also write the command's CONFORMANCE_* variables to `FILE` (KEY=\"VALUE\" lines); default: a temporary file, named by CONFORMANCE_ENV_FILE")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write JUnit XML to `FILE`: one testcase per catalogue ID the verdict covers")
 	flags.flags.DurationVar(&o.CommandTimeout, "command-timeout", 0, "stop COMMAND after `DURATION` (it then counts as failed); default: no limit")
@@ -186,7 +188,7 @@ func printNoted(w io.Writer, res *runner.Result) {
 	if len(notes) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "Noted (accepted: the documents do not forbid it):")
+	fmt.Fprintln(w, "Noted (accepted: the documents do not forbid it, or two of them disagree and the client followed one):")
 	for _, n := range notes {
 		fmt.Fprintf(w, "  - %s\n", n)
 	}
@@ -259,7 +261,10 @@ func (o *GateOptions) startMocks(schemas *schema.Registry) (*gateMocks, error) {
 	if _, err := mockbaas.Schemes(signing); err != nil {
 		return nil, exit.Usagef("gate: --baas-signing %q: %v", o.BaaSSigning, err)
 	}
-	cfg := mock.Config{Schemas: schemas, BaaSSigning: signing}
+	if o.Readings != "either" && o.Readings != "harness" {
+		return nil, exit.Usagef("gate: --readings %q: want either or harness", o.Readings)
+	}
+	cfg := mock.Config{Schemas: schemas, BaaSSigning: signing, EitherReading: o.Readings == "either"}
 	m := &gateMocks{hc: (&netguard.Policy{LoopbackOnly: true, ControlToken: o.controlToken}).Client(10 * time.Second)}
 	names := providers.Names()
 	slices.Sort(names)

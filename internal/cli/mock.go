@@ -68,6 +68,7 @@ type MockOptions struct {
 	Limits      mock.Limits
 	Faults      multiFlag
 	Token       string
+	Readings    string
 }
 
 // controlTokenEnv names the variable that holds a mock's control token: 'mock' is started with it,
@@ -93,8 +94,12 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.IntVar(&o.Limits.MaxConns, "max-conns", mock.DefaultLimits.MaxConns, "hold at most `N` connections per provider; more wait, not accepted, until one closes, so a flood on one provider leaves the others their descriptors")
 	flags.flags.Var(&o.Faults, "fault", "inject `PROVIDER:KIND[:first=N|every=N|percent=P][:seed=S][:delay=D][:op=OPERATION]` into that mock's calls or webhooks (repeatable): KIND is 429, 500, 503, slow, reset, expire-token (pomelo), webhook-duplicate, webhook-late or webhook-reorder (pomelo, gu1); also settable at URL/__control/faults")
 	flags.flags.StringVar(&o.Token, "control-token", env(controlTokenEnv), "the control API (under /__control) answers only calls that carry `TOKEN` (header Conformance-Control-Token; run, verify and gate send $"+controlTokenEnv+"); without one it answers loopback peers only, and --listen beyond loopback is refused (default $"+controlTokenEnv+")")
+	flags.flags.StringVar(&o.Readings, "readings", "harness", "`harness`: a documentation contradiction is held to the harness's reading, as a run expects; either: a client following either reading (DOC-12, DOC-13) is accepted and noted, as 'conformance gate' judges one")
 	if err := parse(flags, args); err != nil {
 		return err
+	}
+	if o.Readings != "harness" && o.Readings != "either" {
+		return exit.Usagef("mock: --readings %q: want harness or either", o.Readings)
 	}
 	faults, err := faultFlags("mock", o.Faults)
 	if err != nil {
@@ -166,7 +171,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		o.PomeloHook = hook
 	}
 	cfg := mock.Config{Schemas: reg, TokenTTL: o.TokenTTL, BaaSSigning: signing, SMSFile: o.SMSFile, PomeloWebhookURL: o.PomeloHook,
-		MaxItems: o.MaxItems, ActiveFor: o.ActiveFor, ControlToken: o.Token}
+		MaxItems: o.MaxItems, ActiveFor: o.ActiveFor, ControlToken: o.Token, EitherReading: o.Readings == "either"}
 	var servers []*mock.Server
 	stop := func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -167,12 +167,17 @@ func (j *Journal) judge(r *http.Request, start time.Time, req *capture, rec *rec
 		Request: Half{Headers: maskedHeaders(r.Header), Body: req.buf.String(), Size: req.n},
 		Answer:  Half{Headers: maskedHeaders(rec.header), Body: rec.buf.String(), Size: rec.n}}
 	c.mu.Lock()
+	alias := c.op
 	e.Fault = c.fault
 	c.mu.Unlock()
 	if e.Fault == FaultReset {
 		e.Status = 0
 	}
-	if op, ok := j.reg.Match(j.provider, r.Method, r.URL.Path); ok {
+	op, ok := j.reg.Match(j.provider, r.Method, r.URL.Path)
+	if !ok && alias != nil {
+		op, ok = alias, true
+	}
+	if ok {
 		e.Operation = op.Name()
 		if status < 300 && (e.Fault == "" || e.Fault == FaultSlow) {
 			e.Followed = SortedIDs(c.followed(op.CatalogueIDs))
@@ -193,6 +198,17 @@ type call struct {
 	mu      sync.Mutex
 	instead map[string]string
 	fault   string
+	op      *schema.Operation // the documented operation a call on an undocumented alias served
+}
+
+// ServedAs says that the call r, on a path the index does not list, was served as op: the seed's other
+// reading of a path (DOC-01's singular session path). Without a journal it does nothing.
+func ServedAs(r *http.Request, op *schema.Operation) {
+	if c, ok := r.Context().Value(callKey{}).(*call); ok {
+		c.mu.Lock()
+		c.op = op
+		c.mu.Unlock()
+	}
 }
 
 // Faulted says that the call r got the fault kind instead of the mock's own answer. Without a journal

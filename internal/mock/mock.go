@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -53,12 +54,13 @@ const MaxBody = 1 << 20
 // Harness error codes: answers of the mocks for which the provider documents no code. They are named so
 // that nobody mistakes them for a provider's own.
 const (
-	CodeMalformedJSON    = "HARNESS_MALFORMED_JSON"
-	CodeSchemaViolation  = "HARNESS_SCHEMA_VIOLATION"
-	CodeNotFound         = "HARNESS_NOT_FOUND"
-	CodeMethodNotAllowed = "HARNESS_METHOD_NOT_ALLOWED"
-	CodeBodyTooLarge     = "HARNESS_BODY_TOO_LARGE"
-	CodeInternal         = "HARNESS_INTERNAL_ERROR"
+	CodeMalformedJSON        = "HARNESS_MALFORMED_JSON"
+	CodeSchemaViolation      = "HARNESS_SCHEMA_VIOLATION"
+	CodeNotFound             = "HARNESS_NOT_FOUND"
+	CodeMethodNotAllowed     = "HARNESS_METHOD_NOT_ALLOWED"
+	CodeBodyTooLarge         = "HARNESS_BODY_TOO_LARGE"
+	CodeUnsupportedMediaType = "HARNESS_UNSUPPORTED_MEDIA_TYPE"
+	CodeInternal             = "HARNESS_INTERNAL_ERROR"
 )
 
 // Config is what the runner hands every mock constructor.
@@ -84,6 +86,10 @@ type Config struct {
 	// ControlToken, when set, is what a call of the control API must carry (ControlGuard); without one
 	// the control API answers loopback peers only.
 	ControlToken string
+	// EitherReading makes a mock accept a client that follows either reading of a documentation
+	// contradiction (the catalogue's DOC rows), noting it, where it otherwise holds the harness's
+	// reading: what 'conformance gate' judges a team's client by.
+	EitherReading bool
 }
 
 // ProblemWriter is a mock that writes a Problem in its provider's documented error shape.
@@ -274,8 +280,13 @@ func ReadBody(r *http.Request) ([]byte, *Problem) {
 }
 
 // DecodeObject reads the body as one JSON object into a generic map (to inspect fields before the schema
-// check) and returns the raw bytes too.
+// check) and returns the raw bytes too. The call must say it sends JSON: Content-Type application/json
+// (any case, any parameters) or a +json type; anything else is 415, a JSON server reads no such body.
+// Its problems carry the rule the call broke, for the caller to name the operation's catalogue ID.
 func DecodeObject(r *http.Request) (map[string]any, []byte, *Problem) {
+	if p := jsonMediaType(r); p != nil {
+		return nil, nil, p
+	}
 	raw, p := ReadBody(r)
 	if p != nil {
 		return nil, nil, p
@@ -289,13 +300,29 @@ func DecodeObject(r *http.Request) (map[string]any, []byte, *Problem) {
 			msg = "body is not valid JSON: " + err.Error()
 		}
 		return nil, nil, &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
-			Message: "conformance mock: " + msg}
+			Message: "conformance mock: " + msg, Rule: "the body must be one JSON object"}
 	}
 	if dec.More() {
 		return nil, nil, &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
-			Message: "conformance mock: body has data after the JSON object"}
+			Message: "conformance mock: body has data after the JSON object", Rule: "the body must be one JSON object"}
 	}
 	return obj, raw, nil
+}
+
+// jsonMediaType refuses a call whose Content-Type is not JSON's: what the documents show, read
+// tolerantly (application/json; charset=utf-8, Application/JSON and application/vnd.x+json are JSON).
+func jsonMediaType(r *http.Request) *Problem {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	if ct == "" {
+		ct = "none"
+	}
+	return &Problem{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType, Title: "Unsupported Media Type",
+		Message: fmt.Sprintf("conformance mock: the body is JSON, so Content-Type must be application/json, not %s", ct),
+		Rule:    fmt.Sprintf("a JSON body is sent with Content-Type: application/json (sent: %s)", ct)}
 }
 
 // DecodeStrict reads a control-API body into v, refusing unknown fields: a read problem is ReadBody's,

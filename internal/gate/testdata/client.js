@@ -6,6 +6,10 @@
 //                            body (BAAS-16), a Pomelo upload sent as JSON instead of multipart (KYC-03)
 //   node client.js webhooks  conform, and gu1's validation notifies the client's own receiver, which
 //                            must see kyc.validation_created exactly once however often it is delivered
+//   node client.js readings  conform, but following the seeds' other reading where they contradict each
+//                            other: is_pep left out and area_code "888" as seed 004's example (DOC-12,
+//                            DOC-13), a birthday written 1990/08/10 (DOC-09), the session read by the
+//                            singular path (DOC-01)
 // Every call is retried on 429 and 503 after the Retry-After the answer gives (three tries), as a
 // resilient client does.
 "use strict";
@@ -125,7 +129,8 @@ async function pomelo() {
     form.append("file", new Blob([jpeg], { type: "image/jpeg" }), "selfie.jpg");
     await authed("pomelo upload", upload, { method: "POST", body: form });
   }
-  const got = await authed("pomelo get session", `${base}/identity/v1/sessions/${id}`);
+  const path = mode === "readings" ? `${base}/identity/v1/session/${id}` : `${base}/identity/v1/sessions/${id}`;
+  const got = await authed("pomelo get session", path);
   if (got.status !== 200) throw new Error(`pomelo get session: ${got.status}`);
 }
 
@@ -139,10 +144,15 @@ function es512(claims) {
 
 async function baas() {
   const cpf = digits(11);
-  const body = JSON.stringify({ contact_type: "sms", agent_document_number: "99988877765", person_creation: { person: {
+  const person = {
     date_of_birth: "1987-01-11", birth_place: "Ituiutaba", email: "ana@example.com", document_number: cpf, is_pep: false,
     document_identification_number: "MG-12.345.678", mother_name: "Maria Souza", name: "Ana Souza", nationality: "Brasil",
-    person_type: "natural", phone_number: { country_code: "55", area_code: "34", number: "988887777" } } } });
+    person_type: "natural", phone_number: { country_code: "55", area_code: "34", number: "988887777" } };
+  if (mode === "readings") {
+    delete person.is_pep;
+    person.phone_number.area_code = "888";
+  }
+  const body = JSON.stringify({ contact_type: "sms", agent_document_number: "99988877765", person_creation: { person } });
   const md5 = crypto.createHash("md5").update(planted ? body + " " : body).digest("hex");
   const jwt = es512({ payload_md5: md5, timestamp: new Date().toISOString(), method: "POST", uri: "/baas/token_request" });
   await call("baas token_request", `${env.CONFORMANCE_BAAS_URL}/baas/token_request`, {
@@ -153,7 +163,7 @@ async function baas() {
 // The natural-person API: a record with its three photos, multipart (PI-01, PI-02, PI-03, PI-06).
 async function personalinfo() {
   const form = new FormData();
-  const fields = { birthday: "1990-08-10", first_name: "Ana", last_name: "Souza", gender: "female", marital_status: "single",
+  const fields = { birthday: mode === "readings" ? "1990/08/10" : "1990-08-10", first_name: "Ana", last_name: "Souza", gender: "female", marital_status: "single",
     nationality: "argentina", politically_exposed: "false", document_type: "dni", document_number: digits(8) };
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   for (const p of ["front_document", "back_document", "dni_selfie"]) {

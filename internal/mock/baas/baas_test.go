@@ -52,6 +52,7 @@ func do(t testing.TB, h http.Handler, method, path string, body any) (int, map[s
 	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
 	s := *fixtureSigner
 	if m, ok := h.(*Mock); ok {
 		s.Now = m.now // the signature's timestamp follows the mock's (possibly fake) clock
@@ -78,6 +79,7 @@ var fixtureSigner = func() *client.Signer {
 // carry one harmlessly.
 func signed(t testing.TB, req *http.Request, raw []byte) *http.Request {
 	t.Helper()
+	req.Header.Set("Content-Type", "application/json")
 	require.NoError(t, fixtureSigner.Sign(req, raw))
 	return req
 }
@@ -311,6 +313,7 @@ func TestRequestAuthentication(t *testing.T) {
 	require.NoError(t, err)
 	send := func(change func(r *http.Request)) (int, map[string]any) {
 		req := httptest.NewRequest("POST", client.PathTokenRequest, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		require.NoError(t, fixtureSigner.Sign(req, body))
 		change(req)
 		rec := httptest.NewRecorder()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +140,57 @@ func TestGETAndDELETESignTheMD5OfAnEmptyObject(t *testing.T) {
 	tok, _, err := jwt.NewParser().ParseUnverified(req.Header.Get(client.HeaderAuthorization), &client.Claims{})
 	require.NoError(t, err)
 	assert.Equal(t, client.PayloadMD5([]byte(`{"a":1}`)), tok.Claims.(*client.Claims).PayloadMD5)
+}
+
+// TestMediaTypesAreReadTolerantly: JSON's media type in any case and with parameters is JSON; another
+// media type (or none) for a JSON body is 415 in BAAS-14's shape, naming the operation's ID.
+func TestMediaTypesAreReadTolerantly(t *testing.T) {
+	m := newMock(t, nil)
+	raw, _ := json.Marshal(fixtures.BaaSTokenRequest(fixtures.BaaSPerson(fixtures.RandomCPF())))
+	for ct, want := range map[string]int{
+		"application/json": 200, "Application/JSON; charset=UTF-8": 200, "application/vnd.qi+json": 200,
+		"text/plain": 415, "": 415, "application/x-www-form-urlencoded": 415,
+	} {
+		s, err := client.NewSigner(APIClientKey, []byte(FixturePrivateKeyPEM))
+		require.NoError(t, err)
+		req := httptest.NewRequest(http.MethodPost, client.PathTokenRequest, bytes.NewReader(raw))
+		if ct != "" {
+			req.Header.Set("content-type", ct) // header names in any case, as HTTP has them
+		}
+		require.NoError(t, s.Sign(req, raw))
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, req)
+		require.Equal(t, want, rec.Code, "%q: %s", ct, rec.Body.String())
+		if want == 415 {
+			assert.Equal(t, "BAAS-01", rec.Header().Get(mock.IDsHeader), ct)
+			assert.Contains(t, rec.Body.String(), mock.CodeUnsupportedMediaType)
+		}
+	}
+}
+
+// TestEitherReadingOfAContradiction: seed 004's own example body leaves is_pep out (DOC-12) and sends
+// area_code "888" (DOC-13). Held to the harness's reading it is refused (above); a mock told to accept
+// either reading, as the gate's are, accepts it and notes both findings. A four-character area_code
+// follows neither reading and is still refused.
+func TestEitherReadingOfAContradiction(t *testing.T) {
+	m, err := New(mock.Config{Schemas: registry, EitherReading: true})
+	require.NoError(t, err)
+	body := func(area string) []byte {
+		raw, _ := json.Marshal(fixtures.BaaSTokenRequest(fixtures.BaaSPerson(fixtures.RandomCPF())))
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal(raw, &doc))
+		p := doc["person_creation"].(map[string]any)["person"].(map[string]any)
+		delete(p, "is_pep")
+		p["phone_number"].(map[string]any)["area_code"] = area
+		raw, _ = json.Marshal(doc)
+		return raw
+	}
+	rec := signedPost(t, m, client.PathTokenRequest, body("888"))
+	require.Equal(t, 200, rec.Code, rec.Body.String())
+	notes := strings.Join(rec.Header().Values(mock.NoteHeader), "\n")
+	assert.Contains(t, notes, "BAAS-07, DOC-12: is_pep left out")
+	assert.Contains(t, notes, "BAAS-10, DOC-13: an area_code of three characters")
+	rec = signedPost(t, m, client.PathTokenRequest, body("8888"))
+	require.Equal(t, 400, rec.Code)
+	assert.Equal(t, "BAAS-10, DOC-13", rec.Header().Get(mock.IDsHeader))
 }

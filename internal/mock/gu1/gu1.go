@@ -341,7 +341,7 @@ func (m *Mock) readValid(w http.ResponseWriter, r *http.Request, opID string) (m
 	_, raw, p := mock.DecodeObject(r)
 	if p != nil {
 		p.Code = CodeInvalidRequest
-		writeProblem(w, p.Broke("the body must be one JSON object", op.CatalogueIDs...))
+		writeProblem(w, p.Broke("", op.PrimaryID()))
 		return nil, nil, false
 	}
 	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {

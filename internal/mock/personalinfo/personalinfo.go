@@ -219,6 +219,9 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, status, errs)
 		return
 	}
+	if strings.Contains(doc.text("birthday"), "/") {
+		mock.Note(w, "a birthday written YYYY/MM/DD, as the seed's table says, was accepted (its example writes YYYY-MM-DD)", "PI-06", "DOC-09")
+	}
 	now := m.now().UTC().Format("2006-01-02T15:04:05.000Z")
 	rec := client.Record{
 		FirstName: doc.text("first_name"), LastName: doc.text("last_name"), Nationality: doc.text("nationality"),

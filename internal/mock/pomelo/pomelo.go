@@ -16,6 +16,7 @@ package pomelo
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"sort"
@@ -393,7 +394,7 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := map[string]string{}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" { // any case, any parameters
 		var obj map[string]any
 		if err := json.Unmarshal(raw, &obj); err != nil {
 			oauthErr(http.StatusBadRequest, "invalid_request", "body is not valid JSON")

@@ -52,7 +52,7 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 	op := m.op("create_session")
 	if p != nil {
 		p.Code = CodeInvalidRequest
-		writeProblem(w, p.Broke("the body must be one JSON object", op.CatalogueIDs...))
+		writeProblem(w, p.Broke("", op.PrimaryID()))
 		return
 	}
 	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
@@ -134,8 +134,12 @@ func (m *Mock) find(w http.ResponseWriter, r *http.Request) *session {
 	return s
 }
 
-// get: KYC-05, KYC-17.
+// get: KYC-05, KYC-17. The seed's text writes the path in the singular (DOC-01): served, and noted.
 func (m *Mock) get(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/identity/v1/session/") {
+		mock.ServedAs(r, m.op("get_session"))
+		mock.Note(w, "the session path in the singular, as the seed's text writes it, was served as get session", "KYC-05", "DOC-01")
+	}
 	if s := m.find(w, r); s != nil {
 		m.mu.Lock()
 		out := s.Session
@@ -268,7 +272,7 @@ func readUpload(r *http.Request) *mock.Problem {
 			continue
 		}
 		ct := part.Header.Get("Content-Type")
-		if !strings.HasPrefix(ct, "image/") && ct != "application/pdf" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || (!strings.HasPrefix(mt, "image/") && mt != "application/pdf") {
 			return bad("the file must be an image or a PDF, not %q", ct)
 		}
 		n, err := io.Copy(io.Discard, io.LimitReader(part, MaxUpload+1))
@@ -325,7 +329,7 @@ func (m *Mock) clean(w http.ResponseWriter, r *http.Request) {
 	op := m.op("clean_validations")
 	if p != nil {
 		p.Code = CodeInvalidRequest
-		writeProblem(w, p.Broke("the body must be one JSON object", op.CatalogueIDs...))
+		writeProblem(w, p.Broke("", op.PrimaryID()))
 		return
 	}
 	if vs := m.schemas.ValidateRequest(op, raw); len(vs) > 0 {
