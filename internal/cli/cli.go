@@ -45,6 +45,7 @@ Exit codes:
        judged), the run hit --run-timeout, or a tool (the Pact verifier) could not run
   4    nothing proven: no scenario passed (all skipped, or none selected), no interaction verified
   5    a gate not met: every scenario that ran held, but --min-coverage or --fail-on-skipped did not
+  6    (gate) every rule the client's calls exercised held, but the team's command itself failed
   130  interrupted by SIGINT (143: SIGTERM); the reports asked for are still written
 
 Run 'conformance COMMAND --help' for the flags of a command.

@@ -92,9 +92,9 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.DurationVar(&o.Limits.Write, "write-timeout", mock.DefaultLimits.Write, "give up writing an answer after `DURATION`")
 	flags.flags.DurationVar(&o.Limits.Idle, "idle-timeout", mock.DefaultLimits.Idle, "close a keep-alive connection idle for `DURATION`")
 	flags.flags.IntVar(&o.Limits.MaxConns, "max-conns", mock.DefaultLimits.MaxConns, "hold at most `N` connections per provider; more wait, not accepted, until one closes, so a flood on one provider leaves the others their descriptors")
-	flags.flags.Var(&o.Faults, "fault", "inject `PROVIDER:KIND[:first=N|every=N|percent=P][:seed=S][:delay=D][:op=OPERATION]` into that mock's calls or webhooks (repeatable): KIND is 429, 500, 503, slow, reset, expire-token (pomelo), webhook-duplicate, webhook-late or webhook-reorder (pomelo, gu1); also settable at URL/__control/faults")
+	flags.flags.Var(&o.Faults, "fault", "inject a fault, `PROVIDER:KIND[:OPTION=VALUE...]` with options first=N, every=N or percent=P (seed=S), delay=D, op=OPERATION, into that mock's calls or webhooks (repeatable): KIND is 429, 500, 503, slow, reset, expire-token (pomelo), webhook-duplicate, webhook-late or webhook-reorder (pomelo, gu1); also settable at URL/__control/faults")
 	flags.flags.StringVar(&o.Token, "control-token", env(controlTokenEnv), "the control API (under /__control) answers only calls that carry `TOKEN` (header Conformance-Control-Token; run, verify and gate send $"+controlTokenEnv+"); without one it answers loopback peers only, and --listen beyond loopback is refused (default $"+controlTokenEnv+")")
-	flags.flags.StringVar(&o.Readings, "readings", "harness", "`harness`: a documentation contradiction is held to the harness's reading, as a run expects; either: a client following either reading (DOC-12, DOC-13) is accepted and noted, as 'conformance gate' judges one")
+	flags.flags.StringVar(&o.Readings, "readings", "harness", "`READING`: harness, a documentation contradiction is held to the harness's reading, as a run expects; or either, a client following either reading (DOC-12, DOC-13) is accepted and noted, as 'conformance gate' judges one")
 	if err := parse(flags, args); err != nil {
 		return err
 	}

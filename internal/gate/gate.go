@@ -103,6 +103,7 @@ func judgeProvider(t Traffic, o Options) providerVerdict {
 		called[e.Operation]++
 		for _, id := range e.Followed {
 			at(id).followed = append(at(id).followed, e)
+			ids = append(ids, id) // a webhook's acknowledgement follows a rule of no operation
 		}
 		if e.Broken != nil {
 			for _, id := range e.Broken.IDs {

@@ -133,8 +133,11 @@ type outQueue struct {
 // Go queues f after everything queued before it under key. It reports false, and drops f, when key
 // already has MaxPending deliveries waiting. A webhook fault may queue it twice, late, or hold it back
 // until the next one of key is queued (at most holdFor).
-func (o *Outbox) Go(key string, f func()) bool {
-	fault := o.Faults.webhookFault()
+func (o *Outbox) Go(key string, f func()) bool { return o.GoFor("", key, f) }
+
+// GoFor is Go for a notification of tenant, whose own webhook faults apply to it.
+func (o *Outbox) GoFor(tenant, key string, f func()) bool {
+	fault := o.Faults.webhookFault(tenant)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	held := o.held[key]

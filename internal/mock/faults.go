@@ -144,14 +144,21 @@ func ParseFault(s string) (Fault, error) {
 	return f, nil
 }
 
-// Faults are the faults one mock injects. It is safe for concurrent use; the zero value injects none.
+// Faults are the faults one mock injects: those set for every tenant (conformance mock --fault) and
+// those each tenant set for its own calls and notifications through the control API, so that one team's
+// faults never reach another's run on a shared mock. It is safe for concurrent use; the zero value
+// injects none.
 type Faults struct {
-	mu   sync.Mutex
-	list []*Fault
+	mu       sync.Mutex
+	list     []*Fault            // every tenant's
+	byTenant map[string][]*Fault // one tenant's
 }
 
-// Set replaces the faults; each must pass Check for provider.
-func (fs *Faults) Set(provider string, list []Fault) error {
+// Set replaces the faults of every tenant; each must pass Check for provider.
+func (fs *Faults) Set(provider string, list []Fault) error { return fs.SetFor(provider, "", list) }
+
+// SetFor replaces tenant's own faults ("" for every tenant's); each must pass Check for provider.
+func (fs *Faults) SetFor(provider, tenant string, list []Fault) error {
 	out := make([]*Fault, 0, len(list))
 	for i := range list {
 		f := list[i]
@@ -163,17 +170,34 @@ func (fs *Faults) Set(provider string, list []Fault) error {
 		out = append(out, &f)
 	}
 	fs.mu.Lock()
-	fs.list = out
-	fs.mu.Unlock()
+	defer fs.mu.Unlock()
+	if tenant == "" {
+		fs.list = out
+		return nil
+	}
+	if fs.byTenant == nil {
+		fs.byTenant = map[string][]*Fault{}
+	}
+	fs.byTenant[tenant] = out
+	if len(out) == 0 {
+		delete(fs.byTenant, tenant)
+	}
 	return nil
 }
 
-// List returns the faults with how often each was injected.
-func (fs *Faults) List() []Fault {
+// List returns every tenant's faults with how often each was injected.
+func (fs *Faults) List() []Fault { return fs.ListFor("") }
+
+// ListFor returns tenant's own faults ("" for every tenant's) with how often each was injected.
+func (fs *Faults) ListFor(tenant string) []Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]Fault, 0, len(fs.list))
-	for _, f := range fs.list {
+	list := fs.list
+	if tenant != "" {
+		list = fs.byTenant[tenant]
+	}
+	out := make([]Fault, 0, len(list))
+	for _, f := range list {
 		c := *f
 		c.rng = nil
 		out = append(out, c)
@@ -181,16 +205,21 @@ func (fs *Faults) List() []Fault {
 	return out
 }
 
-// pick returns the fault to inject into this call or notification, if any: the first in the list that
-// applies and whose selection picks this one. Every matching fault counts the call.
-func (fs *Faults) pick(webhook bool, op *schema.Operation) *Fault {
+// pick returns the fault to inject into this call or notification of tenant, if any: the first of the
+// tenant's own, then of every tenant's, that applies and whose selection picks this one. Every matching
+// fault counts the call.
+func (fs *Faults) pick(webhook bool, op *schema.Operation, tenant string) *Fault {
 	if fs == nil {
 		return nil
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	var chosen *Fault
-	for _, f := range fs.list {
+	var own []*Fault
+	if tenant != "" {
+		own = fs.byTenant[tenant]
+	}
+	for _, f := range slices.Concat(own, fs.list) {
 		if f.webhook() != webhook || !f.governs(op) {
 			continue
 		}
@@ -235,6 +264,15 @@ type FaultInjector struct {
 	Schemas  *schema.Registry
 	Errors   ErrorWriter
 	Expirer  CredentialExpirer // nil: the provider has no expiring credential
+	// TenantOf names the tenant a call acts for (Tenancy.TenantOf); nil: one tenant.
+	TenantOf func(*http.Request) string
+}
+
+func (fi *FaultInjector) tenant(r *http.Request) string {
+	if fi.TenantOf == nil {
+		return ""
+	}
+	return fi.TenantOf(r)
 }
 
 // Wrap injects the faults into the calls h serves (never into the control API's).
@@ -249,7 +287,7 @@ func (fi *FaultInjector) Wrap(h http.Handler) http.Handler {
 			return
 		}
 		op, _ := fi.Schemas.Match(fi.Provider, r.Method, r.URL.Path)
-		f := fi.Faults.pick(false, op)
+		f := fi.Faults.pick(false, op, fi.tenant(r))
 		if f == nil {
 			h.ServeHTTP(w, r)
 			return
@@ -313,22 +351,22 @@ func (fi *FaultInjector) control(w http.ResponseWriter, r *http.Request) {
 			WriteJSON(w, p.Status, map[string]any{"error": p.Message})
 			return
 		}
-		if err := fi.Faults.Set(fi.Provider, in.Faults); err != nil {
+		if err := fi.Faults.SetFor(fi.Provider, fi.tenant(r), in.Faults); err != nil {
 			WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "conformance mock control API: " + err.Error()})
 			return
 		}
 	case http.MethodDelete:
-		_ = fi.Faults.Set(fi.Provider, nil)
+		_ = fi.Faults.SetFor(fi.Provider, fi.tenant(r), nil)
 	default:
 		w.Header().Set("Allow", "GET, PUT, POST, DELETE")
 		WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "faults are read with GET, set with PUT or POST, cleared with DELETE"})
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"faults": fi.Faults.List()})
+	WriteJSON(w, http.StatusOK, map[string]any{"faults": fi.Faults.ListFor(fi.tenant(r))})
 }
 
-// webhookFault is what the outbox does with one notification.
-func (fs *Faults) webhookFault() *Fault { return fs.pick(true, nil) }
+// webhookFault is what the outbox does with one notification of tenant.
+func (fs *Faults) webhookFault(tenant string) *Fault { return fs.pick(true, nil, tenant) }
 
 // sleepCtx waits d, or less when ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) {

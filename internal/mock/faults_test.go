@@ -21,7 +21,7 @@ import (
 func picks(fs *Faults, n int, op *schema.Operation) []bool {
 	out := make([]bool, n)
 	for i := range out {
-		out[i] = fs.pick(false, op) != nil
+		out[i] = fs.pick(false, op, "") != nil
 	}
 	return out
 }
@@ -57,8 +57,8 @@ func TestFaultSelection(t *testing.T) {
 
 	// Webhook faults apply to notifications only.
 	fs = set(Fault{Kind: FaultDuplicate})
-	assert.Nil(t, fs.pick(false, op))
-	assert.NotNil(t, fs.webhookFault())
+	assert.Nil(t, fs.pick(false, op, ""))
+	assert.NotNil(t, fs.webhookFault(""))
 }
 
 func TestFaultsAreChecked(t *testing.T) {

@@ -3,8 +3,10 @@ package mock
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,17 +47,21 @@ type Entry struct {
 	Seq       int64     `json:"seq"`
 	Time      time.Time `json:"time"`
 	Provider  string    `json:"provider"`
+	Tenant    string    `json:"tenant,omitempty"` // the credential's tenant; "" for a call that named none the mock knows
 	Method    string    `json:"method"`
 	Path      string    `json:"path"`
 	Query     string    `json:"query,omitempty"`
 	Operation string    `json:"operation,omitempty"` // "POST /baas/token_request"; "" for an undocumented call
-	Status    int       `json:"status"`              // 0: no answer (a reset connection)
-	Fault     string    `json:"fault,omitempty"`     // the fault injected instead of the mock's answer, if any
-	Followed  []string  `json:"followed,omitempty"`
-	Broken    *Breach   `json:"broken,omitempty"`
-	Notes     []string  `json:"notes,omitempty"`
-	Request   Half      `json:"request"`
-	Answer    Half      `json:"answer"`
+	Status    int       `json:"status"`              // 0: no answer (a reset connection, a receiver not reached)
+	// Webhook marks a notification the mock delivered to the client's receiver (Path is its URL),
+	// judged by the receiver's acknowledgement, rather than a call the client made.
+	Webhook  bool     `json:"webhook,omitempty"`
+	Fault    string   `json:"fault,omitempty"` // the fault injected instead of the mock's answer, if any
+	Followed []string `json:"followed,omitempty"`
+	Broken   *Breach  `json:"broken,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+	Request  Half     `json:"request"`
+	Answer   Half     `json:"answer"`
 }
 
 // Page is what GET JournalPath answers: the entries after the asked seq, the seq to ask from next,
@@ -70,7 +76,11 @@ type Page struct {
 // Journal keeps the calls clients made to one mock, judged, newest last: at most Max entries and
 // journalBudget bytes, the oldest going first. The zero value keeps DefaultMaxItems entries.
 type Journal struct {
-	Max      int
+	Max int
+	// TenantOf names the tenant a call acts for (its credential's; on the control API, the one
+	// TenantHeader names): entries are kept by it, and GET JournalPath answers a tenant its own, and
+	// those of calls that named no credential the mock knows. Nil: one tenant.
+	TenantOf func(*http.Request) string
 	mu       sync.Mutex
 	entries  []Entry
 	bytes    int
@@ -90,12 +100,16 @@ func NewJournal(provider string, reg *schema.Registry, max int) *Journal {
 }
 
 // Since returns the entries after seq.
-func (j *Journal) Since(seq int64) Page {
+func (j *Journal) Since(seq int64) Page { return j.SinceFor(seq, "", true) }
+
+// SinceFor returns the entries after seq that tenant may read: its own and those of calls that named
+// no credential the mock knows; every entry when all.
+func (j *Journal) SinceFor(seq int64, tenant string, all bool) Page {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	p := Page{Entries: []Entry{}, Next: j.next, Evicted: j.evicted}
 	for _, e := range j.entries {
-		if e.Seq > seq {
+		if e.Seq > seq && (all || e.Tenant == "" || e.Tenant == tenant) {
 			p.Entries = append(p.Entries, e)
 		}
 	}
@@ -130,7 +144,7 @@ func (j *Journal) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == JournalPath && r.Method == http.MethodGet {
 			since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-			WriteJSON(w, http.StatusOK, j.Since(since))
+			WriteJSON(w, http.StatusOK, j.SinceFor(since, j.tenant(r), j.TenantOf == nil))
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, ControlPrefix) {
@@ -187,7 +201,64 @@ func (j *Journal) judge(r *http.Request, start time.Time, req *capture, rec *rec
 		e.Broken = &Breach{IDs: strings.Split(ids, ", "), Rule: rec.header.Get(RuleHeader)}
 	}
 	e.Notes = rec.header.Values(NoteHeader)
+	e.Tenant = j.tenant(r)
+	c.mu.Lock()
+	if c.tenant != "" {
+		e.Tenant = c.tenant
+	}
+	c.mu.Unlock()
+	e.Request.Body = maskBodySecrets(e.Request.Body)
 	return e
+}
+
+// bodySecrets finds an OAuth client secret in a form or JSON body (KYC-16's token request).
+var bodySecrets = regexp.MustCompile(`((?:^|&)client_secret=)[^&]*|("client_secret"\s*:\s*")(?:[^"\\]|\\.)*`)
+
+// maskBodySecrets masks the client secrets a body carries, as the headers' credentials are.
+func maskBodySecrets(body string) string {
+	return bodySecrets.ReplaceAllString(body, "${1}${2}[MASKED]")
+}
+
+func (j *Journal) tenant(r *http.Request) string {
+	if j.TenantOf == nil {
+		return ""
+	}
+	return j.TenantOf(r)
+}
+
+// Delivered journals one attempt to deliver a notification to a client's receiver at target, for
+// tenant. An acknowledgement (2xx) follows ids; when the receiver did not acknowledge, a last attempt
+// breaks them and an earlier one is noted (the notification is sent again). Without ids (a provider
+// that documents no acknowledgement) the attempt is only recorded.
+func (j *Journal) Delivered(tenant, target, event string, status int, failure string, last bool, ids ...string) {
+	if j == nil {
+		return
+	}
+	e := Entry{Time: time.Now().UTC(), Provider: j.provider, Tenant: tenant, Method: http.MethodPost, Path: target,
+		Operation: "webhook " + event, Status: status, Webhook: true}
+	acked := status >= 200 && status < 300
+	what := fmt.Sprintf("the receiver answered %d", status)
+	if status == 0 {
+		what = "the receiver could not be reached: " + failure
+	}
+	switch {
+	case len(ids) == 0:
+		if !acked {
+			e.Notes = []string{what}
+		}
+	case acked:
+		e.Followed = SortedIDs(ids)
+	case last:
+		e.Broken = &Breach{IDs: SortedIDs(ids), Rule: what + ", and no attempt was acknowledged with a 2xx"}
+	default:
+		e.Notes = []string{strings.Join(SortedIDs(ids), ", ") + ": " + what + "; the notification is sent again"}
+	}
+	j.add(e)
+}
+
+// Tenancy is a mock whose credentials are tenants: TenantOf names the one a call acts for.
+type Tenancy interface {
+	TenantOf(r *http.Request) string
 }
 
 type callKey struct{}
@@ -195,10 +266,21 @@ type callKey struct{}
 // call is what a mock says of one call besides its answer: the documented rules it followed in place of
 // ones its operation names (BAAS-17's signing instead of BAAS-16's).
 type call struct {
+	tenant  string // the tenant the handler found the call acts for (CallTenant), "" if it said none
 	mu      sync.Mutex
 	instead map[string]string
 	fault   string
 	op      *schema.Operation // the documented operation a call on an undocumented alias served
+}
+
+// CallTenant says which tenant the call r acts for when its credential is not in its headers (an
+// OAuth token request names its client in the body). Without a journal it does nothing.
+func CallTenant(r *http.Request, tenant string) {
+	if c, ok := r.Context().Value(callKey{}).(*call); ok {
+		c.mu.Lock()
+		c.tenant = tenant
+		c.mu.Unlock()
+	}
 }
 
 // ServedAs says that the call r, on a path the index does not list, was served as op: the seed's other

@@ -118,3 +118,63 @@ func TestTheJournalIsServed(t *testing.T) {
 	require.Len(t, p.Entries, 1)
 	assert.Equal(t, []string{"GU1-02"}, p.Entries[0].Broken.IDs)
 }
+
+// TestTheJournalIsReadPerTenant: each tenant reads its own entries and those of calls that named no
+// credential; a client secret in a body is masked.
+func TestTheJournalIsReadPerTenant(t *testing.T) {
+	reg, h := gu1Like(t)
+	j := NewJournal("gu1", reg, 100)
+	j.TenantOf = func(r *http.Request) string {
+		if strings.HasPrefix(r.URL.Path, ControlPrefix) {
+			return r.Header.Get(TenantHeader)
+		}
+		return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	srv := j.Wrap(h)
+	for _, key := range []string{"org-a", "org-b", ""} {
+		req := httptest.NewRequest("POST", "/api/kyc/validations", strings.NewReader(`{"entityId":"e","client_secret":"s3cr3t-value"}`))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		srv.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	read := func(tenant string) []string {
+		req := httptest.NewRequest("GET", JournalPath+"?since=0", nil)
+		req.Header.Set(TenantHeader, tenant)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		var p Page
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+		var out []string
+		for _, e := range p.Entries {
+			out = append(out, e.Tenant)
+			assert.NotContains(t, e.Request.Body, "s3cr3t-value")
+		}
+		return out
+	}
+	assert.Equal(t, []string{"org-a", ""}, read("org-a"))
+	assert.Equal(t, []string{"org-b", ""}, read("org-b"))
+	assert.Equal(t, "client_id=x&client_secret=[MASKED]&audience=y", maskBodySecrets("client_id=x&client_secret=abc%2Fdef&audience=y"))
+}
+
+// TestWebhookAcknowledgementsAreJudged: a receiver's 2xx follows the rule; a refusal before the last
+// attempt is noted (sent again), at the last breaks it; a provider with no documented acknowledgement
+// only records it.
+func TestWebhookAcknowledgementsAreJudged(t *testing.T) {
+	j, _ := journalled(t, 100)
+	j.Delivered("a", "http://127.0.0.1:9/hooks", "identity.session.status_changed", 204, "", false, "KYC-14")
+	j.Delivered("a", "http://127.0.0.1:9/hooks", "identity.session.status_changed", 500, "", false, "KYC-14")
+	j.Delivered("a", "http://127.0.0.1:9/hooks", "identity.session.status_changed", 0, "connection refused", true, "KYC-14")
+	j.Delivered("b", "http://127.0.0.1:9/gu1", "kyc.validation_created", 500, "", true)
+	es := j.Since(0).Entries
+	require.Len(t, es, 4)
+	assert.Equal(t, []string{"KYC-14"}, es[0].Followed)
+	assert.True(t, es[0].Webhook)
+	assert.Nil(t, es[1].Broken)
+	assert.Equal(t, []string{"KYC-14: the receiver answered 500; the notification is sent again"}, es[1].Notes)
+	require.NotNil(t, es[2].Broken)
+	assert.Equal(t, "the receiver could not be reached: connection refused, and no attempt was acknowledged with a 2xx", es[2].Broken.Rule)
+	assert.Nil(t, es[3].Broken)
+	assert.Empty(t, es[3].Followed)
+	assert.Equal(t, []string{"the receiver answered 500"}, es[3].Notes)
+}

@@ -86,6 +86,8 @@ type Config struct {
 	// ControlToken, when set, is what a call of the control API must carry (ControlGuard); without one
 	// the control API answers loopback peers only.
 	ControlToken string
+	// Journal, when set, is where the mock's webhook deliveries are journalled (Journal.Delivered).
+	Journal *Journal
 	// EitherReading makes a mock accept a client that follows either reading of a documentation
 	// contradiction (the catalogue's DOC rows), noting it, where it otherwise holds the harness's
 	// reading: what 'conformance gate' judges a team's client by.

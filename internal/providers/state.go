@@ -26,11 +26,14 @@ func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
 	if cfg.Faults == nil {
 		cfg.Faults = &mock.Faults{} // none until the control API sets some
 	}
-	h, err := p.NewMock(cfg)
+	reg, err := cfg.Registry(p.Name)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := cfg.Registry(p.Name)
+	max, _ := cfg.StoreLimits()
+	journal := mock.NewJournal(p.Name, reg, max)
+	cfg.Journal = journal
+	h, err := p.NewMock(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +44,13 @@ func (p Provider) Mock(cfg mock.Config) (http.Handler, error) {
 	}
 	fi.Errors = pw.WriteProblem
 	fi.Expirer, _ = h.(mock.CredentialExpirer)
-	max, _ := cfg.StoreLimits()
-	served := mock.NewJournal(p.Name, reg, max).Wrap(fi.Wrap(h))
+	if t, ok := h.(mock.Tenancy); ok {
+		fi.TenantOf = t.TenantOf
+	}
+	if t, ok := h.(mock.Tenancy); ok {
+		journal.TenantOf = t.TenantOf
+	}
+	served := journal.Wrap(fi.Wrap(h))
 	states := StateChanges(p, func(*http.Request) string { return inProcessBase }, inProcess(h))
 	return mock.ControlGuard{Token: cfg.ControlToken}.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == StatePath {

@@ -192,6 +192,23 @@ func TestGu1OrganisationsAreTenantsOfTheControlAPI(t *testing.T) {
 	got, _, err := a.GetValidation(ctx, v.ID)
 	require.NoError(t, err, "A's validation outlives B's reset")
 	assert.Equal(t, "pending", got.Status)
+
+	// B's faults are B's: its calls get them, A's never do; nor does B's journal hold A's calls.
+	assert.Equal(t, 200, ctl(t, base, "org-b-key", http.MethodPut, "/faults", map[string]any{"faults": []map[string]any{{"kind": "500"}}}))
+	_, resp, _ = b.GetValidation(ctx, v.ID)
+	assert.Equal(t, 500, status(resp))
+	_, _, err = a.GetValidation(ctx, v.ID)
+	require.NoError(t, err, "A gets none of B's faults")
+	var page mock.Page
+	require.NoError(t, mock.ControlCallFor(ctx, http.DefaultClient, "org-b-key", http.MethodGet, base+mock.JournalPath+"?since=0", nil, &page))
+	for _, e := range page.Entries {
+		assert.NotEqual(t, mockgu1.APIKey, e.Tenant, "B's journal holds none of A's calls")
+	}
+	require.NoError(t, mock.ControlCallFor(ctx, http.DefaultClient, "", http.MethodGet, base+mock.JournalPath+"?since=0", nil, &page))
+	assert.NotEmpty(t, page.Entries)
+	for _, e := range page.Entries {
+		assert.NotEqual(t, "org-b-key", e.Tenant, "A's journal holds none of B's calls")
+	}
 }
 
 // TestPersonalRecordsAreTheirClientsOnly: the control API reads and resets a client's records only,

@@ -443,6 +443,9 @@ func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
 // the person's CPF, so that another client's token request never voids its token, nor can another
 // complete its person creation; its known contacts (account administrators) are its own.
 
+// TenantOf is the API client a call acts for (mock.Tenancy).
+func (m *Mock) TenantOf(r *http.Request) string { return m.tenant(r) }
+
 // tenant is the API client a call acts for: its API-CLIENT-KEY, or on the control API the one
 // mock.TenantHeader names (the fixture client's when it names none).
 func (m *Mock) tenant(r *http.Request) string {

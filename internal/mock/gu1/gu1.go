@@ -79,7 +79,8 @@ type Mock struct {
 	entities    map[string]map[string]client.Entity // org id -> entity id -> entity
 	validations map[string]*validation              // id -> validation
 	deliveries  []Delivery
-	outbox      mock.Outbox // webhook deliveries: per target, in the order of the changes
+	outbox      mock.Outbox   // webhook deliveries: per target, in the order of the changes
+	journal     *mock.Journal // where deliveries are journalled (mock.Config.Journal); nil: nowhere
 
 	// Indices, so that no call scans every validation: an entity's validations (oldest first) and its
 	// current one, keyed by organisation and entity id.
@@ -108,7 +109,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	m.maxItems, m.activeFor = cfg.StoreLimits()
 	m.validationOrder.Max, m.entityOrder.Max = m.maxItems, m.maxItems
 	m.reset()
-	m.outbox.Faults = cfg.Faults
+	m.outbox.Faults, m.journal = cfg.Faults, cfg.Journal
 	rt := mock.NewRouter(m.WriteProblem)
 	rt.Documented(reg.Operations("gu1"))
 	auth := func(h func(http.ResponseWriter, *http.Request, *org)) http.HandlerFunc {
@@ -204,6 +205,22 @@ func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// TenantOf is the organisation a call acts for, by its API key (mock.Tenancy): the bearer key of a
+// call of the API, the one mock.TenantHeader names on the control API. "" for a key the mock does not
+// know.
+func (m *Mock) TenantOf(r *http.Request) string {
+	key := tenantKey(r)
+	if !strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+		key, _ = bearer(r)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.orgs[key] == nil {
+		return ""
+	}
+	return key
 }
 
 // tenantKey is the API key of the organisation a control-API call acts for (mock.TenantHeader), the
@@ -533,7 +550,7 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 		Payload: client.EventPayload{ValidationID: v.ID, EntityID: v.EntityID, Status: v.Status}})
 	// Deliveries to one target go out one after the other, in the order of the changes: a receiver
 	// sees kyc.validation_created before kyc.validation_approved. Another target's never wait for them.
-	queued := m.outbox.Go(target, func() {
+	queued := m.outbox.GoFor(o.APIKey, target, func() {
 		d := Delivery{ValidationID: v.ID, Event: event, URL: target}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -553,6 +570,7 @@ func (m *Mock) notify(o *org, v *validation, event string) {
 		m.mu.Lock()
 		m.logDelivery(d)
 		m.mu.Unlock()
+		m.journal.Delivered(o.APIKey, target, event, d.Answer, d.Error, true) // gu1 documents no acknowledgement: recorded, not judged
 	})
 	if !queued {
 		m.logDelivery(Delivery{ValidationID: v.ID, Event: event, URL: target,

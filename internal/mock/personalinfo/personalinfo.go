@@ -429,6 +429,15 @@ func (m *Mock) ctlToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, in)
 }
 
+// TenantOf is the client a call acts for, by its id (mock.Tenancy); "" for a token the mock does not
+// know.
+func (m *Mock) TenantOf(r *http.Request) string {
+	if c, ok := m.tenant(r); ok {
+		return strconv.FormatInt(c, 10)
+	}
+	return ""
+}
+
 // tenant is the client a call acts for: the one its integration token belongs to, or on the control
 // API the one whose token mock.TenantHeader names (the fixture token's when it names none). known is
 // false for a token the mock does not have.

@@ -31,7 +31,7 @@ func (m *Mock) setStatus(s *session, status string) {
 		UserID: s.UserID, Status: status, CreatedAt: stamp(now)}
 	// Notifications to one target go out one after the other, in the order of the changes; another
 	// target's never wait for them.
-	if tenant := s.tenant; !m.outbox.Go(target, func() { m.deliver(target, tenant, ev) }) {
+	if tenant := s.tenant; !m.outbox.GoFor(tenant, target, func() { m.deliver(target, tenant, ev) }) {
 		m.logDeliveryLocked(Delivery{SessionID: s.ID, Status: status, URL: target, Attempt: 0, At: now, tenant: s.tenant,
 			Error: "not queued: the target already has the most notifications waiting that the mock keeps for one target"})
 	}
@@ -71,6 +71,7 @@ func (m *Mock) deliver(target, tenant string, ev client.Event) {
 		m.mu.Lock()
 		m.logDeliveryLocked(d)
 		m.mu.Unlock()
+		m.journal.Delivered(tenant, target, ev.EventType, d.Answer, d.Error, attempt == len(m.retries)+1, "KYC-14")
 		if d.Answer >= 200 && d.Answer < 300 {
 			return
 		}

@@ -97,6 +97,7 @@ type Mock struct {
 	router  *mock.Router
 	hc      *http.Client
 	retries []time.Duration // waits before each re-delivery
+	journal *mock.Journal   // where deliveries are journalled (mock.Config.Journal); nil: nowhere
 
 	mu          sync.Mutex
 	tokens      map[string]issued // access token -> its expiry and client (the tenant)
@@ -131,7 +132,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	}
 	m.maxItems, m.activeFor = cfg.StoreLimits()
 	m.sessionOrder.Max, m.tokenOrder.Max = m.maxItems, m.maxItems
-	m.outbox.Faults = cfg.Faults
+	m.outbox.Faults, m.journal = cfg.Faults, cfg.Journal
 	m.reset()
 	rt := mock.NewRouter(m.WriteProblem)
 	rt.Documented(reg.Operations("pomelo"))
@@ -305,6 +306,9 @@ func (m *Mock) addToken(tok string, exp time.Time, client string) {
 	}, mock.Remove(m.tokens))
 }
 
+// TenantOf is the OAuth client a call acts for (mock.Tenancy).
+func (m *Mock) TenantOf(r *http.Request) string { return m.tenant(r) }
+
 // tenant is the OAuth client a call acts for: the one its bearer token was issued to, or, on the
 // control API, the one mock.TenantHeader names (the fixture client when it names none).
 func (m *Mock) tenant(r *http.Request) string {
@@ -386,6 +390,7 @@ func schemaProblem(op *schema.Operation, vs []schema.Violation) *mock.Problem {
 
 func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 	oauthErr := func(status int, code, desc string) {
+		mock.Teach(w, (&mock.Problem{}).Broke(desc, "KYC-16")) // every refusal here is a client's mistake
 		mock.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
 	raw, p := mock.ReadBody(r)
@@ -415,6 +420,9 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if id, secret, ok := r.BasicAuth(); ok {
 		params["client_id"], params["client_secret"] = id, secret
+	}
+	if m.knownClient(params["client_id"], params["client_secret"]) {
+		mock.CallTenant(r, params["client_id"]) // the journal keeps the call its client's
 	}
 	switch {
 	case params["grant_type"] != "client_credentials":
