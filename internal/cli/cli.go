@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/latam-conformance/conformance/internal/config"
+	"github.com/latam-conformance/conformance/internal/editdist"
 	"github.com/latam-conformance/conformance/internal/exit"
 )
 
@@ -228,7 +229,7 @@ func (c *command) suggest(err error) string {
 	var best []string
 	bestDist := 3
 	c.flags.VisitAll(func(f *flag.Flag) {
-		d := editDistance(typed, f.Name)
+		d := editdist.Levenshtein(typed, f.Name)
 		if strings.HasPrefix(f.Name, typed) && len(typed) >= 3 {
 			d = min(d, 1)
 		}
@@ -243,27 +244,6 @@ func (c *command) suggest(err error) string {
 		return ""
 	}
 	return " (did you mean " + strings.Join(best, " or ") + "?)"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // multiFlag is a repeatable string flag.

@@ -34,6 +34,18 @@ const ControlPrefix = "/__control"
 // the header names none.
 const TenantHeader = "Conformance-Tenant"
 
+// ControlTenant is the tenant a control-API call acts for: the one TenantHeader names, or fixture when
+// it names none. ok is false for a call of the provider's own API, whose credential names its tenant.
+func ControlTenant(r *http.Request, fixture string) (tenant string, ok bool) {
+	if !strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		return "", false
+	}
+	if t := r.Header.Get(TenantHeader); t != "" {
+		return t, true
+	}
+	return fixture, true
+}
+
 // HealthPath answers 200 on every mock, with a Health; a target without it has no control API.
 const HealthPath = ControlPrefix + "/health"
 

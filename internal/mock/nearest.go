@@ -3,6 +3,7 @@ package mock
 import (
 	"strings"
 
+	"github.com/latam-conformance/conformance/internal/editdist"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -22,7 +23,7 @@ func Nearest(ops []*schema.Operation, method, path string) *schema.Operation {
 				}
 			}
 		}
-		score := editDistance("/"+strings.Join(tmpl, "/"), "/"+strings.Join(segs, "/"))
+		score := editdist.Levenshtein("/"+strings.Join(tmpl, "/"), "/"+strings.Join(segs, "/"))
 		if op.Method != method {
 			score += 3
 		}
@@ -31,25 +32,4 @@ func Nearest(ops []*schema.Operation, method, path string) *schema.Operation {
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

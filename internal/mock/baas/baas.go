@@ -449,11 +449,8 @@ func (m *Mock) TenantOf(r *http.Request) string { return m.tenant(r) }
 // tenant is the API client a call acts for: its API-CLIENT-KEY, or on the control API the one
 // mock.TenantHeader names (the fixture client's when it names none).
 func (m *Mock) tenant(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
-		if t := r.Header.Get(mock.TenantHeader); t != "" {
-			return t
-		}
-		return APIClientKey
+	if t, ok := mock.ControlTenant(r, APIClientKey); ok {
+		return t
 	}
 	return r.Header.Get(client.HeaderAPIClientKey)
 }

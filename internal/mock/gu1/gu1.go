@@ -211,8 +211,8 @@ func (m *Mock) ctlReset(w http.ResponseWriter, r *http.Request) {
 // call of the API, the one mock.TenantHeader names on the control API. "" for a key the mock does not
 // know.
 func (m *Mock) TenantOf(r *http.Request) string {
-	key := tenantKey(r)
-	if !strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
+	key, control := mock.ControlTenant(r, APIKey)
+	if !control {
 		key, _ = bearer(r)
 	}
 	m.mu.Lock()
@@ -226,10 +226,8 @@ func (m *Mock) TenantOf(r *http.Request) string {
 // tenantKey is the API key of the organisation a control-API call acts for (mock.TenantHeader), the
 // fixture organisation's when it names none: each organisation is a tenant.
 func tenantKey(r *http.Request) string {
-	if k := r.Header.Get(mock.TenantHeader); k != "" {
-		return k
-	}
-	return APIKey
+	key, _ := mock.ControlTenant(r, APIKey)
+	return key
 }
 
 // finished tells a validation that can no longer change by itself.

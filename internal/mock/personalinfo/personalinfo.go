@@ -443,11 +443,8 @@ func (m *Mock) TenantOf(r *http.Request) string {
 // false for a token the mock does not have.
 func (m *Mock) tenant(r *http.Request) (int64, bool) {
 	tok := r.Header.Get("Authorization")
-	if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
-		tok = r.Header.Get(mock.TenantHeader)
-		if tok == "" {
-			tok = Token
-		}
+	if t, ok := mock.ControlTenant(r, Token); ok {
+		tok = t
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

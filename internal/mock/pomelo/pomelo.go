@@ -312,11 +312,8 @@ func (m *Mock) TenantOf(r *http.Request) string { return m.tenant(r) }
 // tenant is the OAuth client a call acts for: the one its bearer token was issued to, or, on the
 // control API, the one mock.TenantHeader names (the fixture client when it names none).
 func (m *Mock) tenant(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, mock.ControlPrefix) {
-		if t := r.Header.Get(mock.TenantHeader); t != "" {
-			return t
-		}
-		return ClientID
+	if t, ok := mock.ControlTenant(r, ClientID); ok {
+		return t
 	}
 	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	m.mu.Lock()
