@@ -235,7 +235,7 @@ func theValidationIsPending(ctx context.Context) error {
 	want := map[string]any{"status": "pending", "isCurrent": true, "entityId": g.entity.ID}
 	for k, v := range want {
 		if obj[k] != v {
-			problems = append(problems, fmt.Sprintf("%s = %s, want %s", k, jsonText(obj[k]), jsonText(v)))
+			problems = append(problems, fmt.Sprintf("%s = %s, want %s", k, memberText(obj, k), jsonText(v)))
 		}
 	}
 	for _, k := range []string{"id", "organizationId", "sessionId", "provider", "providerSessionUrl", "createdAt", "updatedAt"} {
@@ -257,7 +257,7 @@ func theMetadataIsEchoed(ctx context.Context) error {
 	w := worldOf(ctx)
 	sent, _ := w.body.get("metadata")
 	if !jsonEqual(obj["metadata"], sent) {
-		return fmt.Errorf("%s: metadata = %s, want the %s sent", ex.Name(), snippet([]byte(jsonText(obj["metadata"]))), snippet([]byte(jsonText(sent))))
+		return fmt.Errorf("%s: metadata = %s, want the %s sent", ex.Name(), snippet([]byte(memberText(obj, "metadata"))), snippet([]byte(jsonText(sent))))
 	}
 	return nil
 }
@@ -277,10 +277,10 @@ func theValidationIs(ctx context.Context, status, not, current string) error {
 		return fmt.Errorf("%s: status = %d, want 200 (body: %s)", ex.Name(), ex.Status, ex.snippet())
 	}
 	if obj["status"] != status {
-		return fmt.Errorf("%s: status = %s, want %q", ex.Name(), jsonText(obj["status"]), status)
+		return fmt.Errorf("%s: status = %s, want %q", ex.Name(), memberText(obj, "status"), status)
 	}
 	if current != "" && obj["isCurrent"] != (not == "") {
-		return fmt.Errorf("%s: isCurrent = %s, want %v (GU1-12)", ex.Name(), jsonText(obj["isCurrent"]), not == "")
+		return fmt.Errorf("%s: isCurrent = %s, want %v (GU1-12)", ex.Name(), memberText(obj, "isCurrent"), not == "")
 	}
 	return nil
 }
@@ -296,7 +296,7 @@ func theValidationStatusIsOneOf(ctx context.Context, list string) error {
 	}
 	got, _ := obj["status"].(string)
 	if !slices.Contains(strings.Split(list, ", "), got) {
-		return fmt.Errorf("%s: status = %s, want one of %s (GU1-06)", ex.Name(), jsonText(obj["status"]), list)
+		return fmt.Errorf("%s: status = %s, want one of %s (GU1-06)", ex.Name(), memberText(obj, "status"), list)
 	}
 	return nil
 }

@@ -149,8 +149,15 @@ func registerPersonalInfo(sc stepRegistry) {
 		if err != nil {
 			return err
 		}
-		if rec.Birthday != want {
+		// DOC-09: the table writes YYYY/MM/DD, the example YYYY-MM-DD; either is the same date.
+		if strings.ReplaceAll(rec.Birthday, "/", "-") != strings.ReplaceAll(want, "/", "-") {
 			return fmt.Errorf("%s: data.birthday = %q, want %q", ex.Name(), rec.Birthday, want)
+		}
+		if rec.Birthday != want {
+			w := worldOf(ctx)
+			w.mu.Lock()
+			w.notes = append(w.notes, fmt.Sprintf("the record's birthday is written %s, the table's reading (DOC-09)", rec.Birthday))
+			w.mu.Unlock()
 		}
 		return nil
 	})
@@ -321,6 +328,9 @@ func theRecordHoldsThePerson(ctx context.Context, state string) error {
 		want, _ := p.sent(f[0])
 		if f[0] == "birthday" && !isoDate.MatchString(want) {
 			continue
+		}
+		if f[0] == "birthday" && strings.ReplaceAll(got[f[0]], "/", "-") == want {
+			continue // DOC-09: the same date in the table's YYYY/MM/DD (the birthday step notes it)
 		}
 		if got[f[0]] != want {
 			bad = append(bad, fmt.Sprintf("%s = %q, want %q as sent", f[0], got[f[0]], want))

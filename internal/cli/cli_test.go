@@ -580,3 +580,31 @@ func TestVersion(t *testing.T) {
 	assert.Equal(t, exit.OK, code)
 	assert.Regexp(t, `^conformance \S+( commit [0-9a-f]+(\+dirty)?)?( \(\S+\))? go1\.\d+`, out)
 }
+
+// TestAnErrorWithoutAdditionalDataIsConformant: BAAS-14 makes additional_data an object when present;
+// a target that leaves it out of its 401s breaks neither BAAS-12 nor BAAS-13. One that sends it null
+// is named null, not absent.
+func TestAnErrorWithoutAdditionalDataIsConformant(t *testing.T) {
+	drop := func(replace string) func(http.Handler) http.Handler {
+		return rewriting(`"additional_data":{},`, replace) // the mock writes its members sorted
+	}
+	code, out, _ := run(t, "run", "--base-url", "baas="+baasMock(t, drop("")), "--tags", "@BAAS-12,@BAAS-13")
+	assert.Equal(t, exit.OK, code, tail(out))
+	code, out, _ = run(t, "run", "--base-url", "baas="+baasMock(t, drop(`"additional_data":null,`)), "--tags", "@BAAS-13")
+	assert.Equal(t, exit.Failed, code, tail(out))
+	assert.Contains(t, out, "/additional_data: type (Invalid type. Expected: object, given: null)", "null is named null")
+	code, out, _ = run(t, "run", "--base-url", "baas="+baasMock(t, drop(`"additional_data":[],`)), "--tags", "@BAAS-13")
+	assert.Equal(t, exit.Failed, code, "the rewrite reaches the answer: an array is no object\n"+tail(out))
+}
+
+// TestABirthdayAnsweredInTheTablesFormIsConformant: DOC-09 says a target that follows either reading
+// of the birthday's format is not failed for it, in its answers as in what it accepts.
+func TestABirthdayAnsweredInTheTablesFormIsConformant(t *testing.T) {
+	slashed := rewriting(`"birthday":"1990-08-10"`, `"birthday":"1990/08/10"`)
+	code, out, _ := run(t, "run", "--base-url", "personalinfo="+mockServer(t, "personalinfo", slashed), "--tags", "@PI-06,@PI-04")
+	assert.Equal(t, exit.OK, code, tail(out))
+	assert.Contains(t, out, "found: the record's birthday is written 1990/08/10, the table's reading (DOC-09)", "the rewrite reached the answers")
+	wrong := rewriting(`"birthday":"1990-08-10"`, `"birthday":"1990.08.10"`)
+	code, out, _ = run(t, "run", "--base-url", "personalinfo="+mockServer(t, "personalinfo", wrong), "--tags", "@PI-06")
+	assert.Equal(t, exit.Failed, code, "a form neither reading writes still fails\n"+tail(out))
+}
