@@ -14,6 +14,19 @@
 # when it cannot install, 2 for an unknown platform name.
 set -euo pipefail
 
+case "${1:-}" in
+-h | --help)
+  # The header above is the help: print it without the shebang and the comment marks.
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+  ;;
+"" | --plan) ;;
+*)
+  printf 'install-pact-ffi: unknown argument %q (want --plan or --help)\n' "$1" >&2
+  exit 2
+  ;;
+esac
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.pact/lib"
 ver="20.2.0" # @pact-foundation/pact-core-<platform>@20.2.0 carries libpact_ffi 0.5.8

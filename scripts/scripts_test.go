@@ -162,3 +162,22 @@ func TestEveryActionIsPinnedBySHA(t *testing.T) {
 	assert.Greater(t, n, 5, "the check saw the workflows' actions")
 	assert.False(t, pinned.MatchString("actions/checkout@v4"), "a tag is not a pin")
 }
+
+// TestInstallPactFFIHelpsWithoutInstalling: --help prints the script's header and installs nothing; an
+// unknown argument is exit 2.
+func TestInstallPactFFIHelpsWithoutInstalling(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command("bash", "install-pact-ffi.sh", "--help")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "npm_config_cache="+dir)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "Installs libpact_ffi 0.5.8")
+	assert.NotContains(t, string(out), "install-pact-ffi: fetching")
+	assert.NotContains(t, string(out), "#")
+	cmd = exec.Command("bash", "install-pact-ffi.sh", "--bogus")
+	out, err = cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 2, ee.ExitCode())
+	assert.Contains(t, string(out), "unknown argument --bogus")
+}

@@ -608,3 +608,22 @@ func TestABirthdayAnsweredInTheTablesFormIsConformant(t *testing.T) {
 	code, out, _ = run(t, "run", "--base-url", "personalinfo="+mockServer(t, "personalinfo", wrong), "--tags", "@PI-06")
 	assert.Equal(t, exit.Failed, code, "a form neither reading writes still fails\n"+tail(out))
 }
+
+// TestBadSelectionsAreUsageErrors: a --tags expression that is no tag expression, or that names a
+// catalogue ID the catalogue does not have, and an empty config file, are exit 2 with one line, not
+// "nothing proven" nor a silent default run (issue 18).
+func TestBadSelectionsAreUsageErrors(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.yaml")
+	require.NoError(t, os.WriteFile(empty, []byte("# nothing yet\n"), 0o644))
+	for args, want := range map[string]string{
+		"run --tags (@gu1":               `"(gu1" is not a tag`,
+		"run --tags @BAAS-99":            `BAAS-99 is not in the catalogue`,
+		"run --tags @gu1&&~@BAAS-99":     `BAAS-99 is not in the catalogue`,
+		"run --config " + empty:          "the file is empty",
+		"config check --config " + empty: "the file is empty",
+	} {
+		code, out, errOut := run(t, strings.Fields(args)...)
+		assert.Equal(t, exit.Usage, code, "%s: %s%s", args, out, errOut)
+		assert.Contains(t, errOut+out, want, args)
+	}
+}

@@ -109,7 +109,10 @@ func Parse(name string, raw []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return &Config{Path: name, Providers: map[string]*Provider{}}, nil // an empty file is a valid, empty config
+			// An empty file (or one of comments only) is most likely the wrong file, or one half-written:
+			// run with no --config instead of an empty one.
+			probs.List = append(probs.List, Problem{Line: 1, Column: 1, Message: "the file is empty: a configuration names at least target or providers (run without --config for the embedded mocks)"})
+			return nil, probs
 		}
 		probs.List = append(probs.List, Problem{Message: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
 		return nil, probs

@@ -56,11 +56,17 @@ func TestParseAGoodFile(t *testing.T) {
 		"providers.pomelo.credentials.client_secret names POMELO_CLIENT_SECRET, which is not set")
 }
 
-func TestEmptyFileIsAnEmptyConfig(t *testing.T) {
-	c, err := Parse("c.yaml", nil)
-	require.NoError(t, err)
-	assert.Empty(t, c.Providers)
-	assert.Equal(t, "", c.Target)
+// TestAnEmptyFileIsRefused: an empty file, or one of comments only, is most likely the wrong or a
+// half-written file; it is a problem on line 1, never a silent default run (issue 18).
+func TestAnEmptyFileIsRefused(t *testing.T) {
+	for _, raw := range []string{"", "\n\n", "# only a comment\n"} {
+		_, err := Parse("c.yaml", []byte(raw))
+		var probs *Problems
+		require.ErrorAs(t, err, &probs, "%q", raw)
+		require.Len(t, probs.List, 1)
+		assert.Equal(t, 1, probs.List[0].Line)
+		assert.Contains(t, probs.List[0].Message, "the file is empty")
+	}
 }
 
 func TestEveryProblemIsReportedWithItsLine(t *testing.T) {

@@ -210,14 +210,28 @@ func CompileTags(expr string) (*Matcher, error) {
 		var terms []string
 		for _, term := range strings.Split(group, ",") {
 			term = strings.ReplaceAll(strings.TrimSpace(term), "@", "")
-			if term == "" || term == "~" || strings.ContainsAny(term, " \t") {
-				return nil, fmt.Errorf("--tags %q: each term is one tag such as @BAAS-12 or ~@control, joined by ',' (or) and '&&' (and)", expr)
+			if !tagTerm.MatchString(term) {
+				return nil, fmt.Errorf("--tags %q: %q is not a tag: each term is one tag such as @BAAS-12 or ~@control, joined by ',' (or) and '&&' (and), without parentheses", expr, term)
 			}
 			terms = append(terms, term)
 		}
 		m.groups = append(m.groups, terms)
 	}
 	return m, nil
+}
+
+// tagTerm is one term of a --tags expression: a tag name (letters, digits, - _ . :), negated with ~.
+var tagTerm = regexp.MustCompile(`^~?[A-Za-z0-9_.:-]+$`)
+
+// Tags lists the tags the expression asks for (its terms without ~).
+func (m *Matcher) Tags() []string {
+	var out []string
+	for _, g := range m.groups {
+		for _, t := range g {
+			out = append(out, strings.TrimPrefix(t, "~"))
+		}
+	}
+	return out
 }
 
 // Match tells whether a scenario with these tags runs.

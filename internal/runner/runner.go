@@ -301,6 +301,11 @@ func (o Options) plan() (*plan, error) {
 	if err != nil {
 		return nil, exit.Usagef("%v", err)
 	}
+	for _, t := range tags.Tags() { // a typo in a catalogue ID (@BAAS-99) selects nothing: a usage error, not "nothing proven"
+		if o.Catalogue != nil && featureset.IDTag.MatchString("@"+t) && !o.Catalogue.Known(t) {
+			return nil, exit.Usagef("--tags %q: %s is not in the catalogue", o.Tags, t)
+		}
+	}
 	// Every ID a scenario names must be the catalogue's: a typo (@BAAS-99) would prove nothing, silently.
 	var unknown []string
 	for _, s := range scenarios {
