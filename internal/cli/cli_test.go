@@ -627,3 +627,21 @@ func TestBadSelectionsAreUsageErrors(t *testing.T) {
 		assert.Contains(t, errOut+out, want, args)
 	}
 }
+
+// TestVerifyTakesTheCLIsProviderNames: a pact may name its provider as the CLI does (pomelo) as well as
+// the committed pacts do (pomelo-identity); an unknown name lists the known ones (issue 18).
+func TestVerifyTakesTheCLIsProviderNames(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "pacts", "conformance-pomelo-client-pomelo-identity.json"))
+	require.NoError(t, err)
+	for name, wantCode := range map[string]int{"pomelo": exit.OK, "pomelo-identity": exit.OK, "pomelo-id": exit.Usage} {
+		dir := t.TempDir()
+		renamed := bytes.Replace(raw, []byte(`"name": "pomelo-identity"`), []byte(`"name": "`+name+`"`), 1)
+		require.True(t, name == "pomelo-identity" || !bytes.Equal(raw, renamed), "the pact names its provider")
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "p.json"), renamed, 0o644))
+		code, out, errOut := run(t, "verify", "--pacts", dir)
+		assert.Equal(t, wantCode, code, "%s: %s%s", name, tail(out), errOut)
+		if wantCode == exit.Usage {
+			assert.Contains(t, errOut, "known: qitech-baas (baas), gu1 (gu1)")
+		}
+	}
+}

@@ -88,22 +88,24 @@ func Run(ctx context.Context, pacts []*pactfile.Pact, set *targets.Set, o Option
 }
 
 func targetFor(set *targets.Set, pactProvider string) *targets.Target {
-	for _, t := range set.ByName {
-		if t.Provider.PactProvider == pactProvider {
-			return t
-		}
+	p, err := ProviderFor(pactProvider)
+	if err != nil {
+		return nil
 	}
-	return nil
+	return set.ByName[p.Name]
 }
 
-// ProviderFor maps a pact's provider name to the harness provider.
+// ProviderFor maps a pact's provider name to the harness provider. A pact may name its provider as the committed pacts do (qitech-baas, pomelo-identity) or as the CLI
+// does (baas, pomelo); an unknown name is refused listing both.
 func ProviderFor(pactProvider string) (providers.Provider, error) {
+	var known []string
 	for _, p := range providers.All() {
-		if p.PactProvider == pactProvider {
+		if p.PactProvider == pactProvider || p.Name == pactProvider {
 			return p, nil
 		}
+		known = append(known, p.PactProvider+" ("+p.Name+")")
 	}
-	return providers.Provider{}, fmt.Errorf("no provider of this harness is called %q in pacts", pactProvider)
+	return providers.Provider{}, fmt.Errorf("no provider of this harness is called %q in pacts; known: %s", pactProvider, strings.Join(known, ", "))
 }
 
 func verifyOne(ctx context.Context, p *pactfile.Pact, t *targets.Target, o Options, res *Result) error {
