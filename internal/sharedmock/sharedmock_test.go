@@ -60,7 +60,8 @@ func suites(ctx context.Context, n int, args []string) []outcome {
 		go func() {
 			defer wg.Done()
 			var stdout, stderr bytes.Buffer
-			code := cli.Main(ctx, append([]string{"run", "--no-colors"}, args...), &stdout, &stderr, func(string) string { return "" })
+			// A generous per-request deadline: four suites at once under -race on a busy runner are slow, not wrong.
+			code := cli.Main(ctx, append([]string{"run", "--no-colors", "--timeout", "60s"}, args...), &stdout, &stderr, func(string) string { return "" })
 			out[i] = outcome{code, stdout.String() + stderr.String()}
 		}()
 	}
