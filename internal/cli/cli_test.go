@@ -645,3 +645,19 @@ func TestVerifyTakesTheCLIsProviderNames(t *testing.T) {
 		}
 	}
 }
+
+// TestGodogUsersFlagsWork: -t, -c, -d/--definitions, --strict, --random without a seed and -f junit
+// without a file work as godog takes them (issue 18).
+func TestGodogUsersFlagsWork(t *testing.T) {
+	code, out, errOut := run(t, "run", "-t", "@BAAS-12", "-c", "2", "--strict", "--random", "-f", "junit")
+	require.Equal(t, exit.OK, code, errOut)
+	assert.True(t, strings.HasPrefix(out, "<?xml"), "JUnit alone on the standard output: %.80s", out)
+	assert.Contains(t, out, `<testcase name="[BAAS-12] an expired token is refused"`)
+	assert.Contains(t, errOut, "Random order: --random ", "the console on the standard error, with the seed picked")
+	code, out, _ = run(t, "run", "--definitions")
+	require.Equal(t, exit.OK, code)
+	assert.Contains(t, out, `^the provider answers (\d{3})$`)
+	code, out, _ = run(t, "run", "-d")
+	require.Equal(t, exit.OK, code)
+	assert.Contains(t, out, "steps/common.go:")
+}

@@ -55,7 +55,12 @@ func (r *reporting) gates() (runner.Gates, error) {
 
 // reports says which files to write; GITHUB_STEP_SUMMARY, when set, gets a Markdown summary appended.
 func (r *reporting) reports(junit string, env Env) runner.Reports {
-	return runner.Reports{JUnit: junit, HTML: r.HTML, JSON: r.ReportJSON, StepSummary: env("GITHUB_STEP_SUMMARY"), Tool: tool()}
+	return r.reportsTo(junit, env, nil)
+}
+
+// reportsTo is reports with JUnit "-" written to stdout.
+func (r *reporting) reportsTo(junit string, env Env, stdout io.Writer) runner.Reports {
+	return runner.Reports{JUnit: junit, HTML: r.HTML, JSON: r.ReportJSON, StepSummary: env("GITHUB_STEP_SUMMARY"), Tool: tool(), Stdout: stdout}
 }
 
 // tool names this binary in reports.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,7 @@ type RunOptions struct {
 	Shard         string
 	ShowPII       bool
 	TokenTTL      time.Duration
+	Definitions   bool
 	reporting
 }
 
@@ -92,8 +94,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags := newFlags("run", runHelp, stdout)
 	flags.flags.StringVar(&o.Features, "features", "", "run the feature files under `DIR` (laid out as DIR/<provider>/*.feature) instead of the embedded suite")
 	o.targeting.register(flags.flags)
-	flags.flags.StringVar(&o.Tags, "tags", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
-	flags.flags.VarP(&o.Formats, "format", "f", "output `FORMAT`, repeatable as godog takes it: pretty or progress (the console; default progress), junit:FILE, cucumber:FILE, html:FILE, json:FILE")
+	flags.flags.StringVarP(&o.Tags, "tags", "t", "", "run only scenarios matching the godog tag `EXPRESSION`, e.g. '@BAAS-12' or '~@control'")
+	flags.flags.VarP(&o.Formats, "format", "f", "output `FORMAT`, repeatable as godog takes it: pretty or progress (the console; default progress), junit:FILE (junit alone: JUnit on the standard output, the console on the standard error), cucumber:FILE, html:FILE, json:FILE")
+	flags.flags.BoolVarP(&o.Definitions, "definitions", "d", false, "print every step definition (as 'conformance steps' does) and exit")
+	flags.flags.Bool("strict", true, "accepted for godog's users: a run is always strict (an undefined or pending step is exit 2)")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
 	flags.flags.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "stop at the first failed scenario; those after it do not run (their IDs show as skipped)")
 	flags.flags.BoolVar(&o.DryRun, "dry-run", false, "list the scenarios the selection would run and check that every step has one definition; start no target, send nothing")
@@ -101,8 +105,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
 	o.reporting.register(flags.flags)
 	flags.flags.StringVar(&o.Shard, "shard", "", "run only part `I/N` of the suite split into N (by feature and scenario, balanced, the same split on every machine); combine the shards' --report-json with 'conformance merge'")
-	flags.flags.IntVar(&o.Concurrency, "concurrency", 4, "run `N` scenarios at once")
-	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1 picks one; 0 keeps file order)")
+	flags.flags.IntVarP(&o.Concurrency, "concurrency", "c", 4, "run `N` scenarios at once")
+	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1, or --random alone, picks one; 0 keeps file order)")
+	flags.flags.Lookup("random").NoOptDefVal = "-1" // godog's --random takes an optional seed
 	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
 	flags.flags.StringVar(&o.Record, "record", "", "write every exchange to `DIR`/exchanges.jsonl (secrets always masked, personal data masked unless --show-pii); compare two with 'conformance diff'")
 	flags.flags.StringVar(&o.Waivers, "waivers", "", "known deviations in `FILE`: catalogue ID, reason, expiry date each; a waived failure is reported as waived, an expired waiver fails the run")
@@ -110,11 +115,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.BoolVar(&o.StrictDrift, "strict-drift", false, "fail a scenario whose answers go beyond the documents (an undocumented status, member or enum value); by default that is a warning from an external target (always a failure from an embedded mock)")
 	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
-	if err := flags.parseArgs(args); err != nil {
+	if err := flags.parseArgs(randomSeedArgs(args)); err != nil {
 		return err
+	}
+	if o.Definitions {
+		return stepsCmd(ctx, nil, stdout, stderr, env)
 	}
 	if err := o.readFormats(); err != nil {
 		return err
+	}
+	junitOut := stdout
+	if o.JUnit == "-" { // JUnit takes the standard output; the console goes to the standard error
+		stdout = stderr
 	}
 	if o.Concurrency < 1 {
 		return exit.Usagef("run: --concurrency %d: want 1 or more", o.Concurrency)
@@ -200,7 +212,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
 		Waivers: waivers, Prompt: prompt, Prepare: prepare, Guard: plan.Guard,
 		Tags: o.Tags, Format: o.Format, CucumberJSON: o.CucumberJSON, Shard: shard, Gates: gates,
-		Reports:     o.reporting.reports(o.JUnit, env),
+		Reports:     o.reporting.reportsTo(o.JUnit, env, junitOut),
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
 		Paths: featurePaths(flags.flags.Args(), o.Features), StopOnFailure: o.StopOnFailure,
 	}
@@ -243,6 +255,9 @@ func (o *RunOptions) readFormats() error {
 			continue
 		case "junit":
 			dest = &o.JUnit
+			if !hasFile {
+				file, hasFile = "-", true // godog writes JUnit to the standard output
+			}
 		case "cucumber":
 			dest = &o.CucumberJSON
 		case "html":
@@ -289,4 +304,25 @@ func featuresDir(dir string) string {
 		return "features/"
 	}
 	return strings.TrimSuffix(filepath.ToSlash(dir), "/") + "/"
+}
+
+// randomSeedArgs reads "--random SEED" as "--random=SEED": --random also stands alone (godog's optional
+// seed), and a seed written after it is still its value, not a feature path.
+func randomSeedArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if (a == "--random" || a == "-random") && i+1 < len(args) {
+			if _, err := strconv.ParseInt(args[i+1], 10, 64); err == nil {
+				out = append(out, "--random="+args[i+1])
+				i++
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -67,6 +68,11 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 // testcase named with its catalogue IDs, skip reasons included. The file is written beside and renamed,
 // so a reader never sees half of it.
 func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration) error {
+	return WriteJUnit(path, nil, name, results, elapsed)
+}
+
+// WriteJUnit is WriteJUnitFile that writes to stdout when path is "-".
+func WriteJUnit(path string, stdout io.Writer, name string, results []Scenario, elapsed time.Duration) error {
 	doc := junitSuites{Name: name, Time: secs(elapsed)}
 	bySuite := map[string]*junitSuite{}
 	// A suite's time is the wall time from its first scenario's start to its last one's end (scenarios
@@ -155,10 +161,15 @@ func WriteJUnitFile(path, name string, results []Scenario, elapsed time.Duration
 	if err != nil {
 		return err
 	}
+	data := append([]byte(xml.Header), append(out, '\n')...)
+	if path == "-" && stdout != nil { // godog's "-f junit": the report on the standard output
+		_, err := stdout.Write(data)
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return WriteAtomic(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+	return WriteAtomic(path, data, 0o644)
 }
 
 // stableName is a testcase's name: its catalogue IDs and the scenario's name, no location.

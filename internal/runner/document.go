@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -100,12 +101,13 @@ type Reports struct {
 	JSON        string // the document itself
 	StepSummary string // a Markdown summary appended here (GITHUB_STEP_SUMMARY)
 	Tool        report.Tool
+	Stdout      io.Writer // where JUnit "-" goes (godog's -f junit)
 }
 
 // Write writes the reports asked for of a run or a merge; the first error names its flag.
 func (rep Reports) Write(r *Result, cat *catalogue.Catalogue) error {
 	if rep.JUnit != "" {
-		if err := report.WriteJUnitFile(rep.JUnit, "conformance", r.Scenarios, r.Elapsed); err != nil {
+		if err := report.WriteJUnit(rep.JUnit, rep.Stdout, "conformance", r.Scenarios, r.Elapsed); err != nil {
 			return exit.Usagef("--junit %s: %v", rep.JUnit, err)
 		}
 	}
