@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -180,7 +181,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Redactor == nil {
 		o.Redactor = &redact.Redactor{}
 	}
-	located := &lineWriter{w: o.Out, edit: steps.LocateLine} // pretty output names the step functions
+	// Pretty output names the step functions; godog's own totals are left out, the harness's summary
+	// below counts what godog cannot (waived, not judged), and two summaries must never disagree.
+	located := &lineWriter{w: o.Out, edit: steps.LocateLine, drop: godogTotals()}
 	out := o.Redactor.Writer(located)
 	defer func() { _ = out.Flush(); _ = located.Flush() }()
 	// Every request of the scenarios goes through the guard: production hosts refused before a byte is
@@ -564,8 +567,31 @@ func locateSteps(doc []any) {
 type lineWriter struct {
 	w    io.Writer
 	edit func(string) string
+	drop func(string) bool // nil: every line is written
 	buf  []byte
 }
+
+// godogTotals recognises godog's own closing lines: "N scenarios (…)", "N steps (…)" and the run's
+// duration after them.
+func godogTotals() func(string) bool {
+	totals := regexp.MustCompile(`^\d+ (scenarios?|steps?) \(`)
+	duration := regexp.MustCompile(`^[0-9.]+(ns|µs|us|ms|s|m[0-9.]+s|h[0-9.m]+s)$`)
+	afterSteps := false
+	return func(line string) bool {
+		switch {
+		case totals.MatchString(line):
+			afterSteps = strings.HasPrefix(strings.SplitN(line, " ", 3)[1], "step")
+			return true
+		case afterSteps && duration.MatchString(line):
+			afterSteps = false
+			return true
+		}
+		afterSteps = false
+		return false
+	}
+}
+
+func (l *lineWriter) keep(line string) bool { return l.drop == nil || !l.drop(line) }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
 	if l.w == nil {
@@ -577,8 +603,10 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 		if i < 0 {
 			return len(p), nil
 		}
-		if _, err := io.WriteString(l.w, l.edit(string(l.buf[:i]))+"\n"); err != nil {
-			return 0, err
+		if line := string(l.buf[:i]); l.keep(line) {
+			if _, err := io.WriteString(l.w, l.edit(line)+"\n"); err != nil {
+				return 0, err
+			}
 		}
 		l.buf = l.buf[i+1:]
 	}
@@ -589,8 +617,12 @@ func (l *lineWriter) Flush() error {
 	if len(l.buf) == 0 || l.w == nil {
 		return nil
 	}
-	_, err := io.WriteString(l.w, l.edit(string(l.buf)))
+	line := string(l.buf)
 	l.buf = nil
+	if !l.keep(line) {
+		return nil
+	}
+	_, err := io.WriteString(l.w, l.edit(line))
 	return err
 }
 

@@ -172,3 +172,13 @@ func TestARunThatFailsBeforeItsReportsLeavesNoHalfRecording(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, entries, "no recording, and no temporary file")
 }
+
+// TestGodogsOwnTotalsAreLeftOut: the console carries one summary, the harness's; godog's closing lines
+// ("N scenarios (…)", "N steps (…)", the duration) are dropped, everything else is kept (issue 18).
+func TestGodogsOwnTotalsAreLeftOut(t *testing.T) {
+	var b strings.Builder
+	l := &lineWriter{w: &b, edit: func(s string) string { return s }, drop: godogTotals()}
+	_, _ = l.Write([]byte("..F 3\n\n--- Failed steps:\n  Scenario: x\n\n3 scenarios (2 passed, 1 failed)\n9 steps (8 passed, 1 failed)\n54.4ms\n12ms after\n"))
+	_ = l.Flush()
+	assert.Equal(t, "..F 3\n\n--- Failed steps:\n  Scenario: x\n\n12ms after\n", b.String())
+}
