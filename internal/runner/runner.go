@@ -527,7 +527,10 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 	}
 	var doc []any
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return os.WriteFile(path, r.Bytes(raw), 0o644) // not what godog writes; masked as text
+		if err := os.WriteFile(path, r.Bytes(raw), 0o644); err != nil { // not what godog writes; masked as text
+			return err
+		}
+		return os.Chmod(path, 0o644)
 	}
 	doc = joinFeatures(doc)
 	withReasons(doc, results)
@@ -536,7 +539,10 @@ func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) 
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, r.Bytes(out), 0o644)
+	if err := os.WriteFile(path, r.Bytes(out), 0o644); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o644) // made by os.CreateTemp (0600): readable as every other report is
 }
 
 // withReasons writes into godog's cucumber JSON why each skipped, waived or not judged scenario did not
@@ -653,10 +659,13 @@ func joinFeatures(doc []any) []any {
 }
 
 func withReasons(doc []any, results []report.Scenario) {
-	reasons := map[string]string{}
+	reasons, waived := map[string]string{}, map[string]bool{}
 	for _, s := range results {
 		if (s.Status == report.Skipped || s.Status == report.Waived || s.Status == report.NotJudged) && s.Message != "" {
 			reasons[s.Feature+"\x00"+s.Name] = string(s.Status) + ": " + s.Message
+		}
+		if s.Status == report.Waived {
+			waived[s.Feature+"\x00"+s.Name] = true
 		}
 	}
 	for _, fv := range doc {
@@ -666,8 +675,28 @@ func withReasons(doc []any, results []report.Scenario) {
 		for _, e := range elems {
 			el, _ := e.(map[string]any)
 			name, _ := el["name"].(string)
-			if why, ok := reasons[path.Clean(uri)+"\x00"+name]; ok && el != nil {
+			key := path.Clean(uri) + "\x00" + name
+			if why, ok := reasons[key]; ok && el != nil {
 				el["description"] = why
+			}
+			if waived[key] {
+				unfail(el)
+			}
+		}
+	}
+}
+
+// unfail marks a waived scenario's failed steps skipped, their error kept: a report reader counts the
+// scenario as the run does, waived and not failed.
+func unfail(el map[string]any) {
+	list, _ := el["steps"].([]any)
+	for _, st := range list {
+		step, _ := st.(map[string]any)
+		res, _ := step["result"].(map[string]any)
+		if res != nil && res["status"] == "failed" {
+			res["status"] = "skipped"
+			if msg, ok := res["error_message"].(string); ok {
+				res["error_message"] = "waived: " + msg
 			}
 		}
 	}
