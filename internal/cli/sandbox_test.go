@@ -344,6 +344,10 @@ providers:
 	// the scan finds each encoding when it is left in.
 	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Raw-Auth":"[REDACTED]"`, "the echoed header reached the recording, masked")
 	assert.Contains(t, artefacts["echo exchanges.jsonl"], `"X-Echo-Authorization":"[REDACTED]"`, "and its base64 form")
+	for _, h := range []string{"X-Echo-Body-Query", "X-Echo-Body-Json-Query", "X-Echo-Body-Query-B64", "X-Echo-Body-Json-B64"} {
+		assert.Contains(t, artefacts["echo exchanges.jsonl"], `"`+h+`":"`, "the nested echo %s reached the recording", h)
+	}
+	assert.Regexp(t, `"X-Echo-Body-Query":"[^"]*\[REDACTED\]`, artefacts["echo exchanges.jsonl"], "the token request's secret, URL-encoded twice, is masked")
 	assert.Contains(t, artefacts["redirect exchanges.jsonl"], `"Location":"http://127.0.0.2:9/steal/`, "the Location reached the recording")
 	assert.Contains(t, artefacts["echo report.json"], `"X-Echo-Raw-Auth": "[REDACTED]"`, "a failure's answer reached the JSON report, masked")
 	assert.Contains(t, artefacts["echo report.html"], `X-Echo-Raw-Auth: [REDACTED]`, "and the HTML report")
@@ -374,10 +378,58 @@ func leaks(text string, secrets []string) []string {
 	return out
 }
 
-// encodings is s as it is; JSON-escaped with and without HTML escaping; HTML and XML escaped; URL
+// encodings is s as it is and each single encoding of it (encodings1), then each of those wrapped once
+// and twice more (URL query and path, both cases of hex; JSON-escaped with and without HTML escaping;
+// the part of a longer base64 text, standard or URL, that only the inner form decides): issue 18's
+// "URL inside URL, JSON-escaped inside URL, base64 of either", three deep.
+func encodings(s string) []string {
+	out := encodings1(s)
+	seen := map[string]bool{}
+	for _, f := range out {
+		seen[f] = true
+	}
+	level := out[1:]
+	for depth := 2; depth <= 3; depth++ {
+		var next []string
+		for _, f := range level {
+			for _, w := range wrapOnce(f) {
+				if w != f && !seen[w] {
+					seen[w] = true
+					next = append(next, w)
+				}
+			}
+		}
+		out, level = append(out, next...), next
+	}
+	return out
+}
+
+func wrapOnce(f string) []string {
+	lower := regexp.MustCompile(`%[0-9A-F]{2}`)
+	q, p := url.QueryEscape(f), url.PathEscape(f)
+	jsonHTML, _ := json.Marshal(f)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(f)
+	js := strings.TrimSpace(plain.String())
+	out := []string{q, lower.ReplaceAllStringFunc(q, strings.ToLower), p, lower.ReplaceAllStringFunc(p, strings.ToLower),
+		string(jsonHTML[1 : len(jsonHTML)-1]), js[1 : len(js)-1]}
+	for k := 0; k <= 2; k++ {
+		for _, e := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			full := e.EncodeToString(append(bytes.Repeat([]byte{'x'}, k), f...))
+			if from, to := (8*k+5)/6, 8*(k+len(f))/6; to > from {
+				out = append(out, full[from:to])
+			}
+		}
+	}
+	return out
+}
+
+// encodings1 is s as it is; JSON-escaped with and without HTML escaping; HTML and XML escaped; URL
 // query and path encoded (both cases of hex); base64 standard and URL, padded or not, and the part of
 // a longer base64 text that only s decides, at each byte offset.
-func encodings(s string) []string {
+func encodings1(s string) []string {
 	jsonHTML, _ := json.Marshal(s)
 	var plain bytes.Buffer
 	enc := json.NewEncoder(&plain)

@@ -177,6 +177,13 @@ func Echo() Behaviour {
 		w.Header().Set("X-Echo-Authorization", base64.StdEncoding.EncodeToString([]byte(r.Header.Get("Authorization"))))
 		w.Header().Set("X-Echo-Key", r.Header.Get("Api-Client-Key"))
 		w.Header().Set("X-Echo-Raw-Auth", r.Header.Get("Authorization"))
+		// The body once more, nested in the encodings an echo wraps what it got in: a form body (already
+		// URL-encoded) URL-encoded again, JSON-escaped then URL-encoded, and base64 of either.
+		jsonBody, _ := json.Marshal(string(body))
+		w.Header().Set("X-Echo-Body-Query", url.QueryEscape(string(body)))
+		w.Header().Set("X-Echo-Body-Json-Query", url.QueryEscape(string(jsonBody)))
+		w.Header().Set("X-Echo-Body-Query-B64", base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(string(body)))))
+		w.Header().Set("X-Echo-Body-Json-B64", base64.StdEncoding.EncodeToString(jsonBody))
 		if a.Status < 400 {
 			w.WriteHeader(a.Status)
 			_, _ = w.Write(a.Body)

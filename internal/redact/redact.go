@@ -170,8 +170,69 @@ var lowerEscapes = regexp.MustCompile(`%[0-9A-F]{2}`)
 // Forms lists s as it may appear in an artefact or an echo: as it is; JSON-escaped (with and without
 // HTML escaping, and with "\/"); XML and HTML escaped; URL-encoded for a query and for a path (upper and
 // lower case hex); base64 in the standard and URL alphabets, padded or not, whole and as it reads
-// inside a longer base64 text at each of the three byte alignments.
+// inside a longer base64 text at each of the three byte alignments. And nested, three deep, as an echo
+// wraps what it received: URL inside URL, JSON-escaped inside URL, base64 of either (Nest).
 func Forms(s string) []string {
+	out := forms(s)
+	seen := map[string]bool{}
+	for _, f := range out {
+		seen[f] = true
+	}
+	level := out[1:] // the first level's encodings that are not s itself
+	for depth := 2; depth <= 3; depth++ {
+		var next []string
+		for _, f := range level {
+			for _, n := range Nest(f) {
+				if !seen[n] {
+					seen[n] = true
+					next = append(next, n)
+				}
+			}
+		}
+		out = append(out, next...)
+		level = next
+	}
+	return out
+}
+
+// Nest lists the encodings an echo wraps a value in once more: URL query and path encoding (upper and
+// lower case hex), JSON escaping (with and without HTML escaping), and base64 (standard and URL
+// alphabets) as it reads inside a longer base64 text at each byte alignment. Forms that equal f are
+// left out.
+func Nest(f string) []string {
+	var out []string
+	add := func(e string) {
+		if e != f && e != "" {
+			out = append(out, e)
+		}
+	}
+	for _, e := range []string{url.QueryEscape(f), url.PathEscape(f)} {
+		add(e)
+		add(lowerEscapes.ReplaceAllStringFunc(e, strings.ToLower))
+	}
+	if b, err := json.Marshal(f); err == nil {
+		add(string(b[1 : len(b)-1]))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(f) == nil {
+		j := strings.TrimSuffix(buf.String(), "\n")
+		add(j[1 : len(j)-1])
+	}
+	for _, e := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		for k := 0; k < 3; k++ {
+			full := e.EncodeToString(append(make([]byte, k), f...))
+			if from, to := (8*k+5)/6, 8*(k+len(f))/6; to > from {
+				add(full[from:to])
+			}
+		}
+	}
+	return out
+}
+
+// forms is Forms' first level: s and each single encoding of it.
+func forms(s string) []string {
 	out := []string{s}
 	add := func(f string) {
 		for _, o := range out {
