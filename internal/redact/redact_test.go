@@ -121,3 +121,18 @@ func TestManySecretsStayCheap(t *testing.T) {
 	assert.LessOrEqual(t, len(r.gens), 12, "generations stay logarithmic in the secrets")
 	assert.Equal(t, "auth [REDACTED] done", r.String("auth eyJhbGciOiJFUzUxMiJ9.claims-000007.signature-000007 done"), "an early secret is still masked")
 }
+
+// BenchmarkStringWithARunsSecrets: masking 4 KiB of output with the dozen credentials a run holds,
+// each in every form, nested ones included (go test -bench StringWithARunsSecrets ./internal/redact).
+func BenchmarkStringWithARunsSecrets(b *testing.B) {
+	var r Redactor
+	for i := 0; i < 12; i++ {
+		r.Add(fmt.Sprintf("S<secret-%d>&+/=ab12cd34/+=", i))
+	}
+	text := strings.Repeat("GET /identity/v1/sessions?filter[status]=IN_PROGRESS 200 {\"data\":[]} ", 64)[:4096]
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = r.String(text)
+	}
+}
