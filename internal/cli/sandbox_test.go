@@ -378,50 +378,42 @@ func leaks(text string, secrets []string) []string {
 	return out
 }
 
-// encodings is s as it is and each single encoding of it (encodings1), then each of those wrapped once
-// and twice more (URL query and path, both cases of hex; JSON-escaped with and without HTML escaping;
-// the part of a longer base64 text, standard or URL, that only the inner form decides): issue 18's
-// "URL inside URL, JSON-escaped inside URL, base64 of either", three deep.
+// encodings is s as it is and each single encoding of it (encodings1), then nested as an echo wraps
+// what it got, three deep (issue 18): its URL and JSON forms URL-encoded again, and the part of a longer
+// base64 text, standard or URL, that only the inner form decides, of those and of the twice-wrapped ones.
 func encodings(s string) []string {
 	out := encodings1(s)
-	seen := map[string]bool{}
-	for _, f := range out {
-		seen[f] = true
+	lower := regexp.MustCompile(`%[0-9A-F]{2}`)
+	urls := func(f string) []string {
+		q, p := url.QueryEscape(f), url.PathEscape(f)
+		return []string{q, lower.ReplaceAllStringFunc(q, strings.ToLower), p, lower.ReplaceAllStringFunc(p, strings.ToLower)}
 	}
-	level := out[1:]
-	for depth := 2; depth <= 3; depth++ {
-		var next []string
-		for _, f := range level {
-			for _, w := range wrapOnce(f) {
-				if w != f && !seen[w] {
-					seen[w] = true
-					next = append(next, w)
+	inside := func(f string) []string {
+		var out []string
+		for k := 0; k <= 2; k++ {
+			for _, e := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+				full := e.EncodeToString(append(bytes.Repeat([]byte{'x'}, k), f...))
+				if from, to := (8*k+5)/6, 8*(k+len(f))/6; to > from {
+					out = append(out, full[from:to])
 				}
 			}
 		}
-		out, level = append(out, next...), next
+		return out
 	}
-	return out
-}
-
-func wrapOnce(f string) []string {
-	lower := regexp.MustCompile(`%[0-9A-F]{2}`)
-	q, p := url.QueryEscape(f), url.PathEscape(f)
-	jsonHTML, _ := json.Marshal(f)
+	jsonHTML, _ := json.Marshal(s)
 	var plain bytes.Buffer
 	enc := json.NewEncoder(&plain)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(f)
+	_ = enc.Encode(s)
 	js := strings.TrimSpace(plain.String())
-	out := []string{q, lower.ReplaceAllStringFunc(q, strings.ToLower), p, lower.ReplaceAllStringFunc(p, strings.ToLower),
-		string(jsonHTML[1 : len(jsonHTML)-1]), js[1 : len(js)-1]}
-	for k := 0; k <= 2; k++ {
-		for _, e := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
-			full := e.EncodeToString(append(bytes.Repeat([]byte{'x'}, k), f...))
-			if from, to := (8*k+5)/6, 8*(k+len(f))/6; to > from {
-				out = append(out, full[from:to])
-			}
+	for _, f := range append(urls(s), string(jsonHTML[1:len(jsonHTML)-1]), js[1:len(js)-1]) {
+		if f == s {
+			continue
 		}
+		for _, g := range urls(f) {
+			out = append(append(out, g), inside(g)...)
+		}
+		out = append(out, inside(f)...)
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -170,62 +171,84 @@ var lowerEscapes = regexp.MustCompile(`%[0-9A-F]{2}`)
 // Forms lists s as it may appear in an artefact or an echo: as it is; JSON-escaped (with and without
 // HTML escaping, and with "\/"); XML and HTML escaped; URL-encoded for a query and for a path (upper and
 // lower case hex); base64 in the standard and URL alphabets, padded or not, whole and as it reads
-// inside a longer base64 text at each of the three byte alignments. And nested, three deep, as an echo
-// wraps what it received: URL inside URL, JSON-escaped inside URL, base64 of either (Nest).
+// inside a longer base64 text at each of the three byte alignments. And nested, as an echo wraps what
+// it received, three deep: its URL and JSON forms URL-encoded again (URL inside URL, JSON-escaped inside
+// URL), and base64 of either, of those and of the twice-wrapped ones. A secret whose URL and JSON forms
+// are itself (a JWT, a plain key) has no nested forms.
 func Forms(s string) []string {
 	out := forms(s)
 	seen := map[string]bool{}
 	for _, f := range out {
 		seen[f] = true
 	}
-	level := out[1:] // the first level's encodings that are not s itself
-	for depth := 2; depth <= 3; depth++ {
-		var next []string
-		for _, f := range level {
-			for _, n := range Nest(f) {
-				if !seen[n] {
-					seen[n] = true
-					next = append(next, n)
-				}
+	add := func(f string) bool {
+		if f == "" || seen[f] {
+			return false
+		}
+		seen[f] = true
+		out = append(out, f)
+		return true
+	}
+	for _, f := range uniq(append(urlForms(s), jsonForms(s)...), s) {
+		for _, g := range urlForms(f) { // URL inside URL, JSON-escaped inside URL
+			add(g)
+			for _, b := range base64Inside(g) { // base64 of those
+				add(b)
 			}
 		}
-		out = append(out, next...)
-		level = next
+		for _, b := range base64Inside(f) { // base64 of a URL or JSON form
+			add(b)
+		}
 	}
 	return out
 }
 
-// Nest lists the encodings an echo wraps a value in once more: URL query and path encoding (upper and
-// lower case hex), JSON escaping (with and without HTML escaping), and base64 (standard and URL
-// alphabets) as it reads inside a longer base64 text at each byte alignment. Forms that equal f are
-// left out.
-func Nest(f string) []string {
+// urlForms is f URL-encoded for a query and for a path, each with upper and lower case hex.
+func urlForms(f string) []string {
 	var out []string
-	add := func(e string) {
-		if e != f && e != "" {
-			out = append(out, e)
-		}
-	}
 	for _, e := range []string{url.QueryEscape(f), url.PathEscape(f)} {
-		add(e)
-		add(lowerEscapes.ReplaceAllStringFunc(e, strings.ToLower))
+		out = append(out, e, lowerEscapes.ReplaceAllStringFunc(e, strings.ToLower))
 	}
+	return out
+}
+
+// jsonForms is f JSON-escaped with and without HTML escaping.
+func jsonForms(f string) []string {
+	var out []string
 	if b, err := json.Marshal(f); err == nil {
-		add(string(b[1 : len(b)-1]))
+		out = append(out, string(b[1:len(b)-1]))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(f) == nil {
 		j := strings.TrimSuffix(buf.String(), "\n")
-		add(j[1 : len(j)-1])
+		out = append(out, j[1:len(j)-1])
 	}
+	return out
+}
+
+// base64Inside is what f reads as inside a longer base64 text, standard or URL alphabet, at each byte
+// alignment: the characters that depend on f's bits alone.
+func base64Inside(f string) []string {
+	var out []string
 	for _, e := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 		for k := 0; k < 3; k++ {
 			full := e.EncodeToString(append(make([]byte, k), f...))
 			if from, to := (8*k+5)/6, 8*(k+len(f))/6; to > from {
-				add(full[from:to])
+				out = append(out, full[from:to])
 			}
+		}
+	}
+	return out
+}
+
+// uniq is list without repeats and without except.
+func uniq(list []string, except string) []string {
+	var out []string
+	for _, f := range list {
+		if f != except && !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
 	return out
