@@ -172,3 +172,34 @@ func TestMergeJudgesWaiversOnEveryShard(t *testing.T) {
 	assert.Contains(t, m.Waivers.Stale[0], "BAAS-01", "only the waiver nothing failed under is stale")
 	assert.Len(t, m.Waivers.List, 2)
 }
+
+// TestATargetUnreachableAtTheStartStillWritesEveryReport: exit 3 at the start writes the JUnit, HTML,
+// JSON and cucumber reports asked for, each scenario not judged with the cause; merging that shard names
+// the cause, not a missing shard (issue 18).
+func TestATargetUnreachableAtTheStartStillWritesEveryReport(t *testing.T) {
+	dir := t.TempDir()
+	url := closedPort(t)
+	files := map[string]string{"--junit": "j.xml", "--html": "r.html", "--report-json": "1.json", "--cucumber-json": "c.json"}
+	args := []string{"run", "--shard", "1/2", "--base-url", "gu1=" + url}
+	for flag, f := range files {
+		args = append(args, flag, filepath.Join(dir, f))
+	}
+	code, out, errOut := run(t, args...)
+	require.Equal(t, exit.Unavailable, code, out+errOut)
+	for _, f := range files {
+		_, err := os.Stat(filepath.Join(dir, f))
+		require.NoError(t, err, "%s is written on exit 3 at the start", f)
+	}
+	doc, err := report.ReadJSONFile(filepath.Join(dir, "1.json"))
+	require.NoError(t, err)
+	assert.Equal(t, exit.Unavailable, doc.Exit)
+	assert.Contains(t, doc.Verdict, "target gu1 at "+url+" is unreachable")
+	assert.Equal(t, doc.Totals.Scenarios, doc.Totals.NotJudged)
+	assert.NotZero(t, doc.Totals.NotJudged)
+
+	code, _, _ = run(t, "run", "--shard", "2/2", "--report-json", filepath.Join(dir, "2.json"))
+	require.Equal(t, exit.OK, code)
+	code, _, errOut = run(t, "merge", filepath.Join(dir, "1.json"), filepath.Join(dir, "2.json"))
+	assert.Equal(t, exit.Unavailable, code)
+	assert.Contains(t, errOut, "a target could not be reached at the start: target gu1 at "+url+" is unreachable")
+}

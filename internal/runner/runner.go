@@ -172,6 +172,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	set, err := targets.Start(ctx, names, baseURLs, mock.Config{Schemas: o.Schemas, TokenTTL: o.TokenTTL,
 		BaaSSigning: []string{"claims", "qit"}}, o.Mode)
 	if err != nil {
+		if exit.CodeOf(err) == exit.Unavailable {
+			return o.unreached(pl, baseURLs, start, err)
+		}
 		return nil, err
 	}
 	defer set.Close()
@@ -282,6 +285,42 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 	return res, res.stopErr
+}
+
+// unreached is the result of a run whose targets could not be reached at the start: every scenario it
+// would have run is not judged, with the cause, and every report asked for is still written (a shard's
+// JSON too, so that 'merge' names the cause rather than a missing shard). It ends with err (exit 3).
+func (o Options) unreached(pl *plan, baseURLs map[string]string, start time.Time, cause error) (*Result, error) {
+	why := oneLine(cause.Error())
+	res := &Result{Elapsed: time.Since(start), Seed: o.Random, Started: start, Shard: o.Shard, Parsed: pl.scenarios,
+		waivers: o.Waivers, Stopped: "a target could not be reached at the start: " + why, stopErr: cause}
+	for _, s := range pl.ran {
+		if pl.tags.Match(s.Tags) {
+			res.Scenarios = append(res.Scenarios, report.Scenario{Name: s.Name, Feature: s.URI, Line: s.Line, Provider: s.Provider,
+				Tags: s.Tags, Status: report.NotJudged, Message: "not judged: " + why})
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(baseURLs)) {
+		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: p, BaseURL: o.Redactor.String(baseURLs[p])})
+	}
+	res.Coverage = report.Coverage(o.Catalogue, pl.scenarios, res.Scenarios, pl.names)
+	maskResults(res.Scenarios, o.Redactor)
+	var rec *record.Writer
+	if o.Record != "" {
+		var err error
+		if rec, err = record.Create(o.Record, o.Redactor, o.ShowPII); err != nil {
+			return res, exit.Usagef("--record %s: %v", o.Record, err)
+		}
+	}
+	if o.CucumberJSON != "" { // godog never ran: no feature of it to report
+		if err := report.WriteAtomic(o.CucumberJSON, []byte("[]\n"), 0o644); err != nil {
+			return res, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
+	}
+	if err := writeReports(o, res, rec, ""); err != nil {
+		return res, err
+	}
+	return res, cause
 }
 
 // plan is what a run will run, worked out before any target starts.
