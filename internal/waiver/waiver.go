@@ -160,17 +160,23 @@ func (c *checker) entry(e *yaml.Node, where string) (Waiver, bool) {
 		}
 		return ""
 	}
+	// Every problem of an entry is reported, not only its first: a bad id does not hide a missing
+	// reason or a bad date.
 	id := val("id")
 	entry, known := c.cat.Lookup(id)
+	usable := true
 	switch {
 	case id == "":
 		c.fail(e, where, "needs an id (a catalogue ID such as KYC-11)")
-		return Waiver{}, false
+		usable = false
 	case !known:
 		c.fail(fields["id"], where+".id", fmt.Sprintf("%q is not a catalogue ID", id))
-		return Waiver{}, false
+		usable = false
 	case val("provider") != "" && val("provider") != entry.Provider:
 		c.fail(fields["provider"], where+".provider", fmt.Sprintf("%s belongs to %s, not %s", id, entry.Provider, val("provider")))
+	}
+	if id == "" {
+		id = where // the messages below still say which entry
 	}
 	if val("reason") == "" {
 		c.fail(e, where, fmt.Sprintf("%s: needs a reason", id))
@@ -182,6 +188,9 @@ func (c *checker) entry(e *yaml.Node, where string) (Waiver, bool) {
 			at = e
 		}
 		c.fail(at, where+".expires", fmt.Sprintf("%s: expires %q: want a date, YYYY-MM-DD", id, val("expires")))
+	}
+	if !usable {
+		return Waiver{}, false
 	}
 	if prev, dup := c.seen[id]; dup {
 		c.fail(e, where, fmt.Sprintf("%s is waived already at line %d", id, prev))
