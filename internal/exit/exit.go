@@ -18,6 +18,9 @@ const (
 	// Gate: every scenario that ran held, but a gate the caller set was not met (--min-coverage,
 	// --fail-on-skipped).
 	Gate = 5
+	// CommandFailed ('conformance gate'): every rule the client's calls exercised held, but the team's
+	// own command failed.
+	CommandFailed = 6
 	// Interrupted by a signal is 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as shells
 	// report it; see Signal.
 )

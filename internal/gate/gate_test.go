@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/latam-conformance/conformance/internal/cli"
+	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/report"
 )
 
@@ -213,12 +214,12 @@ func TestGateExitCodes(t *testing.T) {
 	// Every call followed the rules, but the team's own test failed: 6, not 0 and not 1.
 	client := filepath.Join(mustAbs(t, "testdata"), "client.js")
 	code, console, doc = gateRun(t, "", "--", "sh", "-c", node(t)+" "+client+" conform && exit 3")
-	assert.Equal(t, cli.ExitCommandFailed, code, console)
-	assert.Equal(t, cli.ExitCommandFailed, doc.Exit)
+	assert.Equal(t, exit.CommandFailed, code, console)
+	assert.Equal(t, exit.CommandFailed, doc.Exit)
 	assert.Contains(t, console, "exited 3")
 
 	code, console, _ = gateRun(t, "", "--", "/nonexistent/command")
-	assert.Equal(t, cli.ExitCommandFailed, code, console)
+	assert.Equal(t, exit.CommandFailed, code, console)
 	assert.Contains(t, console, "could not run")
 
 	// A --base-url that is no conformance mock has no journal: infrastructure, said so.

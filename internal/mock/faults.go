@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -367,13 +366,3 @@ func (fi *FaultInjector) control(w http.ResponseWriter, r *http.Request) {
 
 // webhookFault is what the outbox does with one notification of tenant.
 func (fs *Faults) webhookFault(tenant string) *Fault { return fs.pick(true, nil, tenant) }
-
-// sleepCtx waits d, or less when ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-}

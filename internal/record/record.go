@@ -193,10 +193,6 @@ func (w *Writer) maskSecrets(ex Exchange) Exchange {
 	return ex
 }
 
-// secretHeaders are always replaced whole.
-var secretHeaders = map[string]bool{"Authorization": true, "Api-Client-Key": true, "X-Api-Key": true,
-	"Cookie": true, "Set-Cookie": true, "X-Signature": true, "X-Webhook-Signature": true}
-
 // mask is the recorded form of raw: secrets are masked before personal data, since a personal value
 // or a digit run masked inside a secret (an echoed token's signature) would hide the secret from the
 // redactor and leave the rest of it in the recording.
@@ -315,7 +311,7 @@ func headers(h http.Header) map[string]string {
 	out := map[string]string{}
 	for k, v := range h {
 		k = http.CanonicalHeaderKey(k)
-		if secretHeaders[k] {
+		if redact.SecretHeader(k) {
 			out[k] = redact.Mask
 			continue
 		}

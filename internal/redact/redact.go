@@ -13,6 +13,7 @@ import (
 	"encoding/xml"
 	"html"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -20,6 +21,14 @@ import (
 	"strings"
 	"sync"
 )
+
+// secretHeaders carry credentials (a bearer token, BAAS-16's key and JWT, a webhook's signature):
+// every artefact masks their values whole.
+var secretHeaders = map[string]bool{"Authorization": true, "Api-Client-Key": true, "X-Api-Key": true,
+	"Cookie": true, "Set-Cookie": true, "X-Signature": true, "X-Webhook-Signature": true}
+
+// SecretHeader tells whether the header named name (any case) carries a credential.
+func SecretHeader(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
 
 // Mask is what a secret is replaced with.
 const Mask = "[REDACTED]"
