@@ -73,9 +73,6 @@ Examples:
   conformance gate --fault pomelo:429:first=2 --fault gu1:webhook-duplicate:every=1 -- npm test
 `
 
-// ExitCommandFailed is the gate's exit when every rule held but the team's command failed.
-const ExitCommandFailed = 6
-
 // GateOptions are the flags of 'conformance gate'.
 type GateOptions struct {
 	BaseURLs       multiFlag
@@ -226,7 +223,7 @@ func judgeOutcome(res *runner.Result, traffic []gate.Traffic, outcome commandOut
 		return
 	}
 	if !outcome.ok() {
-		res.Outcome = &exit.Error{Code: ExitCommandFailed, Err: fmt.Errorf("every rule the client exercised held, but its command %s", outcome.describe())}
+		res.Outcome = &exit.Error{Code: exit.CommandFailed, Err: fmt.Errorf("every rule the client exercised held, but its command %s", outcome.describe())}
 		return
 	}
 	calls := 0
@@ -363,7 +360,7 @@ func (m *gateMocks) setFaults(ctx context.Context, faults map[string][]mock.Faul
 		if list == nil {
 			list = []mock.Fault{}
 		}
-		err := mock.ControlCall(ctx, m.hc, http.MethodPut, g.url+mock.FaultsPath, map[string]any{"faults": list}, nil)
+		err := mock.ControlCallFor(ctx, m.hc, g.tenant, http.MethodPut, g.url+mock.FaultsPath, map[string]any{"faults": list}, nil)
 		if err != nil {
 			return exit.Unavailablef("gate: %s at %s takes no faults (is it a 'conformance mock' of this version?): %v", g.provider.Name, g.url, err)
 		}
@@ -384,18 +381,16 @@ func (m *gateMocks) read(ctx context.Context) ([]gate.Traffic, error) {
 		var faults struct {
 			Faults []mock.Fault `json:"faults"`
 		}
-		if err := mock.ControlCall(ctx, m.hc, http.MethodGet, g.url+mock.FaultsPath, nil, &faults); err != nil {
+		if err := mock.ControlCallFor(ctx, m.hc, g.tenant, http.MethodGet, g.url+mock.FaultsPath, nil, &faults); err != nil {
 			return nil, exit.Unavailablef("gate: %s at %s: %v", g.provider.Name, g.url, err)
 		}
 		if !g.embedded {
-			_ = mock.ControlCall(ctx, m.hc, http.MethodDelete, g.url+mock.FaultsPath, nil, nil)
+			_ = mock.ControlCallFor(ctx, m.hc, g.tenant, http.MethodDelete, g.url+mock.FaultsPath, nil, nil)
 		}
 		t := gate.Traffic{Provider: g.provider.Name, URL: g.url, Entries: page.Entries, Embedded: g.embedded, Faults: faults.Faults}
-		if len(page.Entries) > 0 {
-			t.Lost = page.Entries[0].Seq - g.since - 1
-		} else {
-			t.Lost = page.Next - g.since
-		}
+		// Entries after the mark that the journal let go: some may have been the client's. Another
+		// tenant's entries, which this tenant does not see, are no loss.
+		t.Lost = max(0, page.Oldest-g.since-1)
 		out = append(out, t)
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -71,6 +72,9 @@ type Page struct {
 	Entries []Entry `json:"entries"`
 	Next    int64   `json:"next"`
 	Evicted int64   `json:"evicted"`
+	// Oldest is the seq of the oldest entry the journal still holds, of any tenant (Next+1 when it holds
+	// none): entries after a reader's mark and before Oldest were let go unread.
+	Oldest int64 `json:"oldest"`
 }
 
 // Journal keeps the calls clients made to one mock, judged, newest last: at most Max entries and
@@ -107,7 +111,10 @@ func (j *Journal) Since(seq int64) Page { return j.SinceFor(seq, "", true) }
 func (j *Journal) SinceFor(seq int64, tenant string, all bool) Page {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	p := Page{Entries: []Entry{}, Next: j.next, Evicted: j.evicted}
+	p := Page{Entries: []Entry{}, Next: j.next, Evicted: j.evicted, Oldest: j.next + 1}
+	if len(j.entries) > 0 {
+		p.Oldest = j.entries[0].Seq
+	}
 	for _, e := range j.entries {
 		if e.Seq > seq && (all || e.Tenant == "" || e.Tenant == tenant) {
 			p.Entries = append(p.Entries, e)
@@ -117,10 +124,7 @@ func (j *Journal) SinceFor(seq int64, tenant string, all bool) Page {
 }
 
 func (j *Journal) add(e Entry) {
-	size := len(e.Request.Body) + len(e.Answer.Body) + 256
-	for _, v := range e.Request.Headers {
-		size += len(v)
-	}
+	size := entrySize(e)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.next++
@@ -128,15 +132,21 @@ func (j *Journal) add(e Entry) {
 	j.entries = append(j.entries, e)
 	j.bytes += size
 	for len(j.entries) > j.Max || (j.bytes > journalBudget && len(j.entries) > 1) {
-		old := j.entries[0]
-		j.bytes -= len(old.Request.Body) + len(old.Answer.Body) + 256
-		for _, v := range old.Request.Headers {
-			j.bytes -= len(v)
-		}
+		j.bytes -= entrySize(j.entries[0])
 		j.entries[0] = Entry{}
 		j.entries = j.entries[1:]
 		j.evicted++
 	}
+}
+
+// entrySize is what an entry counts against journalBudget: its bodies and request headers, and a
+// little for the rest.
+func entrySize(e Entry) int {
+	size := len(e.Request.Body) + len(e.Answer.Body) + 256
+	for _, v := range e.Request.Headers {
+		size += len(v)
+	}
+	return size
 }
 
 // Wrap journals every call h serves except the control API's, and serves GET JournalPath.
@@ -331,11 +341,6 @@ func (c *call) followed(ids []string) []string {
 	return out
 }
 
-// secretHeaders are masked whole in a journal: they carry credentials (KYC-16's bearer token, BAAS-16's
-// key and JWT, a webhook's signature).
-var secretHeaders = map[string]bool{"Authorization": true, "Api-Client-Key": true, "X-Api-Key": true,
-	"Cookie": true, "Set-Cookie": true, "X-Signature": true, "X-Webhook-Signature": true}
-
 // maskedHeaders is h as an entry keeps it: one value a header, a secret one masked but for its scheme
 // ("Bearer [MASKED]", "QIT [MASKED]"), which a verdict reads.
 func maskedHeaders(h http.Header) map[string]string {
@@ -343,7 +348,7 @@ func maskedHeaders(h http.Header) map[string]string {
 	for k, v := range h {
 		k = http.CanonicalHeaderKey(k)
 		val := strings.Join(v, ", ")
-		if secretHeaders[k] {
+		if redact.SecretHeader(k) {
 			scheme, _, found := strings.Cut(val, " ")
 			val = "[MASKED]"
 			if found && len(scheme) < 16 {

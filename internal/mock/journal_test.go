@@ -103,6 +103,7 @@ func TestTheJournalIsBounded(t *testing.T) {
 	assert.Len(t, p.Entries, 5)
 	assert.Equal(t, int64(7), p.Evicted)
 	assert.Equal(t, int64(8), p.Entries[0].Seq, "the oldest went first")
+	assert.Equal(t, int64(8), p.Oldest, "a reader whose mark is before 7 lost entries")
 	assert.Len(t, p.Entries[0].Request.Body, JournalBody)
 	assert.Equal(t, int64(len(big)), p.Entries[0].Request.Size)
 }
@@ -154,6 +155,8 @@ func TestTheJournalIsReadPerTenant(t *testing.T) {
 	}
 	assert.Equal(t, []string{"org-a", ""}, read("org-a"))
 	assert.Equal(t, []string{"org-b", ""}, read("org-b"))
+	p := j.SinceFor(0, "org-b", false)
+	assert.Equal(t, int64(1), p.Oldest, "org-a's entry, unseen by org-b, is no loss: nothing was let go")
 	assert.Equal(t, "client_id=x&client_secret=[MASKED]&audience=y", maskBodySecrets("client_id=x&client_secret=abc%2Fdef&audience=y"))
 }
 
