@@ -106,18 +106,11 @@ func (w *World) judgeAnswer(ex *Exchange) error {
 	if d, dup := schema.FindDuplicate(ex.RespBody); dup && schema.IsJSON(ex.Header.Get("Content-Type")) {
 		// Go keeps the last value, many readers the first: two clients would act on two answers.
 		return verdictf("%s answered %d with the member %s twice (%s, then %s): a client that reads the first value and one that reads the last read two different answers",
-			ex.Name(), ex.Status, d.Pointer, w.deps.Redactor.String(cut(d.First)), w.deps.Redactor.String(cut(d.Second)))
+			ex.Name(), ex.Status, d.Pointer, snippet(w.deps.Redactor.Bytes([]byte(d.First))), snippet(w.deps.Redactor.Bytes([]byte(d.Second))))
 	}
 	return nil
 }
 
-// cut shortens a JSON value quoted in a verdict to 80 bytes.
-func cut(s string) string {
-	if len(s) <= 80 {
-		return s
-	}
-	return s[:77] + "..."
-}
 
 // readAnswer reads at most schema.MaxAnswerBody bytes of body; more is a verdict naming the limit.
 func readAnswer(ex *Exchange, body io.Reader) ([]byte, error) {
