@@ -111,7 +111,6 @@ func (w *World) judgeAnswer(ex *Exchange) error {
 	return nil
 }
 
-
 // readAnswer reads at most schema.MaxAnswerBody bytes of body; more is a verdict naming the limit.
 func readAnswer(ex *Exchange, body io.Reader) ([]byte, error) {
 	b, over, err := schema.ReadAnswer(body)
