@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/hostile"
 	"github.com/latam-conformance/conformance/internal/report"
 )
 
@@ -198,4 +200,116 @@ func chromium(t *testing.T, browser, file, screenshot string) (string, []string)
 		}
 	}
 	return string(dom), loads
+}
+
+// TestEveryReportCountsTheSameRun: one run with passed, failed, waived and not judged scenarios (a BaaS
+// answer rewritten, a waived Pomelo deviation, a gu1 target that dies) writes every report, and each
+// counts what the run counts: the console, JUnit, cucumber JSON, HTML, JSON and the job summary. A
+// waived scenario is failed in none of them, and the HTML page lists as failures only what failed
+// (issue 18).
+func TestEveryReportCountsTheSameRun(t *testing.T) {
+	dir := t.TempDir()
+	waivers := filepath.Join(dir, "waivers.yaml")
+	require.NoError(t, os.WriteFile(waivers, []byte("waivers:\n  - id: KYC-11\n    reason: the sandbox ignores descending sorts (PMO-123)\n    expires: 2099-12-31\n"), 0o644))
+	gu1 := hostile.New(t, mockServer(t, "gu1", nil), hostile.DieAfter(12))
+	files := map[string]string{}
+	for _, k := range []string{"junit.xml", "cucumber.json", "report.html", "report.json", "summary.md"} {
+		files[k] = filepath.Join(dir, k)
+	}
+	code, out, errOut := runEnv(t, map[string]string{"GITHUB_STEP_SUMMARY": files["summary.md"]}, "run",
+		"--base-url", "baas="+baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`)),
+		"--base-url", "pomelo="+mockServer(t, "pomelo", ignoringDescendingSort), "--base-url", "gu1="+gu1.URL,
+		"--tags", "@BAAS-12,@KYC-11,@gu1", "--waivers", waivers, "--junit", files["junit.xml"],
+		"--cucumber-json", files["cucumber.json"], "--html", files["report.html"], "--report-json", files["report.json"])
+	require.Equal(t, exit.Unavailable, code, "a target died: %s", errOut)
+
+	doc, err := report.ReadJSONFile(files["report.json"])
+	require.NoError(t, err)
+	want := doc.Totals
+	t.Logf("totals %+v", want)
+	require.Positive(t, want.Passed, "%+v", want)
+	require.Positive(t, want.Failed, "%+v", want)
+	require.Positive(t, want.Waived, "%+v", want)
+	require.Positive(t, want.NotJudged, "%+v", want)
+	assert.Equal(t, want, report.CountTotals(scenariosOf(doc)), "the JSON's totals are its scenarios'")
+
+	// Console: the harness's line, and no other count of scenarios.
+	m := regexp.MustCompile(`== conformance: (\d+) scenarios: (\d+) passed, (\d+) failed, (\d+) skipped, (\d+) undefined, (\d+) waived, (\d+) not judged`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	assert.Equal(t, fmt.Sprint(want.Scenarios, want.Passed, want.Failed, want.Skipped, want.Undefined, want.Waived, want.NotJudged),
+		strings.Join(m[1:], " "), "console")
+	assert.NotRegexp(t, `(?m)^\d+ scenarios \(`, out, "godog's own totals are not printed beside the harness's")
+
+	// JUnit: failures are the failed, errors the not judged (and undefined), skipped the skipped and waived.
+	raw, err := os.ReadFile(files["junit.xml"])
+	require.NoError(t, err)
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+		Skipped  int `xml:"skipped,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(raw, &suites))
+	assert.Equal(t, [4]int{want.Scenarios, want.Failed, want.NotJudged + want.Undefined, want.Skipped + want.Waived},
+		[4]int{suites.Tests, suites.Failures, suites.Errors, suites.Skipped}, "JUnit")
+
+	// Cucumber JSON, counted as cucumber-html-reporter does: a scenario with a failed step failed, else
+	// one with a skipped step skipped, else passed.
+	raw, err = os.ReadFile(files["cucumber.json"])
+	require.NoError(t, err)
+	var features []struct {
+		Elements []struct {
+			Steps []struct {
+				Result struct{ Status string } `json:"result"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &features))
+	cuke := map[string]int{}
+	for _, f := range features {
+		for _, e := range f.Elements {
+			st := "passed"
+			for _, s := range e.Steps {
+				if s.Result.Status == "failed" || (s.Result.Status != "passed" && st == "passed") {
+					st = s.Result.Status
+				}
+			}
+			cuke[st]++
+		}
+	}
+	assert.Equal(t, map[string]int{"passed": want.Passed, "failed": want.Failed, "skipped": want.Skipped + want.Waived + want.NotJudged},
+		cuke, "cucumber JSON")
+
+	// HTML: the totals, the failures section (failed only), not judged grouped by cause, waived apart.
+	page, err := os.ReadFile(files["report.html"])
+	require.NoError(t, err)
+	html := string(page)
+	for label, n := range map[string]int{"scenarios": want.Scenarios, "passed": want.Passed, "failed": want.Failed,
+		"skipped": want.Skipped, "waived": want.Waived, "not judged": want.NotJudged} {
+		assert.Contains(t, html, fmt.Sprintf("<b>%d</b> %s</span>", n, label), "HTML totals")
+	}
+	assert.Contains(t, html, fmt.Sprintf(">Failures (%d)</h2>", want.Failed))
+	assert.Equal(t, want.Failed, strings.Count(html, `<div class="failure">`), "only failures are failure cards")
+	assert.Contains(t, html, fmt.Sprintf(">Not judged (%d): ", want.NotJudged))
+	assert.Less(t, strings.Count(html, `<div class="failure nj">`), want.NotJudged, "not judged scenarios are grouped by cause")
+	assert.Contains(t, html, fmt.Sprintf(">Waived (%d): ", want.Waived))
+	assert.Less(t, strings.Index(html, `<table id="summary">`), strings.Index(html, `id="failures"`), "the coverage summary is near the top")
+	for _, p := range doc.Providers {
+		assert.Contains(t, html, fmt.Sprintf(`<a href="#provider-%s">`, p.Provider))
+	}
+
+	// Job summary: the totals row.
+	raw, err = os.ReadFile(files["summary.md"])
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), fmt.Sprintf("| %d | %d | %d | %d | %d | %d | %d |", want.Scenarios, want.Passed, want.Failed,
+		want.Skipped, want.Undefined, want.Waived, want.NotJudged), "job summary")
+}
+
+// scenariosOf gives the JSON report's scenarios back as results, to count them.
+func scenariosOf(d *report.Document) []report.Scenario {
+	out := make([]report.Scenario, 0, len(d.Scenarios))
+	for _, s := range d.Scenarios {
+		out = append(out, report.Scenario{Status: s.Status})
+	}
+	return out
 }

@@ -374,14 +374,25 @@ func maskPII(v any, key string) any {
 }
 
 // digits masks long digit runs in a path, a query value, a scenario name or an error (a CPF, a CNPJ, a
-// document number written out in an outline's example).
-var digits = regexp.MustCompile(`\d{7,}`)
+// document number written out in an outline's example). A UUID is an identifier, not a person: its
+// last group may be twelve digits, and it is kept whole, as a report's message beside it prints it.
+var digits = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{7,}`)
+
+// maskDigits writes PIIMask for each long digit run of s outside a UUID.
+func maskDigits(s string) string {
+	return digits.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.IndexByte(m, '-') >= 0 {
+			return m
+		}
+		return PIIMask
+	})
+}
 
 func (w *Writer) maskPath(p string) string {
 	if w.showPII {
 		return p
 	}
-	return digits.ReplaceAllString(p, PIIMask)
+	return maskDigits(p)
 }
 
 func (w *Writer) maskQuery(q string) string {
@@ -390,12 +401,12 @@ func (w *Writer) maskQuery(q string) string {
 	}
 	vals, err := url.ParseQuery(q)
 	if err != nil {
-		return digits.ReplaceAllString(q, PIIMask)
+		return maskDigits(q)
 	}
 	for k, vs := range vals {
 		name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(k, "filter["), "filter"), "]")
 		for i := range vs {
-			if piiMember.MatchString(name) || digits.MatchString(vs[i]) {
+			if piiMember.MatchString(name) || maskDigits(vs[i]) != vs[i] {
 				vs[i] = PIIMask
 			}
 		}

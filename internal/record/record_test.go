@@ -184,3 +184,16 @@ func TestASecretHoldingPersonalDataIsMaskedWhole(t *testing.T) {
 	assert.Equal(t, redact.Mask, ex.Response.Headers["X-Echo-Raw-Auth"])
 	assert.Equal(t, "/echo/"+redact.Mask, ex.Path)
 }
+
+// TestAUUIDIsNotPersonalData: a UUID whose last group is twelve digits is an identifier, kept whole in
+// a path and a query, as a report's message beside the request prints it; a document number in the
+// same path is still masked (issue 18).
+func TestAUUIDIsNotPersonalData(t *testing.T) {
+	id := "5f1c2b3a-9d8e-4c7b-a6f5-426614174000"
+	ex := Mask(Raw{Provider: "pomelo", Method: "GET", Path: "/identity/v1/sessions/" + id + "/persons/68346734500",
+		Query: "filter[session_id]=" + id + "&filter[cpf]=1234567", Status: 200}, &redact.Redactor{}, false)
+	assert.Equal(t, "/identity/v1/sessions/"+id+"/persons/"+PIIMask, ex.Path)
+	assert.Contains(t, ex.Query, "filter[session_id]="+id)
+	assert.Contains(t, ex.Query, "filter[cpf]="+PIIMask)
+	assert.Equal(t, "a-"+PIIMask+"-b", maskDigits("a-12345678-b"), "a digit run that is not a UUID is masked")
+}

@@ -39,18 +39,67 @@ var htmlPage = sync.OnceValue(func() *template.Template {
 // htmlView is what the page template reads.
 type htmlView struct {
 	*Document
-	Failures []ScenarioDoc // failed, undefined and waived scenarios, with their exchanges
-	Drifted  []ScenarioDoc
-	Skipped  []ScenarioDoc
+	Summary   []providerSummary
+	Failures  []ScenarioDoc // failed and undefined scenarios, with their exchanges
+	NotJudged []notJudgedGroup
+	Waived    []ScenarioDoc
+	Drifted   []ScenarioDoc
+	Skipped   []ScenarioDoc
+}
+
+// providerSummary is one provider's line in the summary at the top of the page: its IDs by state.
+type providerSummary struct {
+	Provider, Title                             string
+	Required, Proven                            int
+	Percent                                     float64
+	Failed, NotJudged, Waived, Skipped, Missing int
+}
+
+// notJudgedGroup is the scenarios left not judged for one cause: a target that died leaves dozens with
+// one message, shown once.
+type notJudgedGroup struct {
+	Cause     string
+	Scenarios []ScenarioDoc
 }
 
 // HTML renders d as one self-contained page: styles inline, no script, nothing loaded from anywhere.
+// Failures are only what failed (or is undefined); what was not judged is grouped by its cause, and
+// what was waived is listed apart, so the page counts as every other report does.
 func HTML(d *Document) ([]byte, error) {
 	v := htmlView{Document: d}
+	for _, p := range d.Providers {
+		ps := providerSummary{Provider: p.Provider, Title: p.Title, Required: p.Required, Proven: p.Proven, Percent: p.Percent}
+		for _, id := range p.IDs {
+			switch id.State {
+			case "failed":
+				ps.Failed++
+			case "not judged":
+				ps.NotJudged++
+			case "waived":
+				ps.Waived++
+			case "skipped":
+				ps.Skipped++
+			case "missing":
+				ps.Missing++
+			}
+		}
+		v.Summary = append(v.Summary, ps)
+	}
+	groups := map[string]int{}
 	for _, s := range d.Scenarios {
 		switch s.Status {
-		case Failed, Undefined, Waived, NotJudged:
+		case Failed, Undefined:
 			v.Failures = append(v.Failures, s)
+		case NotJudged:
+			i, ok := groups[s.Message]
+			if !ok {
+				i = len(v.NotJudged)
+				groups[s.Message] = i
+				v.NotJudged = append(v.NotJudged, notJudgedGroup{Cause: s.Message})
+			}
+			v.NotJudged[i].Scenarios = append(v.NotJudged[i].Scenarios, s)
+		case Waived:
+			v.Waived = append(v.Waived, s)
 		case Skipped:
 			v.Skipped = append(v.Skipped, s)
 		}

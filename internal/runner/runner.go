@@ -4,7 +4,6 @@ package runner
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -217,7 +216,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	format := o.Format
+	suiteName := "conformance"
 	var cucumberTmp string
+	var sink *cucumberSink
 	if o.CucumberJSON != "" {
 		if err := os.MkdirAll(filepath.Dir(o.CucumberJSON), 0o755); err != nil {
 			return nil, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
@@ -227,12 +228,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
 		}
 		cucumberTmp = f.Name()
-		_ = f.Close()
 		defer os.Remove(cucumberTmp)
-		format += ",cucumber:" + cucumberTmp
+		sink = openCucumberSink(f)
+		defer sink.close()
+		format += "," + cucumberFormat
+		suiteName = sink.suite
 	}
 	suite := godog.TestSuite{
-		Name:                "conformance",
+		Name:                suiteName,
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Initialize(sc, deps) },
 		Options: &godog.Options{
 			Format:        format,
@@ -250,6 +253,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		},
 	}
 	status := suite.Run()
+	if sink != nil {
+		if err := sink.finish(); err != nil {
+			return nil, exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
+	}
 	deps.Close()
 	_ = out.Flush() // godog's output first, then whatever the caller prints
 	_ = located.Flush()
@@ -556,58 +564,6 @@ func maskResults(results []report.Scenario, r *redact.Redactor) {
 	}
 }
 
-// finishCucumber completes godog's cucumber JSON at path (before it is renamed into place): the reason
-// of each skipped, waived or not judged scenario, and every string masked as a value before the file
-// is encoded again; the encoded text is masked once more, last of all.
-func finishCucumber(path string, r *redact.Redactor, results []report.Scenario) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var doc []any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		if err := os.WriteFile(path, r.Bytes(raw), 0o644); err != nil { // not what godog writes; masked as text
-			return err
-		}
-		return os.Chmod(path, 0o644)
-	}
-	doc = joinFeatures(doc)
-	withReasons(doc, results)
-	locateSteps(doc)
-	out, err := json.MarshalIndent(r.Value(doc), "", "    ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, r.Bytes(out), 0o644); err != nil {
-		return err
-	}
-	return os.Chmod(path, 0o644) // made by os.CreateTemp (0600): readable as every other report is
-}
-
-// withReasons writes into godog's cucumber JSON why each skipped, waived or not judged scenario did not
-// run or did not count (godog only marks its steps skipped): the scenario's description becomes the
-// reason, matched by feature file and name.
-// locateSteps points each step of godog's cucumber JSON at its step function ("common.go:52") rather
-// than at the line that registers every step.
-func locateSteps(doc []any) {
-	for _, fv := range doc {
-		f, _ := fv.(map[string]any)
-		elems, _ := f["elements"].([]any)
-		for _, e := range elems {
-			el, _ := e.(map[string]any)
-			stepList, _ := el["steps"].([]any)
-			for _, sv := range stepList {
-				st, _ := sv.(map[string]any)
-				name, _ := st["name"].(string)
-				match, _ := st["match"].(map[string]any)
-				if loc := steps.LocationOf(name); loc != "" && match != nil {
-					match["location"] = loc
-				}
-			}
-		}
-	}
-}
-
 // lineWriter passes whole lines to w, each through edit.
 type lineWriter struct {
 	w    io.Writer
@@ -669,76 +625,6 @@ func (l *lineWriter) Flush() error {
 	}
 	_, err := io.WriteString(l.w, l.edit(line))
 	return err
-}
-
-// joinFeatures undoes what a path:LINE selection (a shard) does to godog's cucumber JSON: one feature
-// entry per selected line, its uri ending in ":LINE". Entries of one file become one, in order.
-func joinFeatures(doc []any) []any {
-	var out []any
-	byURI := map[string]map[string]any{}
-	for _, fv := range doc {
-		f, ok := fv.(map[string]any)
-		if !ok {
-			out = append(out, fv)
-			continue
-		}
-		uri, _ := f["uri"].(string)
-		uri = featurePath(uri)
-		f["uri"] = uri
-		if prev := byURI[uri]; prev != nil {
-			a, _ := prev["elements"].([]any)
-			b, _ := f["elements"].([]any)
-			prev["elements"] = append(a, b...)
-			continue
-		}
-		byURI[uri] = f
-		out = append(out, f)
-	}
-	return out
-}
-
-func withReasons(doc []any, results []report.Scenario) {
-	reasons, waived := map[string]string{}, map[string]bool{}
-	for _, s := range results {
-		if (s.Status == report.Skipped || s.Status == report.Waived || s.Status == report.NotJudged) && s.Message != "" {
-			reasons[s.Feature+"\x00"+s.Name] = string(s.Status) + ": " + s.Message
-		}
-		if s.Status == report.Waived {
-			waived[s.Feature+"\x00"+s.Name] = true
-		}
-	}
-	for _, fv := range doc {
-		f, _ := fv.(map[string]any)
-		uri, _ := f["uri"].(string)
-		elems, _ := f["elements"].([]any)
-		for _, e := range elems {
-			el, _ := e.(map[string]any)
-			name, _ := el["name"].(string)
-			key := path.Clean(uri) + "\x00" + name
-			if why, ok := reasons[key]; ok && el != nil {
-				el["description"] = why
-			}
-			if waived[key] {
-				unfail(el)
-			}
-		}
-	}
-}
-
-// unfail marks a waived scenario's failed steps skipped, their error kept: a report reader counts the
-// scenario as the run does, waived and not failed.
-func unfail(el map[string]any) {
-	list, _ := el["steps"].([]any)
-	for _, st := range list {
-		step, _ := st.(map[string]any)
-		res, _ := step["result"].(map[string]any)
-		if res != nil && res["status"] == "failed" {
-			res["status"] = "skipped"
-			if msg, ok := res["error_message"].(string); ok {
-				res["error_message"] = "waived: " + msg
-			}
-		}
-	}
 }
 
 // placeLines gives each result the line of its scenario (godog's hooks do not carry it), matching by
