@@ -34,6 +34,7 @@ verify: build
 ## because a busy runner makes internal/cli slow, not wrong (10 minutes is Go's default per package)
 test: lint
 	$(PACT_ENV) && export PACT_CLI="$$(scripts/install-pact-cli.sh || true)" && $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -tags nopactffi ./internal/pactffi
 
 ## lint: gofmt, go vet, and actionlint on the workflows and the action (installed from the Go module proxy)
 lint:

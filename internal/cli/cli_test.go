@@ -28,6 +28,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/pactfile"
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/schema"
 )
 
@@ -525,9 +526,34 @@ func TestVerify(t *testing.T) {
 	})
 	t.Run("a provider that answers the wrong code fails that interaction", func(t *testing.T) {
 		url := baasMock(t, rewriting(`"ACC000134"`, `"ACC000133"`))
-		code, out, _ := run(t, "verify", "--base-url", "baas="+url, "--provider", "baas")
+		dir := t.TempDir()
+		html, doc, summary := filepath.Join(dir, "verify.html"), filepath.Join(dir, "verify.json"), filepath.Join(dir, "summary.md")
+		code, out, _ := runEnv(t, map[string]string{"GITHUB_STEP_SUMMARY": summary}, "verify", "--base-url", "baas="+url,
+			"--provider", "baas", "--html", html, "--report-json", doc)
 		require.Equal(t, exit.Failed, code, out)
 		assert.Contains(t, out, "FAIL BAAS-12: a movement validation with an expired token")
+		// The same report kinds as run (issue 18): the JSON and its schema, the page, the job summary.
+		d, err := report.ReadJSONFile(doc)
+		require.NoError(t, err)
+		assert.Equal(t, exit.Failed, d.Exit)
+		assert.Positive(t, d.Totals.Failed)
+		assert.Equal(t, d.Totals.Scenarios, d.Totals.Passed+d.Totals.Failed+d.Totals.Skipped)
+		require.Len(t, d.Providers, 1)
+		assert.Equal(t, "baas", d.Providers[0].Provider)
+		var states = map[string]string{}
+		for _, id := range d.Providers[0].IDs {
+			states[id.ID] = id.State
+		}
+		assert.Equal(t, "failed", states["BAAS-12"], "an ID is judged by the interactions that name it")
+		assert.Equal(t, "proven", states["BAAS-01"])
+		validAgainstReportSchema(t, doc)
+		page, err := os.ReadFile(html)
+		require.NoError(t, err)
+		assert.Contains(t, string(page), "BAAS-12: a movement validation with an expired token")
+		assert.Contains(t, string(page), "exit 1")
+		md, err := os.ReadFile(summary)
+		require.NoError(t, err)
+		assert.Contains(t, string(md), "exit 1")
 		assert.Contains(t, out, `$.code`)
 		assert.Contains(t, out, "8 passed, 1 failed")
 	})

@@ -61,13 +61,7 @@ func TestHTMLJSONAndSummaryReportsOfAFailingRun(t *testing.T) {
 	assert.Contains(t, html, "Authorization: [REDACTED]", "credentials masked")
 	assert.NotContains(t, html, "Bearer ey", "no token")
 
-	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
-	require.NoError(t, err)
-	schemaPath, err := filepath.Abs("../../schemas/report.schema.json")
-	require.NoError(t, err)
-	res, err := gojsonschema.Validate(gojsonschema.NewReferenceLoader("file://"+schemaPath), gojsonschema.NewBytesLoader(raw))
-	require.NoError(t, err)
-	assert.True(t, res.Valid(), "the JSON report follows schemas/report.schema.json: %v", res.Errors())
+	raw := validAgainstReportSchema(t, filepath.Join(dir, "report.json"))
 	var doc report.Document
 	require.NoError(t, json.Unmarshal(raw, &doc))
 	assert.Equal(t, exit.Failed, doc.Exit)
@@ -312,4 +306,18 @@ func scenariosOf(d *report.Document) []report.Scenario {
 		out = append(out, report.Scenario{Status: s.Status})
 	}
 	return out
+}
+
+// validAgainstReportSchema checks the JSON report at path against schemas/report.schema.json and
+// returns its bytes.
+func validAgainstReportSchema(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	schemaPath, err := filepath.Abs("../../schemas/report.schema.json")
+	require.NoError(t, err)
+	res, err := gojsonschema.Validate(gojsonschema.NewReferenceLoader("file://"+schemaPath), gojsonschema.NewBytesLoader(raw))
+	require.NoError(t, err)
+	assert.True(t, res.Valid(), "the JSON report follows schemas/report.schema.json: %v", res.Errors())
+	return raw
 }

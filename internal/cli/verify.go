@@ -11,14 +11,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/featureset"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/pactffi"
 	"github.com/latam-conformance/conformance/internal/pactfile"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/runner"
 	"github.com/latam-conformance/conformance/internal/targets"
 	"github.com/latam-conformance/conformance/internal/verify"
 	"github.com/latam-conformance/conformance/pacts"
@@ -58,6 +61,7 @@ type VerifyOptions struct {
 	Providers multiFlag
 	JUnit     string
 	Verbose   bool
+	reporting reporting
 }
 
 func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, env Env) error {
@@ -67,6 +71,8 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	o.targeting.register(flags.flags)
 	flags.flags.Var(&o.Providers, "provider", "verify only the pacts of `PROVIDER` (repeatable; default: every pact)")
 	flags.flags.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to `FILE`")
+	flags.flags.StringVar(&o.reporting.HTML, "html", "", "write one self-contained HTML report to `FILE`: totals, each interaction's verdict by the catalogue IDs its description names, each failure's mismatches")
+	flags.flags.StringVar(&o.reporting.ReportJSON, "report-json", "", "write the verification's facts as JSON to `FILE` (schemas/report.schema.json)")
 	flags.flags.BoolVar(&o.Verbose, "verbose", false, "also print the Pact verifier's own output")
 	if err := parse(flags, args); err != nil {
 		return err
@@ -116,15 +122,31 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 		return exit.Usagef("verify: no pact for %s", strings.Join(o.Providers, ", "))
 	}
 	list = selected
+	cat, err := catalogue.Load()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
 	if _, err := pactffi.Load(); err != nil { // one line per place looked in, so not through oneLine
 		fmt.Fprintf(stderr, "conformance: verify: %v\n", err)
+		// Every report asked for is still written: each interaction not judged, with the cause.
+		why, _, _ := strings.Cut(err.Error(), ";")
+		var results []report.Scenario
+		for _, p := range list {
+			for _, in := range p.Interactions {
+				results = append(results, report.Scenario{Name: in.Description, Feature: filepath.Base(p.Path), Provider: p.Provider.Name,
+					Tags: idTags(in.Description), Status: report.NotJudged, Message: "the Pact verifier could not run: " + why})
+			}
+		}
+		if err := o.writeReports(results, nil, dedupe(names), start, cat, env); err != nil {
+			return err
+		}
 		return finished(exit.Unavailable)
 	}
 	reg, err := loadSchemas()
 	if err != nil {
 		return err
 	}
-	start := time.Now()
 	names = dedupe(names)
 	urls := map[string]string{}
 	for _, n := range names {
@@ -210,10 +232,8 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	}
 	fmt.Fprintf(stdout, "== verify: %d interactions: %d passed, %d failed, %d skipped (%s)\n", len(res.Interactions),
 		counts[report.Passed], counts[report.Failed], counts[report.Skipped], time.Since(start).Round(time.Millisecond))
-	if o.JUnit != "" {
-		if err := report.WriteJUnitFile(o.JUnit, "pact-verify", results, time.Since(start)); err != nil {
-			return exit.Usagef("verify: --junit %s: %v", o.JUnit, err)
-		}
+	if err := o.writeReports(results, set, names, start, cat, env); err != nil {
+		return err
 	}
 	if res.Failed() > 0 {
 		return finished(exit.Failed)
@@ -223,6 +243,39 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 			counts[report.Skipped], len(res.Interactions))
 	}
 	return nil
+}
+
+// writeReports writes every report asked for: JUnit, and the HTML, JSON and job summary a run writes.
+func (o VerifyOptions) writeReports(results []report.Scenario, set *targets.Set, names []string, start time.Time, cat *catalogue.Catalogue, env Env) error {
+	if o.JUnit != "" {
+		if err := report.WriteJUnitFile(o.JUnit, "pact-verify", results, time.Since(start)); err != nil {
+			return exit.Usagef("verify: --junit %s: %v", o.JUnit, err)
+		}
+	}
+	return o.reporting.reports("", env).Write(verified(cat, results, set, names, start), cat)
+}
+
+// verified is a verification as a run's result, for the HTML, JSON and job summary reports: each
+// interaction a scenario of its pact file, tagged with the catalogue IDs its description names, and the
+// coverage of those IDs.
+func verified(cat *catalogue.Catalogue, results []report.Scenario, set *targets.Set, names []string, start time.Time) *runner.Result {
+	res := &runner.Result{Scenarios: results, Started: start, Elapsed: time.Since(start)}
+	for _, s := range results {
+		var ids []string
+		for _, t := range s.Tags {
+			ids = append(ids, strings.TrimPrefix(t, "@"))
+		}
+		res.Parsed = append(res.Parsed, featureset.Scenario{Name: s.Name, URI: s.Feature, Tags: s.Tags, IDs: ids, Provider: s.Provider})
+	}
+	for _, n := range names {
+		if set == nil { // the verifier never ran: no target was started
+			break
+		}
+		t := set.ByName[n]
+		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: n, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
+	}
+	res.Coverage = report.Coverage(cat, res.Parsed, results, names)
+	return res
 }
 
 // idTags turns the catalogue IDs that lead an interaction description ("BAAS-12: ...") into tags.

@@ -140,7 +140,15 @@ func loadLib() (*library, error) {
 	return loaded, loadErr
 }
 
+// errNoLoader is the whole answer of a build without a loader (-tags nopactffi): no place is looked in
+// and CONFORMANCE_PACT_FFI is not read, since no library could help.
+var errNoLoader = errors.New("this conformance binary was built without the Pact FFI loader (-tags nopactffi): it cannot load libpact_ffi from anywhere, " +
+	EnvLibrary + " included; run verify with the standard build (go build ./cmd/conformance, or a release archive for glibc)")
+
 func load(candidates []string) (*library, error) {
+	if !hasLoader {
+		return nil, errNoLoader
+	}
 	var tried []string
 	for _, p := range candidates {
 		if filepath.IsAbs(p) {

@@ -2,11 +2,9 @@
 
 package pactffi
 
-import "errors"
-
 // Built with -tags nopactffi (a fully static binary, for example for musl images), this binary cannot
 // load libpact_ffi at all: `verify` is unavailable while run, mock, diff and config work.
-var errNoLoader = errors.New("this conformance binary was built without the Pact FFI loader (-tags nopactffi); use the standard build for verify")
+const hasLoader = false
 
 func open(string) (uintptr, error) { return 0, errNoLoader }
 

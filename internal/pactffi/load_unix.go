@@ -4,6 +4,9 @@ package pactffi
 
 import "github.com/ebitengine/purego"
 
+// hasLoader: this build opens shared libraries.
+const hasLoader = true
+
 func open(path string) (uintptr, error) {
 	return purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
 }

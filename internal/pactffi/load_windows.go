@@ -8,6 +8,9 @@ import (
 	"github.com/ebitengine/purego"
 )
 
+// hasLoader: this build opens shared libraries.
+const hasLoader = true
+
 func open(path string) (uintptr, error) {
 	h, err := syscall.LoadLibrary(path)
 	return uintptr(h), err

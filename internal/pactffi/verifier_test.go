@@ -1,3 +1,5 @@
+//go:build !nopactffi
+
 package pactffi
 
 import (
