@@ -532,6 +532,18 @@ func TestRecordMasksPersonalDataAndDiffFindsChanges(t *testing.T) {
 	assert.Equal(t, exit.Failed, code, out)
 	assert.Contains(t, out, "POST /identity/v2/sessions 201: /data/risk_score appeared (number)")
 
+	// A documented code that changes is a change, under its operation (issue 18).
+	renamed := filepath.Join(dir, "renamed")
+	g := mockServer(t, "gu1", rewriting(`"ENTITY_NOT_FOUND"`, `"ENTITY_MISSING"`))
+	code, out, errOut = run(t, "run", "--tags", "@GU1-10", "--record", renamed, "--concurrency", "1", "--base-url", "gu1="+g)
+	require.Equal(t, exit.Failed, code, out+errOut)
+	found := filepath.Join(dir, "found")
+	code, out, errOut = run(t, "run", "--tags", "@GU1-10", "--record", found, "--concurrency", "1")
+	require.Equal(t, exit.OK, code, out+errOut)
+	code, out, _ = run(t, "diff", found, renamed)
+	assert.Equal(t, exit.Failed, code, out)
+	assert.Regexp(t, `(?m)^GET /api/entities/\{[^}]+\}: 1 change\(s\)\n  GET /api/entities/\{[^}]+\} 404: /error is "ENTITY_MISSING", was "ENTITY_NOT_FOUND"\n    in gu1 `, out)
+
 	// Personal data of the fixtures: the seed's CPF, names, e-mail, phone, birthdays, street, company tax id.
 	pii := []string{"68346734500", "Sample Name Natural", "sample@gmail.com", "988887777", "1987-01-11",
 		"Rua Sample Avenue", "Juan", "Fernandez", "9999999", "1990-08-10", "Diego Pomelo", "29.086.892/0001-77",

@@ -146,7 +146,7 @@ func TestDiff(t *testing.T) {
 		ex("d", 1, 200, nil),
 	}
 	var got []string
-	for _, c := range Diff(old, cur) {
+	for _, c := range Diff(old, cur, nil) {
 		got = append(got, c.What)
 	}
 	assert.ElementsMatch(t, []string{
@@ -158,8 +158,38 @@ func TestDiff(t *testing.T) {
 		"GET /x answers 404, was 200",
 		"GET /x is new",
 	}, got)
-	assert.Empty(t, Diff(old, old))
-	assert.True(t, strings.HasPrefix(Summary(Diff(old, cur), 3, 3), "7 change(s)"))
+	assert.Empty(t, Diff(old, old, nil))
+	assert.True(t, strings.HasPrefix(Summary(Diff(old, cur, nil), 3, 3), "7 change(s)"))
+}
+
+// TestDiffComparesDocumentedValues: an error code that changes (ENTITY_NOT_FOUND → ENTITY_MISSING) is a
+// change, as is a value the schema enumerates (a status), while ids, timestamps and other values are
+// not (issue 18).
+func TestDiffComparesDocumentedValues(t *testing.T) {
+	ex := func(body string) Exchange {
+		var v any
+		require.NoError(t, jsonUnmarshal(body, &v))
+		return Exchange{Provider: "gu1", Feature: "gu1/v.feature", Scenario: "s", Seq: 1, Operation: "GET /validations/{id}",
+			Response: &Response{Status: 404, Body: v}}
+	}
+	old := []Exchange{ex(`{"error":"ENTITY_NOT_FOUND","message":"no such validation","id":"a1","at":"2026-01-01T00:00:00Z","status":"pending","n":1}`)}
+	cur := []Exchange{ex(`{"error":"ENTITY_MISSING","message":"validation not found","id":"b2","at":"2026-02-02T00:00:00Z","status":"done","n":2}`)}
+	var got []string
+	for _, c := range Diff(old, cur, nil) {
+		got = append(got, c.What)
+		assert.Equal(t, "GET /validations/{id}", c.Operation)
+	}
+	assert.Equal(t, []string{`GET /validations/{id} 404: /error is "ENTITY_MISSING", was "ENTITY_NOT_FOUND"`}, got,
+		"a code-shaped value is compared; the message, id, timestamp and a lower-case value are not")
+
+	enumerated := func(Exchange) []string { return []string{"/status"} }
+	got = nil
+	for _, c := range Diff(old, cur, enumerated) {
+		got = append(got, c.What)
+	}
+	assert.ElementsMatch(t, []string{`GET /validations/{id} 404: /error is "ENTITY_MISSING", was "ENTITY_NOT_FOUND"`,
+		`GET /validations/{id} 404: /status is "done", was "pending"`}, got, "and every value the schema enumerates")
+	assert.Empty(t, Diff(old, old, enumerated))
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,18 +26,56 @@ func (r *Registry) UnknownFields(op *Operation, status int, body []byte) []Viola
 	if d == nil || json.Unmarshal(body, &inst) != nil {
 		return nil
 	}
-	var out []Violation
-	r.walk(d, d.tree, inst, "", &out, 0)
+	w := walker{r: r}
+	w.walk(d, d.tree, inst, "", 0)
+	out := w.unknown
 	sort.Slice(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
 }
 
+// Enumerated lists the JSON pointers of a response body whose schema fixes the value: an enum or a
+// const (a documented code, status or kind a client branches on), sorted. Array elements are named by
+// their index.
+func (r *Registry) Enumerated(op *Operation, status int, body []byte) []string {
+	file, ok := op.Responses[strconv.Itoa(status)]
+	if !ok {
+		return nil
+	}
+	d := r.docs[op.Provider+"/"+file]
+	var inst any
+	if d == nil || json.Unmarshal(body, &inst) != nil {
+		return nil
+	}
+	w := walker{r: r}
+	w.walk(d, d.tree, inst, "", 0)
+	sort.Strings(w.enums)
+	return slices.Compact(w.enums)
+}
+
+// walker compares an instance with its schema: the members the schema does not describe, and the
+// places whose values it enumerates.
+type walker struct {
+	r       *Registry
+	unknown []Violation
+	enums   []string
+}
+
 // walk compares inst with the schema node (in document d). depth stops a $ref cycle.
-func (r *Registry) walk(d *doc, node, inst any, ptr string, out *[]Violation, depth int) {
+func (w *walker) walk(d *doc, node, inst any, ptr string, depth int) {
 	if depth > 64 {
 		return
 	}
+	r := w.r
 	branches := r.branches(d, node, depth)
+	for _, b := range branches {
+		m, _ := b.node.(map[string]any)
+		_, enum := m["enum"]
+		_, constant := m["const"]
+		if enum || constant {
+			w.enums = append(w.enums, pointerOr(ptr))
+			break
+		}
+	}
 	switch v := inst.(type) {
 	case map[string]any:
 		props := map[string][]branch{}
@@ -73,12 +112,12 @@ func (r *Registry) walk(d *doc, node, inst any, ptr string, out *[]Violation, de
 			bs, known := props[k]
 			if !known {
 				if !open {
-					*out = append(*out, Violation{Pointer: p, Rule: RuleUnknownField, Message: "a member the schema does not describe"})
+					w.unknown = append(w.unknown, Violation{Pointer: p, Rule: RuleUnknownField, Message: "a member the schema does not describe"})
 				}
 				continue
 			}
 			for _, b := range bs {
-				r.walk(b.doc, b.node, v[k], p, out, depth+1)
+				w.walk(b.doc, b.node, v[k], p, depth+1)
 			}
 		}
 	case []any:
@@ -86,7 +125,7 @@ func (r *Registry) walk(d *doc, node, inst any, ptr string, out *[]Violation, de
 			m, _ := b.node.(map[string]any)
 			if items, ok := m["items"]; ok {
 				for i, e := range v {
-					r.walk(b.doc, items, e, ptr+"/"+strconv.Itoa(i), out, depth+1)
+					w.walk(b.doc, items, e, ptr+"/"+strconv.Itoa(i), depth+1)
 				}
 			}
 		}
@@ -146,6 +185,13 @@ func (r *Registry) resolve(d *doc, ref string) (*doc, any) {
 		return nil, nil
 	}
 	return target, n
+}
+
+func pointerOr(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
 }
 
 func escape(k string) string { return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1") }

@@ -165,3 +165,15 @@ func personBody(extra string) string {
 	}
 	return `{"contact_type":"sms","person_creation":{"person":{` + person + `}}}`
 }
+
+// TestEnumeratedNamesTheValuesASchemaFixes: a session's status and kind are enumerated (through the
+// $ref to the session definition), its id and dates are not; an undocumented status names nothing.
+func TestEnumeratedNamesTheValuesASchemaFixes(t *testing.T) {
+	reg, err := Embedded()
+	require.NoError(t, err)
+	op, ok := reg.Match("pomelo", "GET", "/identity/v1/sessions/abc")
+	require.True(t, ok)
+	body := []byte(`{"data":{"id":"abc","status":"IN_PROGRESS","kind":"kyc","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}`)
+	assert.Equal(t, []string{"/data/kind", "/data/status"}, reg.Enumerated(op, 200, body))
+	assert.Empty(t, reg.Enumerated(op, 299, body))
+}
