@@ -33,6 +33,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/latam-conformance/conformance/internal/providers"
+	"github.com/latam-conformance/conformance/internal/yamlpos"
 )
 
 // Target kinds.
@@ -65,6 +66,12 @@ type Problem struct {
 	Line, Column int
 	Path         string // dotted: providers.gu1.timeout
 	Message      string
+}
+
+// SyntaxProblem is the problem of a file that is not valid YAML, placed at the line and column to edit.
+func SyntaxProblem(raw []byte, decodeErr error) Problem {
+	at := yamlpos.Locate(raw, decodeErr)
+	return Problem{Line: at.Line, Column: at.Column, Message: "not valid YAML: " + at.Message}
 }
 
 // Problems is every problem found; Load returns it as its error.
@@ -114,7 +121,7 @@ func Parse(name string, raw []byte) (*Config, error) {
 			probs.List = append(probs.List, Problem{Line: 1, Column: 1, Message: "the file is empty: a configuration names at least target or providers (run without --config for the embedded mocks)"})
 			return nil, probs
 		}
-		probs.List = append(probs.List, Problem{Message: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
+		probs.List = append(probs.List, SyntaxProblem(raw, err))
 		return nil, probs
 	}
 	c := &Config{Path: name, Providers: map[string]*Provider{}}

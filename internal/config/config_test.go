@@ -145,3 +145,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestASyntaxErrorIsPlacedWhereItIs: a flow mapping left open on line 5 is reported on line 6, where
+// the parser finds the next key, with its column: not on the line the decoder names (4, counted from
+// zero, where the enclosing mapping began) (issue 18).
+func TestASyntaxErrorIsPlacedWhereItIs(t *testing.T) {
+	_, err := Parse("c.yaml", []byte("target: sandbox\nproviders:\n  baas:\n    base_url: http://127.0.0.1:1\n    credentials: {api_client_key: x\n  gu1:\n    base_url: y\n"))
+	var probs *Problems
+	require.ErrorAs(t, err, &probs)
+	require.Len(t, probs.List, 1)
+	assert.Equal(t, 6, probs.List[0].Line)
+	assert.Equal(t, 3, probs.List[0].Column)
+	assert.Contains(t, err.Error(), "c.yaml:6:3: not valid YAML: ")
+}

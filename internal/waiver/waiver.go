@@ -106,7 +106,7 @@ func (c *checker) fail(n *yaml.Node, where, msg string) {
 func (c *checker) list(raw []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		c.fail(nil, "", "not valid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		c.probs.List = append(c.probs.List, config.SyntaxProblem(raw, err))
 		return nil
 	}
 	root := &doc
