@@ -37,12 +37,14 @@ test: lint
 	$(PACT_ENV) && export PACT_CLI="$$(scripts/install-pact-cli.sh || true)" && $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags nopactffi ./internal/pactffi
 
-## lint: gofmt, go vet, and actionlint on the workflows and the action (installed from the Go module proxy)
+## lint: gofmt, go vet, actionlint on the workflows (installed from the Go module proxy), and action.yml,
+## which actionlint does not read, by scripts' TestActionMetadataHoldsTogether and TestEveryActionIsPinnedBySHA
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.pact/*'))"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(PACT_ENV) && $(GO) vet ./...
 	$(GO) run $(ACTIONLINT) -no-color
+	$(GO) test -count=1 -run 'TestActionMetadataHoldsTogether|TestEveryActionIsPinnedBySHA' ./scripts
 
 ## release-check: the GoReleaser configuration checked, a snapshot release of every target in dist/
 ## (binaries, archives, checksums; nothing published), and each archive's contents checked against README

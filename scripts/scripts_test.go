@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 func script(t *testing.T, root, name string, env []string, args ...string) (int, string, string) {
@@ -161,6 +162,87 @@ func TestEveryActionIsPinnedBySHA(t *testing.T) {
 	}
 	assert.Greater(t, n, 5, "the check saw the workflows' actions")
 	assert.False(t, pinned.MatchString("actions/checkout@v4"), "a tag is not a pin")
+}
+
+// actionMetadata is what TestActionMetadataHoldsTogether reads of action.yml.
+type actionMetadata struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Inputs      map[string]struct {
+		Description string  `yaml:"description"`
+		Default     *string `yaml:"default"`
+		Required    bool    `yaml:"required"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Description string `yaml:"description"`
+		Value       string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Steps []struct {
+			ID    string `yaml:"id"`
+			Uses  string `yaml:"uses"`
+			Run   string `yaml:"run"`
+			Shell string `yaml:"shell"`
+		} `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+var (
+	inputRef  = regexp.MustCompile(`\$\{\{\s*inputs\.([\w-]+)\s*\}\}`)
+	stepRef   = regexp.MustCompile(`\$\{\{\s*steps\.([\w-]+)\.outputs\.[\w-]+\s*\}\}`)
+	scriptRef = regexp.MustCompile(`\$GITHUB_ACTION_PATH/([\w./-]+)`)
+)
+
+// TestActionMetadataHoldsTogether lints action.yml, which actionlint does not (it lints workflows): a
+// composite action with a name and description, every input and output described, every input used
+// and every one used declared, every output taken from a step that exists, every run step with its
+// shell, every script it runs present and executable. make lint runs it.
+func TestActionMetadataHoldsTogether(t *testing.T) {
+	raw, err := os.ReadFile("../action.yml")
+	require.NoError(t, err)
+	var a actionMetadata
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(false)
+	require.NoError(t, dec.Decode(&a), "action.yml is YAML")
+	assert.NotEmpty(t, a.Name)
+	assert.NotEmpty(t, a.Description)
+	assert.Equal(t, "composite", a.Runs.Using)
+	require.NotEmpty(t, a.Runs.Steps)
+	used := map[string]bool{}
+	for _, m := range inputRef.FindAllStringSubmatch(string(raw), -1) {
+		used[m[1]] = true
+		assert.Contains(t, a.Inputs, m[1], "action.yml uses inputs.%s, which it does not declare", m[1])
+	}
+	for name, in := range a.Inputs {
+		assert.NotEmpty(t, in.Description, "input %s has no description", name)
+		assert.True(t, used[name], "input %s is declared and never used", name)
+		assert.True(t, in.Required || in.Default != nil, "input %s is neither required nor defaulted", name)
+	}
+	ids := map[string]bool{}
+	for i, st := range a.Runs.Steps {
+		if st.ID != "" {
+			assert.False(t, ids[st.ID], "step id %s twice", st.ID)
+			ids[st.ID] = true
+		}
+		assert.True(t, (st.Run == "") != (st.Uses == ""), "step %d has exactly one of run and uses", i)
+		if st.Run != "" {
+			assert.NotEmpty(t, st.Shell, "step %d runs a script without a shell (a composite step needs one)", i)
+		}
+		for _, m := range scriptRef.FindAllStringSubmatch(st.Run, -1) {
+			info, err := os.Stat(filepath.Join("..", m[1]))
+			if assert.NoError(t, err, "step %d runs %s", i, m[1]) {
+				assert.NotZero(t, info.Mode()&0o111, "%s is not executable", m[1])
+			}
+		}
+	}
+	for name, out := range a.Outputs {
+		assert.NotEmpty(t, out.Description, "output %s has no description", name)
+		m := stepRef.FindStringSubmatch(out.Value)
+		if assert.NotNil(t, m, "output %s takes its value from no step", name) {
+			assert.True(t, ids[m[1]], "output %s takes steps.%s, which does not exist", name, m[1])
+		}
+	}
 }
 
 // TestInstallPactFFIHelpsWithoutInstalling: --help prints the script's header and installs nothing; an

@@ -23,7 +23,7 @@ type reporting struct {
 
 func (r *reporting) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.HTML, "html", "", "write one self-contained HTML report to `FILE`: totals, the catalogue as ID → scenarios → result per provider, each failure with its request and answer (masked), drift, findings, waivers")
-	fs.StringVar(&r.ReportJSON, "report-json", "", "write the run's facts as JSON to `FILE` (schemas/report/report.schema.json); 'conformance merge' combines shards' reports")
+	fs.StringVar(&r.ReportJSON, "report-json", "", "write the run's facts as JSON to `FILE` (schemas/report.schema.json); 'conformance merge' combines shards' reports")
 	fs.Var(&r.MinCoverage, "min-coverage", "exit 5 unless at least `PERCENT` of the required catalogue IDs are proven: 90 for all providers together, or PROVIDER=PERCENT for one (repeatable)")
 	fs.BoolVar(&r.FailOnSkipped, "fail-on-skipped", false, "exit 5 when any scenario was skipped (a capability the target lacks, a credential not given), even if every other one passed")
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/featureset"
 )
 
-// DocumentVersion is the version of the JSON report's layout (schemas/report/report.schema.json).
+// DocumentVersion is the version of the JSON report's layout (schemas/report.schema.json).
 const DocumentVersion = 1
 
 // Document is a run's facts for machines (--report-json), and what the HTML report, the Markdown job
