@@ -38,13 +38,15 @@ test: lint
 	$(GO) test -count=1 -tags nopactffi ./internal/pactffi
 
 ## lint: gofmt, go vet, actionlint on the workflows (installed from the Go module proxy), and action.yml,
-## which actionlint does not read, by scripts' TestActionMetadataHoldsTogether and TestEveryActionIsPinnedBySHA
+## which actionlint does not read, by scripts' TestActionMetadataHoldsTogether and TestEveryActionIsPinnedBySHA;
+## and a Windows build, the release target least like this machine (a unix-only call once broke it)
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.pact/*'))"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(PACT_ENV) && $(GO) vet ./...
 	$(GO) run $(ACTIONLINT) -no-color
 	$(GO) test -count=1 -run 'TestActionMetadataHoldsTogether|TestEveryActionIsPinnedBySHA' ./scripts
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/conformance
 
 ## release-check: the GoReleaser configuration checked, a snapshot release of every target in dist/
 ## (binaries, archives, checksums; nothing published), and each archive's contents checked against README

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/latam-conformance/conformance/internal/exit"
@@ -469,8 +468,7 @@ func runCommand(ctx context.Context, command, vars []string, timeout time.Durati
 	cmd := exec.CommandContext(cctx, command[0], command[1:]...)
 	cmd.Env = append(os.Environ(), vars...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	stopsWholeGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	out := commandOutcome{code: cmd.ProcessState.ExitCode(), elapsed: time.Since(start)} // -1 when it never ran
