@@ -490,6 +490,9 @@ func TestMockUsageErrors(t *testing.T) {
 		{[]string{"mock", "--listen", "baas"}, "want PROVIDER=HOST:PORT"},
 		{[]string{"mock", "--listen", "acme=127.0.0.1:0"}, `unknown provider "acme"`},
 		{[]string{"mock", "--listen", "baas=nohost"}, "missing port in address"},
+		// A mistyped address is a usage error, not a target that could not start (issue 18).
+		{[]string{"mock", "--control-token", "a-token-of-16-chars", "--listen", "baas=999.0.0.1:1"}, `host "999.0.0.1" is not an IP address`},
+		{[]string{"mock", "--listen", "baas=127.0.0.1:99999"}, `port "99999": want a number from 0 to 65535`},
 	} {
 		code, _, errOut := run(t, tc.args...)
 		assert.Equal(t, exit.Usage, code)

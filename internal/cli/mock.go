@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,8 +142,11 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 		if _, err := providers.Lookup(name); err != nil {
 			return exit.Usagef("mock: --listen %q: %v", l, err)
 		}
-		host, _, err := net.SplitHostPort(addr)
+		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
+			return exit.Usagef("mock: --listen %q: %v", l, err)
+		}
+		if err := listenable(host, port); err != nil {
 			return exit.Usagef("mock: --listen %q: %v", l, err)
 		}
 		if !netguard.IsLoopbackHost(host) && o.Token == "" {
@@ -225,5 +229,24 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "conformance mock: shutting down")
 	stop()
+	return nil
+}
+
+// listenable checks a --listen address before anything starts: a port from 0 to 65535 (0: any free
+// one), and a host that is an IP address, empty (every interface) or a name this machine resolves. A
+// mistyped address is a usage error (exit 2), not a target that could not be reached (exit 3).
+func listenable(host, port string) error {
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: want a number from 0 to 65535 (0: any free port)", port)
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return nil
+	}
+	if strings.Trim(host, "0123456789.") == "" {
+		return fmt.Errorf("host %q is not an IP address", host)
+	}
+	if _, err := net.LookupHost(host); err != nil {
+		return fmt.Errorf("host %q: this machine does not resolve it", host)
+	}
 	return nil
 }
