@@ -17,17 +17,10 @@ const RuleUnknownField = "unknown-field"
 // where the schema does not itself allow more (additionalProperties or patternProperties). A schema
 // accepts such members; a provider that sends them has moved beyond its documents (drift).
 func (r *Registry) UnknownFields(op *Operation, status int, body []byte) []Violation {
-	file, ok := op.Responses[strconv.Itoa(status)]
-	if !ok {
+	w := r.walkAnswer(op, status, body)
+	if w == nil {
 		return nil
 	}
-	d := r.docs[op.Provider+"/"+file]
-	var inst any
-	if d == nil || json.Unmarshal(body, &inst) != nil {
-		return nil
-	}
-	w := walker{r: r}
-	w.walk(d, d.tree, inst, "", 0)
 	out := w.unknown
 	sort.Slice(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
@@ -37,6 +30,17 @@ func (r *Registry) UnknownFields(op *Operation, status int, body []byte) []Viola
 // const (a documented code, status or kind a client branches on), sorted. Array elements are named by
 // their index.
 func (r *Registry) Enumerated(op *Operation, status int, body []byte) []string {
+	w := r.walkAnswer(op, status, body)
+	if w == nil {
+		return nil
+	}
+	sort.Strings(w.enums)
+	return slices.Compact(w.enums)
+}
+
+// walkAnswer walks a response body with the schema of its operation and status; nil when either is
+// undocumented or the body is no JSON.
+func (r *Registry) walkAnswer(op *Operation, status int, body []byte) *walker {
 	file, ok := op.Responses[strconv.Itoa(status)]
 	if !ok {
 		return nil
@@ -46,10 +50,9 @@ func (r *Registry) Enumerated(op *Operation, status int, body []byte) []string {
 	if d == nil || json.Unmarshal(body, &inst) != nil {
 		return nil
 	}
-	w := walker{r: r}
+	w := &walker{r: r}
 	w.walk(d, d.tree, inst, "", 0)
-	sort.Strings(w.enums)
-	return slices.Compact(w.enums)
+	return w
 }
 
 // walker compares an instance with its schema: the members the schema does not describe, and the
