@@ -114,6 +114,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestRunEmbeddedPassesAndReports(t *testing.T) {
+	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
 	dir := t.TempDir()
 	junit, cucumber := filepath.Join(dir, "reports", "junit.xml"), filepath.Join(dir, "more", "cucumber.json")
 	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")
