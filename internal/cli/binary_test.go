@@ -19,7 +19,8 @@ import (
 // A pure-Go binary copied into an empty folder runs the suite; verify there exits 3 naming the missing
 // library, and passes once the library sits beside the binary.
 func TestAPureGoBinaryRunsAnywhere(t *testing.T) {
-	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
+	// Heavy and independent: it overlaps the package's other heavy tests (make test's longest package).
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

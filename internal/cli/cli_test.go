@@ -114,7 +114,8 @@ func closedPort(t *testing.T) string {
 }
 
 func TestRunEmbeddedPassesAndReports(t *testing.T) {
-	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
+	// Heavy and independent: it overlaps the package's other heavy tests (make test's longest package).
+	t.Parallel()
 	dir := t.TempDir()
 	junit, cucumber := filepath.Join(dir, "reports", "junit.xml"), filepath.Join(dir, "more", "cucumber.json")
 	code, out, errOut := run(t, "run", "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "4")

@@ -29,7 +29,8 @@ const netnsChild = "CONFORMANCE_NETNS_CHILD"
 // even if the check failed; strace sees the attempt all the same. A second child makes one request to a
 // public name, so the test shows that it can fail.
 func TestEmbeddedRunOpensNoSocketOutsideLoopback(t *testing.T) {
-	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
+	// Heavy and independent: it overlaps the package's other heavy tests (make test's longest package).
+	t.Parallel()
 	switch os.Getenv(netnsChild) {
 	case "suite":
 		var out, errb bytes.Buffer

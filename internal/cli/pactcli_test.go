@@ -137,7 +137,8 @@ func TestREADMENamesEveryProviderState(t *testing.T) {
 // string_to_sign scheme and a run proves BAAS-17 there, reporting DOC-17's answer; without the flag
 // the run finds the scheme refused, says why (naming the flag) and skips BAAS-17's scenarios.
 func TestBAAS17AgainstConformanceMock(t *testing.T) {
-	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
+	// Heavy and independent: it overlaps the package's other heavy tests (make test's longest package).
+	t.Parallel()
 	with := startMockProcess(t, "--baas-signing", "claims,qit")
 	code, out, errOut := run(t, "run", "--base-url", "baas="+with["baas"], "--tags", "@baas")
 	require.Equal(t, exit.OK, code, tail(out)+errOut)

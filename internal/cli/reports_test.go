@@ -39,7 +39,8 @@ func failingRun(t *testing.T) (dir string, out string) {
 var externalLoad = regexp.MustCompile(`(?i)<(script|link|img|iframe|object|embed|video|audio|source|base|form)\b|\bsrc\s*=|url\s*\(|@import|href\s*=\s*"[^#"]`)
 
 func TestHTMLJSONAndSummaryReportsOfAFailingRun(t *testing.T) {
-	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
+	// Heavy and independent: it overlaps the package's other heavy tests (make test's longest package).
+	t.Parallel()
 	dir, _ := failingRun(t)
 	cat, err := catalogue.Load()
 	require.NoError(t, err)

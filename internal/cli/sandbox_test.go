@@ -257,7 +257,8 @@ func noLeak(t *testing.T, name, text, s string) {
 // credentials known only to this test that hold < > & + / =, and scans everything the runs and a verify
 // wrote for each secret in every encoding.
 func TestNoSecretReachesAnyArtefact(t *testing.T) {
-	t.Parallel() // heavy and independent: it overlaps the package's other heavy tests (make test's longest package)
+	// Heavy and independent: it overlaps the package's other heavy tests (make test's longest package).
+	t.Parallel()
 	urls := startMockProcess(t, "--baas-signing", "claims,qit") // QIT signatures and signed answers too
 	hc := &http.Client{Timeout: 5 * time.Second}
 	ctx := context.Background()
