@@ -99,5 +99,15 @@ func (w *World) smsToken(ctx context.Context, b *baasWorld, requested time.Time)
 		}
 		return "", fmt.Errorf("the SMS token typed at the terminal is not six digits")
 	}
-	return "", w.skip("needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file in the config file, or run at a terminal to type it (the mock's control API reads it on a mock)")
+	return "", w.skip(noSMSSource)
+}
+
+// noSMSSource is why a scenario that needs the SMS token is skipped where no source of it is set.
+const noSMSSource = "needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file in the config file, or run at a terminal to type it (the mock's control API reads it on a mock)"
+
+// hasSMSSource says whether smsToken can get a token at all: the mock's control API, a command, a
+// file, or a person at the terminal. A scenario that will need one checks it before it waits.
+func (w *World) hasSMSSource(b *baasWorld) bool {
+	return b.control != nil || w.setting("baas", "sms_token_command") != "" || w.setting("baas", "sms_token_file") != "" ||
+		w.deps.Prompt != nil
 }

@@ -85,7 +85,7 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 	flags.flags.StringVar(&o.SMSFile, "sms-file", "", "the BaaS mock (the SMS gateway) also writes the latest SMS of each person to `FILE`, a line each (\"CPF TOKEN PHONE\"), as a run's sms_token_file reads them")
 	flags.flags.StringVar(&o.Config, "config", "", "read the BaaS mock's signing schemes from `FILE` (providers.baas.options.signing, as a run reads it); --baas-signing overrides")
 	flags.flags.StringVar(&o.PomeloHook, "pomelo-webhook-url", "", "the webhook `URL` of the Pomelo mock's fixture flows (a loopback URL; with --write-config and none given, one the rehearsal's run listens on)")
-	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run")
+	flags.flags.StringVar(&o.WriteConfig, "write-config", "", "write `FILE`, a conformance.yaml that points a sandbox run at these mocks (credentials as env:NAME), and FILE.env with their export lines: 'set -a; . FILE.env; conformance run --config FILE' rehearses a sandbox run that proves every catalogue ID. Unless given, it sets --sms-file FILE.sms, --token-ttl 5s and --baas-signing claims,qit")
 	flags.flags.IntVar(&o.MaxItems, "max-items", mock.DefaultMaxItems, "keep at most `N` of each kind of stored item per mock (sessions, validations, entities, records, tokens, SMS, delivery logs); past it the oldest go first")
 	flags.flags.DurationVar(&o.ActiveFor, "active-for", mock.DefaultActiveFor, "past --max-items, keep an unfinished item (a pending session or validation, a valid token) this long after its last change: a running scenario may still need it")
 	flags.flags.DurationVar(&o.Limits.ReadHeader, "read-header-timeout", mock.DefaultLimits.ReadHeader, "close a connection whose request headers take longer than `DURATION`")
@@ -118,14 +118,17 @@ func mockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env E
 			return exit.Usagef("mock: --%s %s: want a positive duration", name, d)
 		}
 	}
+	given := map[string]bool{}
+	flags.flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if o.WriteConfig != "" {
+		o.rehearsalDefaults(given)
+	}
 	if o.Config != "" {
 		cfg, err := config.Load(o.Config)
 		if err != nil {
 			return configError(o.Config, err)
 		}
-		given := false
-		flags.flags.Visit(func(f *flag.Flag) { given = given || f.Name == "baas-signing" })
-		if pc := cfg.Providers["baas"]; pc != nil && pc.Options["signing"] != "" && !given {
+		if pc := cfg.Providers["baas"]; pc != nil && pc.Options["signing"] != "" && !given["baas-signing"] {
 			o.BaaSSigning = pc.Options["signing"]
 		}
 	}

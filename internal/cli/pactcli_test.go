@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -161,13 +162,15 @@ func TestBAAS17AgainstConformanceMock(t *testing.T) {
 	assert.Contains(t, out, "BAAS-17: the target does not accept the string_to_sign scheme (DOC-17)")
 }
 
-// TestWriteConfigRehearsesASandboxRun: 'conformance mock --write-config FILE' writes a sandbox
-// configuration for the running mocks and FILE.env with their credentials; a run with them uses no
-// control API, passes, and proves every catalogue ID.
+// TestWriteConfigRehearsesASandboxRun: 'conformance mock --write-config FILE', with no other flag, writes
+// a sandbox configuration for the running mocks and FILE.env with their credentials; a run with them
+// uses no control API, passes, and proves every catalogue ID: --write-config sets the SMS file, a short
+// token lifetime and both signing schemes itself (issue 19).
 func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
 	dir := t.TempDir()
-	file, sms := filepath.Join(dir, "sandbox.yaml"), filepath.Join(dir, "sms.txt")
-	urls := startMockProcess(t, "--baas-signing", "claims,qit", "--token-ttl", "3s", "--sms-file", sms, "--write-config", file)
+	file := filepath.Join(dir, "sandbox.yaml")
+	sms := file + ".sms"
+	urls := startMockProcess(t, "--write-config", file)
 	raw, err := os.ReadFile(file)
 	require.NoError(t, err)
 	cfg := string(raw)
@@ -186,7 +189,8 @@ func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
 	code, out, errOut := runEnv(t, env, "config", "check", "--config", file)
 	require.Equal(t, exit.OK, code, out+errOut)
 	assert.Contains(t, cfg, "sms_token_file: "+sms)
-	assert.Contains(t, cfg, "token_ttl: 3s")
+	assert.Contains(t, cfg, "token_ttl: 5s")
+	assert.Contains(t, cfg, "signing: claims,qit")
 	// The SMS file holds a line per person, so scenarios may run side by side.
 	code, out, errOut = runEnv(t, env, "run", "--config", file)
 	require.Equal(t, exit.OK, code, tail(out)+errOut)
@@ -200,6 +204,26 @@ func TestWriteConfigRehearsesASandboxRun(t *testing.T) {
 	assert.Regexp(t, `(?m)^== conformance: \d+ scenarios: \d+ passed, 0 failed, \d+ skipped`, out)
 	assert.Contains(t, out, "found: string_to_sign, QIT (BAAS-17): accepted")
 	assert.NotContains(t, out, "(embedded mock")
+}
+
+// TestAScenarioWithoutItsPreconditionIsSkippedBeforeItWaits: BAAS-12 against a target without the
+// control API waits out the token's lifetime, but not when no SMS token source is set: it is skipped
+// with that reason at once. The lifetime here is the longest a run waits (10 minutes) and the run
+// may last a minute, so a wait would end the run by its timeout (exit 3), not as nothing proven (4).
+func TestAScenarioWithoutItsPreconditionIsSkippedBeforeItWaits(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sandbox.yaml")
+	startMockProcess(t, "--write-config", file, "--token-ttl", "10m")
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	cfg := regexp.MustCompile(`(?m)^\s*sms_token_file: .*\n`).ReplaceAllString(string(raw), "")
+	require.NotContains(t, cfg, "sms_token_file")
+	require.NoError(t, os.WriteFile(file, []byte(cfg), 0o600))
+	envRaw, err := os.ReadFile(file + ".env")
+	require.NoError(t, err)
+	code, out, errOut := runEnv(t, sourceEnv(t, string(envRaw)), "run", "--config", file, "--tags", "@BAAS-12 && ~@control", "--run-timeout", "60s")
+	assert.Equal(t, exit.NothingProven, code, tail(out)+errOut)
+	assert.Contains(t, out, "BAAS-12 needs the SMS token the provider sent: set providers.baas.options.sms_token_command or sms_token_file")
 }
 
 // sourceEnv runs the export lines through sh, as 'set -a; . FILE.env' would, and returns the variables

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	mockbaas "github.com/latam-conformance/conformance/internal/mock/baas"
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
@@ -61,6 +62,26 @@ func writeRehearsal(path string, urls map[string]string, options map[string]map[
 
 // rehearsalOptions are the options a sandbox run of the mocks o serves needs: the signing schemes the
 // BaaS mock accepts, the SMS file it writes, and how long its tokens live (BAAS-12 waits that long).
+// rehearsalTokenTTL is the tokens' lifetime in a rehearsal (--write-config) unless --token-ttl says
+// otherwise: BAAS-12 waits that long for one to expire.
+const rehearsalTokenTTL = 5 * time.Second
+
+// rehearsalDefaults gives --write-config what a complete rehearsal needs, where the flags say nothing:
+// the SMS gateway's file beside the configuration (FILE.sms), a short token lifetime, and both BaaS
+// signing schemes, so that the run proves every catalogue ID (issue 19: with the mock's own defaults
+// it proved 59 of 62 after waiting out a 5-minute token).
+func (o *MockOptions) rehearsalDefaults(given map[string]bool) {
+	if !given["sms-file"] {
+		o.SMSFile = o.WriteConfig + ".sms"
+	}
+	if !given["token-ttl"] {
+		o.TokenTTL = rehearsalTokenTTL
+	}
+	if !given["baas-signing"] { // a --config that names the schemes still says which
+		o.BaaSSigning = "claims,qit"
+	}
+}
+
 func rehearsalOptions(o MockOptions) map[string]map[string]string {
 	baas := map[string]string{"signing": o.BaaSSigning}
 	if o.SMSFile != "" {
