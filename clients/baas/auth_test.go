@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -108,8 +109,24 @@ func BenchmarkSignAndVerify(b *testing.B) {
 			}
 		}
 	})
-	tok, _ := s.Token("POST", PathTokenRequest, body)
+	// A fresh token per verification: ParseAuthorization remembers each (token, key) verdict, and the
+	// same token again measures that memo (1.3–2.4 µs), not a P-521 verification (issue 19).
 	b.Run("verify", func(b *testing.B) {
+		toks := make([]string, b.N)
+		for i := range toks {
+			if toks[i], err = s.Token("POST", PathTokenRequest, []byte(fmt.Sprintf(`{"contact_type":"sms","n":%d}`, i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := ParseAuthorization(toks[i], &s.Key.PublicKey); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	tok, _ := s.Token("POST", PathTokenRequest, body)
+	b.Run("verify-remembered", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := ParseAuthorization(tok, &s.Key.PublicKey); err != nil {
 				b.Fatal(err)
