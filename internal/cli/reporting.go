@@ -74,6 +74,9 @@ func printSummary(w io.Writer, res *runner.Result) {
 	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed,
 		ExpiredWaivers: res.ExpiredWaivers, StaleWaivers: res.StaleWaivers, Targets: res.TargetLines}
 	sum.Write(w)
+	if c := res.Connections; c.Requests > 0 {
+		fmt.Fprintf(w, "Connections: %d opened for %d requests (kept alive and reused)\n", c.Opened, c.Requests)
+	}
 	if s := res.Shard.String(); s != "" {
 		fmt.Fprintf(w, "This was shard %s: its coverage is part of the run's; 'conformance merge' combines the shards' --report-json.\n", s)
 	}

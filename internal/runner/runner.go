@@ -105,6 +105,8 @@ type Result struct {
 	Parsed  []featureset.Scenario // every scenario of the feature set, run or not
 	// TargetLines says where each provider's requests went.
 	TargetLines []report.TargetLine
+	// Connections are what the run's transport opened and sent (zero for a merge or a gate).
+	Connections Connections
 	// GatesFailed describes each gate (--min-coverage, --fail-on-skipped) the run did not meet; any
 	// exits 5 unless a worse verdict comes first.
 	GatesFailed []string
@@ -192,7 +194,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// sent, checked again on the dialled address.
 	httpTransport := o.Guard.Transport()
 	defer httpTransport.CloseIdleConnections()
-	guarded := o.Guard.RoundTripper(httpTransport)
+	var pool connectionPool
+	pool.prepare(httpTransport, o.Concurrency)
+	guarded := pool.counting(o.Guard.RoundTripper(httpTransport))
 	deps := &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
 		Results: &report.Collector{}, Transport: guarded, Redactor: o.Redactor, StrictDrift: o.StrictDrift,
 		Prompt: o.Prompt, Stopped: func() string { return stopReason(ctx, o.RunTimeout) }}
@@ -263,7 +267,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	_ = located.Flush()
 
 	res := &Result{Scenarios: deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,
-		Stopped: stopReason(ctx, o.RunTimeout), Started: start, Shard: o.Shard, Parsed: scenarios, waivers: o.Waivers}
+		Stopped: stopReason(ctx, o.RunTimeout), Started: start, Shard: o.Shard, Parsed: scenarios, waivers: o.Waivers,
+		Connections: pool.counts()}
 	for _, p := range slices.Sorted(maps.Keys(set.ByName)) {
 		t := set.ByName[p]
 		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: p, BaseURL: o.Redactor.String(t.BaseURL), Embedded: t.Embedded, Control: t.Control})

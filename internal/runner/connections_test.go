@@ -1,0 +1,28 @@
+package runner
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/internal/exit"
+)
+
+// TestARunReusesItsConnections: the whole suite at concurrency 4 sends its ~780 requests over a few
+// kept-alive connections, at most two per scenario in flight per target, and says how many it opened
+// (issue 19: net/http's 2 idle connections per host threw the rest away).
+func TestARunReusesItsConnections(t *testing.T) {
+	o := options(t)
+	o.Concurrency = 4
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	require.Equal(t, exit.OK, res.ExitCode())
+	c := res.Connections
+	t.Logf("%d connections for %d requests", c.Opened, c.Requests)
+	assert.Greater(t, c.Requests, int64(700), "every request of the run is counted")
+	assert.Positive(t, c.Opened)
+	assert.LessOrEqual(t, c.Opened, int64(idlePerHost(o.Concurrency)*len(res.Targets)), "no more than the pool keeps per target")
+	assert.Less(t, c.Opened*10, c.Requests, "connections are reused")
+}
