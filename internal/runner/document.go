@@ -12,6 +12,7 @@ import (
 
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/record"
 	"github.com/latam-conformance/conformance/internal/report"
 	"github.com/latam-conformance/conformance/internal/waiver"
 )
@@ -265,4 +266,26 @@ func (r *Result) mergeWaivers(d *report.Document, name string) error {
 	r.waivers, r.ExpiredWaivers = set, w.Expired
 	r.StaleWaivers = r.staleWaivers(set, d.Started)
 	return nil
+}
+
+// writeReports writes the recording, the cucumber JSON and the JUnit report of a run, each moved into
+// place whole.
+func writeReports(o Options, res *Result, rec *record.Writer, cucumberTmp string) error {
+	if rec != nil {
+		if res.Stopped != "" {
+			rec.Interrupted(res.Stopped)
+		}
+		if err := rec.Close(); err != nil {
+			return exit.Usagef("--record %s: %v", o.Record, err)
+		}
+	}
+	if cucumberTmp != "" {
+		if err := finishCucumber(cucumberTmp, o.Redactor, res.Scenarios); err != nil {
+			return exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
+		if err := os.Rename(cucumberTmp, o.CucumberJSON); err != nil {
+			return exit.Usagef("--cucumber-json %s: %v", o.CucumberJSON, err)
+		}
+	}
+	return o.Reports.Write(res, o.Catalogue)
 }
