@@ -27,6 +27,7 @@ type baasWorld struct {
 	// then: a file source must give another token, or be written after the request.
 	requested time.Time
 	staleSMS  string
+	taken     string // the token this scenario took from the SMS file since it last asked for one
 }
 
 const personPath = "person_creation.person"
@@ -126,7 +127,8 @@ func requestToken(ctx context.Context, contactType string) error {
 	if err != nil {
 		return err
 	}
-	b.requested, b.staleSMS = time.Now(), w.smsFileToken() // a token already in the file is the last one's
+	w.settleSMS(ctx, b)
+	b.requested, b.staleSMS, b.taken = time.Now(), w.smsFileToken(), "" // a token already in the file is the last one's
 	if contactType != "" {
 		if err := setField(ctx, "contact_type", contactType); err != nil {
 			return err
@@ -141,6 +143,9 @@ func requestToken(ctx context.Context, contactType string) error {
 			return err
 		}
 		_, _, err = b.client.TokenRequest(ctx, &typed)
+	}
+	if err == nil {
+		w.sentSMS(b)
 	}
 	return transportOnly(err)
 }

@@ -15,7 +15,11 @@ import (
 // smsFileToken is the six-digit token in the configured SMS file now, or "": the one on a line that
 // names the person's document number when there is such a line (a relay may keep one line per person),
 // else the first.
-func (w *World) smsFileToken() string {
+func (w *World) smsFileToken() string { return w.smsFileTokenFor(w.documentNumber()) }
+
+// smsFileTokenFor is the SMS file's token for the person with document number doc: that person's line,
+// or the file's first token.
+func (w *World) smsFileTokenFor(doc string) string {
 	file := w.setting("baas", "sms_token_file")
 	if file == "" {
 		return ""
@@ -24,7 +28,7 @@ func (w *World) smsFileToken() string {
 	if err != nil {
 		return ""
 	}
-	if doc := w.documentNumber(); doc != "" {
+	if doc != "" {
 		for _, line := range strings.Split(string(raw), "\n") {
 			if strings.Contains(line, doc) {
 				if tok := sixDigits.FindString(strings.ReplaceAll(line, doc, "")); tok != "" {
@@ -34,6 +38,78 @@ func (w *World) smsFileToken() string {
 		}
 	}
 	return sixDigits.FindString(string(raw))
+}
+
+// pendingSMS is a token request the provider accepted whose SMS no scenario has taken from the file.
+type pendingSMS struct {
+	requested time.Time
+	stale     string // what the file held when it was sent
+	doc       string // the person's document number
+}
+
+// smsSettleWait bounds how long a token request waits for the SMS of an earlier, accepted request that
+// no scenario read.
+const smsSettleWait = 10 * time.Second
+
+// sentSMS notes an accepted token request whose SMS will reach the file (no control API).
+func (w *World) sentSMS(b *baasWorld) {
+	if b.control != nil || w.setting("baas", "sms_token_file") == "" {
+		return
+	}
+	w.deps.smsMu.Lock()
+	defer w.deps.smsMu.Unlock()
+	w.deps.pending = &pendingSMS{requested: b.requested, stale: b.staleSMS, doc: w.documentNumber()}
+}
+
+// settleSMS, before a token request, waits for the SMS of an earlier accepted request that no scenario
+// read (a scenario that asked for a token and then sent a wrong one) and takes it: a file holding only
+// the latest SMS, written a moment after each arrives, would otherwise show that token after this
+// request and pass it for this one's.
+func (w *World) settleSMS(ctx context.Context, b *baasWorld) {
+	file := w.setting("baas", "sms_token_file")
+	if b.control != nil || file == "" {
+		return
+	}
+	w.deps.smsMu.Lock()
+	p := w.deps.pending
+	w.deps.pending = nil
+	w.deps.smsMu.Unlock()
+	if p == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, smsSettleWait)
+	defer cancel()
+	for {
+		if st, err := os.Stat(file); err == nil {
+			if tok := w.smsFileTokenFor(p.doc); tok != "" && (tok != p.stale || st.ModTime().After(p.requested)) {
+				w.deps.takeSMS(tok)
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// takeSMS claims tok for one scenario; false when another scenario of the run already took it. A file
+// with one line for all (a single phone's latest SMS) is written a moment after each SMS arrives: the
+// previous scenario's token can land after this scenario asked for its own, and it must not be taken
+// for this one's.
+func (d *Deps) takeSMS(tok string) bool {
+	d.smsMu.Lock()
+	defer d.smsMu.Unlock()
+	if d.smsTaken[tok] {
+		return false
+	}
+	if d.smsTaken == nil {
+		d.smsTaken = map[string]bool{}
+	}
+	d.smsTaken[tok] = true
+	d.pending = nil // at most one request is outstanding where a single-line file can be read at all
+	return true
 }
 
 // smsTokenWait is how long a configured SMS source is given to produce the token.
@@ -73,9 +149,13 @@ func (w *World) smsToken(ctx context.Context, b *baasWorld, requested time.Time)
 		}
 		return tok, nil
 	case file != "":
+		if b.taken != "" {
+			return b.taken, nil // read again in the same scenario
+		}
 		for {
 			if st, err := os.Stat(file); err == nil {
-				if tok := w.smsFileToken(); tok != "" && (tok != b.staleSMS || st.ModTime().After(requested)) {
+				if tok := w.smsFileToken(); tok != "" && (tok != b.staleSMS || st.ModTime().After(requested)) && w.deps.takeSMS(tok) {
+					b.taken = tok
 					return tok, nil
 				}
 			}

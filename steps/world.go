@@ -98,6 +98,11 @@ type Deps struct {
 	// Prompt asks the person at the terminal (nil without one); calls are serialised by the steps.
 	Prompt   func(string) (string, error)
 	promptMu sync.Mutex
+	// smsTaken are the tokens scenarios already took from the SMS file: a relay that writes only the
+	// latest SMS may write the previous scenario's token after this one asked for its own.
+	smsMu    sync.Mutex
+	smsTaken map[string]bool
+	pending  *pendingSMS // the last accepted token request whose SMS no scenario took
 	// Record, when set, receives each scenario's exchanges once it has ended (--record).
 	Record func([]record.Raw)
 	// StrictDrift fails a scenario for drift (an undocumented status, member or enum value in an
