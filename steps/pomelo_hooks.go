@@ -58,6 +58,16 @@ func (w *World) hub() (*hookHub, bool, error) {
 	return h, true, h.err
 }
 
+// StartReceivers starts, before the first scenario, the run's webhook receivers that the targets'
+// options name (the Pomelo flows' webhook_listen): the fixture flows notify every session any scenario
+// makes, and a notification of a session an early scenario made must find the receiver listening
+// (issue 19: started by the first webhook scenario, it missed them, and a provider counts each as a
+// failed delivery to the team's tunnel). A receiver that cannot start fails the scenarios that need it,
+// saying why, as before.
+func (d *Deps) StartReceivers() {
+	_, _, _ = (&World{deps: d}).hub()
+}
+
 func (h *hookHub) handle(_ *http.Request, ev pomelo.Event) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -131,6 +131,30 @@ providers:
 	code, out, errOut = runEnv(t, env, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--concurrency", "1")
 	require.Equal(t, exit.OK, code, out+errOut)
 
+	// Every notification the mock sent during the run found the run's receiver listening (issue 19: it
+	// started with the first webhook scenario, and earlier sessions' notifications found nothing).
+	delivered, unreached := 0, []string{}
+	for since := int64(0); ; {
+		var page mock.Page
+		require.NoError(t, mock.ControlCall(context.Background(), http.DefaultClient, http.MethodGet, fmt.Sprintf("%s%s?since=%d", urls["pomelo"], mock.JournalPath, since), nil, &page))
+		for _, e := range page.Entries {
+			if e.Webhook && e.Path == hook {
+				delivered++
+				if e.Status == 0 {
+					unreached = append(unreached, e.Operation+": "+strings.Join(e.Notes, "; "))
+				}
+			}
+		}
+		if len(page.Entries) == 0 || page.Next <= since {
+			break
+		}
+		since = page.Next
+	}
+	assert.Greater(t, delivered, 10, "the fixture flows notify the run's receiver")
+	if len(unreached) > 0 {
+		t.Errorf("%d of %d notifications found no receiver listening, the first: %s", len(unreached), delivered, unreached[0])
+	}
+
 	// Exactly the @control scenarios are skipped, each saying why; the @sms ones read the token file.
 	all, err := featureset.Parse(features.FS, ".")
 	require.NoError(t, err)

@@ -72,6 +72,7 @@ func (o Options) prepare(ctx context.Context, set *targets.Set) (*execution, err
 			Secrets: o.Secrets[name], Settings: o.Settings[name], Timeout: timeout,
 			Transport: transport.New(guarded, transport.Policy{RateLimit: o.RateLimits[name], Retries: retries})}
 	}
+	ex.deps.StartReceivers()
 	if o.CucumberJSON != "" {
 		if err := os.MkdirAll(filepath.Dir(o.CucumberJSON), 0o755); err != nil {
 			ex.close()
