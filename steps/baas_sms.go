@@ -15,29 +15,32 @@ import (
 // smsFileToken is the six-digit token in the configured SMS file now, or "": the one on a line that
 // names the person's document number when there is such a line (a relay may keep one line per person),
 // else the first.
-func (w *World) smsFileToken() string { return w.smsFileTokenFor(w.documentNumber()) }
+func (w *World) smsFileToken() string {
+	tok, _ := w.smsFileTokenFor(w.documentNumber())
+	return tok
+}
 
-// smsFileTokenFor is the SMS file's token for the person with document number doc: that person's line,
-// or the file's first token.
-func (w *World) smsFileTokenFor(doc string) string {
+// smsFileTokenFor is the SMS file's token for the person with document number doc: that person's line
+// (own), or else the file's first token, which may be anyone's.
+func (w *World) smsFileTokenFor(doc string) (tok string, own bool) {
 	file := w.setting("baas", "sms_token_file")
 	if file == "" {
-		return ""
+		return "", false
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	if doc != "" {
 		for _, line := range strings.Split(string(raw), "\n") {
 			if strings.Contains(line, doc) {
 				if tok := sixDigits.FindString(strings.ReplaceAll(line, doc, "")); tok != "" {
-					return tok
+					return tok, true
 				}
 			}
 		}
 	}
-	return sixDigits.FindString(string(raw))
+	return sixDigits.FindString(string(raw)), false
 }
 
 // pendingSMS is a token request the provider accepted whose SMS no scenario has taken from the file.
@@ -81,7 +84,11 @@ func (w *World) settleSMS(ctx context.Context, b *baasWorld) {
 	defer cancel()
 	for {
 		if st, err := os.Stat(file); err == nil {
-			if tok := w.smsFileTokenFor(p.doc); tok != "" && (tok != p.stale || st.ModTime().After(p.requested)) {
+			tok, own := w.smsFileTokenFor(p.doc)
+			if own {
+				return // a line per person: no token can be taken for another's
+			}
+			if tok != "" && (tok != p.stale || st.ModTime().After(p.requested)) {
 				w.deps.takeSMS(tok)
 				return
 			}
@@ -154,7 +161,8 @@ func (w *World) smsToken(ctx context.Context, b *baasWorld, requested time.Time)
 		}
 		for {
 			if st, err := os.Stat(file); err == nil {
-				if tok := w.smsFileToken(); tok != "" && (tok != b.staleSMS || st.ModTime().After(requested)) && w.deps.takeSMS(tok) {
+				tok, own := w.smsFileTokenFor(w.documentNumber())
+				if tok != "" && (tok != b.staleSMS || st.ModTime().After(requested)) && (own || w.deps.takeSMS(tok)) {
 					b.taken = tok
 					return tok, nil
 				}

@@ -97,3 +97,22 @@ func TestATokenNoScenarioReadIsSettledBeforeTheNextRequest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "222222", tok)
 }
+
+// TestAFileWithALinePerPersonIsNeverSettledForAnother: where the file names each person (as the mock's
+// --sms-file writes it), one scenario's request never takes another's token, so scenarios may run side
+// by side.
+func TestAFileWithALinePerPersonIsNeverSettledForAnother(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sms.txt")
+	deps := &Deps{Targets: map[string]Target{"baas": {Settings: map[string]string{"sms_token_file": file}}}}
+	person := func(doc string) *World {
+		return &World{deps: deps, body: jsonDoc{"person_creation": map[string]any{"person": map[string]any{"document_number": doc}}}}
+	}
+	first, second := person("11122233344"), person("55566677788")
+	b1 := &baasWorld{requested: time.Now()}
+	first.sentSMS(b1)
+	require.NoError(t, os.WriteFile(file, []byte("11122233344 111111 +5511\n"), 0o600))
+	second.settleSMS(context.Background(), &baasWorld{}) // sees the first person's own line: nothing to settle
+	tok, err := first.smsToken(context.Background(), b1, b1.requested)
+	require.NoError(t, err)
+	assert.Equal(t, "111111", tok, "the first scenario still reads its own token")
+}
