@@ -5,9 +5,16 @@
 set -euo pipefail
 
 src=${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}
-bin=${RUNNER_TEMP:-${TMPDIR:-/tmp}}/conformance-action/conformance
-mkdir -p "$(dirname "$bin")"
-(cd "$src" && CGO_ENABLED=0 go build -o "$bin" ./cmd/conformance)
+# The CLI is built once per version of the action's sources and kept under their hash: a second run
+# (the same job, or another one with action.yml's cache restored) reaches its verdict without compiling.
+hash=${CONFORMANCE_SOURCE_HASH:-$("$src/scripts/source-hash.sh" "$src")}
+bin=${CONFORMANCE_BIN_DIR:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/conformance-action}/$hash/conformance
+if [ -x "$bin" ]; then
+  echo "conformance action: reusing the CLI built from these sources ($hash)" >&2
+else
+  mkdir -p "$(dirname "$bin")"
+  (cd "$src" && CGO_ENABLED=0 go build -o "$bin.tmp" ./cmd/conformance) && mv "$bin.tmp" "$bin"
+fi
 
 args=(run --target "${INPUT_TARGET:-mock}")
 [ -n "${INPUT_CONFIG:-}" ] && args+=(--config "$INPUT_CONFIG")

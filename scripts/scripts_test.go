@@ -124,13 +124,16 @@ func TestActionGatesOnTheVerdict(t *testing.T) {
 
 	code, text, output, summary := action("INPUT_TAGS=@baas")
 	require.Equal(t, 0, code, text)
+	assert.NotContains(t, text, "reusing the CLI", "the first run builds it")
 	assert.Equal(t, "exit-code=0\n", output)
 	assert.Contains(t, summary, "## ✅ Conformance: exit 0")
 	for _, f := range []string{"junit.xml", "report.html", "report.json"} {
 		assert.FileExists(t, filepath.Join(work, "r", f))
 	}
 
+	// The second run reuses the CLI built from the same sources (issue 19: every job compiled it).
 	code, text, output, summary = action("INPUT_TAGS=@BAAS-01", "INPUT_MIN_COVERAGE=baas=100, gu1=50")
+	assert.Contains(t, text, "conformance action: reusing the CLI built from these sources")
 	assert.Equal(t, 5, code, text)
 	assert.Equal(t, "exit-code=5\n", output)
 	assert.Contains(t, summary, "Gates not met")
