@@ -10,12 +10,8 @@ import (
 	"time"
 
 	"github.com/latam-conformance/conformance/clients/baas"
+	"github.com/latam-conformance/conformance/internal/transport"
 )
-
-// roundTripFunc lets a step change a request on its way out, after the client signed it.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // badSignatures are the ways BAAS-16 can be broken, each applied to a request the client signed
 // correctly with the configured credentials.
@@ -75,7 +71,7 @@ func requestTokenBadlySigned(ctx context.Context, how string) error {
 	hc := w.httpClient("baas")
 	next := hc.Transport
 	body := w.body.raw()
-	hc.Transport = roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	hc.Transport = transport.Func(func(req *http.Request) (*http.Response, error) {
 		if err := breakIt(b.signer, req, body); err != nil {
 			return nil, err
 		}

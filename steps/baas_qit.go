@@ -22,6 +22,7 @@ import (
 	"github.com/latam-conformance/conformance/internal/fixtures"
 	"github.com/latam-conformance/conformance/internal/randid"
 	"github.com/latam-conformance/conformance/internal/schema"
+	"github.com/latam-conformance/conformance/internal/transport"
 )
 
 // BAAS-17 and DOC-17: QI's string_to_sign scheme, and which schemes a target accepts.
@@ -65,7 +66,7 @@ func (w *World) qitClient(s *baas.QITSigner) (*baas.Client, error) {
 	red := w.deps.Redactor
 	hc := w.httpClientVia("baas", func(next http.RoundTripper) http.RoundTripper {
 		// The QIT Authorization is made below the recorder: register it as a secret on its way out.
-		qt := s.Transport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		qt := s.Transport(transport.Func(func(req *http.Request) (*http.Response, error) {
 			// What the scheme signs is a secret wherever a report may quote it: the Authorization, the
 			// encoded_body JWT sent, and the provider's signature and encoded answer.
 			red.Add(req.Header.Get("Authorization"))
@@ -88,7 +89,7 @@ func (w *World) qitClient(s *baas.QITSigner) (*baas.Client, error) {
 			}
 			return resp, err
 		}))
-		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return transport.Func(func(req *http.Request) (*http.Response, error) {
 			resp, err := qt.RoundTrip(req)
 			if err != nil && !isTransport(err) {
 				// An answer that is not a signed one, or does not verify: judged, never "no answer".

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/latam-conformance/conformance/internal/mock"
+	"github.com/latam-conformance/conformance/internal/transport"
 )
 
 // StatePath is where every mock the harness serves takes Pact provider-state changes, as pact-go's
@@ -67,16 +68,12 @@ const inProcessBase = "http://mock.in-process"
 
 // inProcess is an http.Client that serves every request with h, in this process.
 func inProcess(h http.Handler) *http.Client {
-	return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	return &http.Client{Transport: transport.Func(func(req *http.Request) (*http.Response, error) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec.Result(), nil
 	})}
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // StateChanges answers Pact provider-state changes for p: a setup runs the state's StateFunc against
 // the target at base(r) through hc, one at a time; a teardown has nothing to undo on a mock. An unknown

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/latam-conformance/conformance/internal/transport"
 )
 
 // Connections counts what a run's transport did: the connections it opened and the requests it sent
@@ -47,7 +49,7 @@ func (c *connectionPool) prepare(t *http.Transport, concurrency int) {
 
 // counting counts each request sent through next.
 func (c *connectionPool) counting(next http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+	return transport.Func(func(r *http.Request) (*http.Response, error) {
 		c.requests.Add(1)
 		return next.RoundTrip(r)
 	})
@@ -56,7 +58,3 @@ func (c *connectionPool) counting(next http.RoundTripper) http.RoundTripper {
 func (c *connectionPool) counts() Connections {
 	return Connections{Opened: c.opened.Load(), Requests: c.requests.Load()}
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -15,6 +15,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// Func is an http.RoundTripper made of a function: a step that changes a request on its way out, a
+// counter, a client served in process.
+type Func func(*http.Request) (*http.Response, error)
+
+// RoundTrip calls f.
+func (f Func) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // Policy says how one provider's requests are paced and retried.
 type Policy struct {
 	RateLimit float64       // requests per second; 0 for no limit
