@@ -60,8 +60,6 @@ func writeRehearsal(path string, urls map[string]string, options map[string]map[
 	return writeFileAtomic(path+".env", []byte(env.String()), 0o600)
 }
 
-// rehearsalOptions are the options a sandbox run of the mocks o serves needs: the signing schemes the
-// BaaS mock accepts, the SMS file it writes, and how long its tokens live (BAAS-12 waits that long).
 // rehearsalTokenTTL is the tokens' lifetime in a rehearsal (--write-config) unless --token-ttl says
 // otherwise: BAAS-12 waits that long for one to expire.
 const rehearsalTokenTTL = 5 * time.Second
@@ -82,6 +80,8 @@ func (o *MockOptions) rehearsalDefaults(given map[string]bool) {
 	}
 }
 
+// rehearsalOptions are the options a sandbox run of the mocks o serves needs: the signing schemes the
+// BaaS mock accepts, the SMS file it writes, and how long its tokens live (BAAS-12 waits that long).
 func rehearsalOptions(o MockOptions) map[string]map[string]string {
 	baas := map[string]string{"signing": o.BaaSSigning}
 	if o.SMSFile != "" {

@@ -134,11 +134,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if o.Timeout <= 0 {
 		return exit.Usagef("run: --timeout %s: want a positive duration", o.Timeout)
 	}
-	plan, err := o.resolve(flags)
+	plan, err := o.resolve(flags, env)
 	if err != nil {
 		return err
 	}
-	plan.Guard.ControlToken = env(controlTokenEnv) // for a mock started with --control-token
 	set := map[string]bool{}
 	flags.flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if cfg := plan.Config; cfg != nil {
@@ -153,7 +152,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		return exit.Usagef("run: --run-timeout %s: want a positive duration, or 0 for none", o.RunTimeout)
 	}
 	red := &redact.Redactor{}
-	red.Add(plan.Guard.ControlToken)
 	prepare := func(names []string) error {
 		if err := plan.secretsFor(plan.credentialed(names), env); err != nil {
 			return err

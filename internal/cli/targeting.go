@@ -48,7 +48,7 @@ type plan struct {
 
 // resolve reads the config file, lays the flags over it and checks safety: a production host is
 // refused (exit 2, before anything is sent) unless --allow-production.
-func (t *targeting) resolve(c *command) (*plan, error) {
+func (t *targeting) resolve(c *command, env Env) (*plan, error) {
 	p := &plan{Kind: config.TargetMock, BaseURLs: map[string]string{}, Secrets: map[string]map[string]string{},
 		Options: map[string]map[string]string{}, Prod: map[string]bool{}, Timeouts: map[string]time.Duration{},
 		Rates: map[string]float64{}}
@@ -91,6 +91,7 @@ func (t *targeting) resolve(c *command) (*plan, error) {
 		extra = p.Config.ProductionHosts
 	}
 	p.Guard = targets.Guard(extra, t.AllowProduction)
+	p.Guard.ControlToken = env(controlTokenEnv) // for a mock started with --control-token
 	names := make([]string, 0, len(p.BaseURLs))
 	for name := range p.BaseURLs {
 		names = append(names, name)
@@ -138,9 +139,12 @@ func (p *plan) credentialed(inRun []string) []string {
 }
 
 // configuredSecrets lists every credential the configuration supplied (the mocks' fixtures are no
-// secrets), for the run's Redactor.
+// secrets) and the control token from the environment, for the run's Redactor.
 func (p *plan) configuredSecrets() []string {
 	var out []string
+	if p.Guard != nil && p.Guard.ControlToken != "" {
+		out = append(out, p.Guard.ControlToken)
+	}
 	for name, secrets := range p.Secrets {
 		prov, err := providers.Lookup(name)
 		if err != nil {

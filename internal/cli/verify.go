@@ -77,11 +77,10 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	if err := parse(flags, args); err != nil {
 		return err
 	}
-	plan, err := o.resolve(flags)
+	plan, err := o.resolve(flags, env)
 	if err != nil {
 		return err
 	}
-	plan.Guard.ControlToken = env(controlTokenEnv) // for a mock started with --control-token
 	dir := o.Pacts
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "conformance-pacts-*")
@@ -122,7 +121,7 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 		return exit.Usagef("verify: no pact for %s", strings.Join(o.Providers, ", "))
 	}
 	list = selected
-	cat, err := catalogue.Load()
+	cat, err := loadCatalogue()
 	if err != nil {
 		return err
 	}
@@ -166,7 +165,6 @@ func verifyCmd(ctx context.Context, args []string, rawStdout, stderr io.Writer, 
 	}
 	// The verifier's own output quotes requests, signatures included: everything printed is masked.
 	red := &redact.Redactor{}
-	red.Add(plan.Guard.ControlToken)
 	red.Add(plan.configuredSecrets()...)
 	for _, p := range list { // the contracts' recorded signatures, which the verifier's output quotes
 		for _, in := range p.Interactions {
@@ -267,12 +265,11 @@ func verified(cat *catalogue.Catalogue, results []report.Scenario, set *targets.
 		}
 		res.Parsed = append(res.Parsed, featureset.Scenario{Name: s.Name, URI: s.Feature, Tags: s.Tags, IDs: ids, Provider: s.Provider})
 	}
-	for _, n := range names {
-		if set == nil { // the verifier never ran: no target was started
-			break
+	if set != nil { // nil: the verifier never ran, no target was started
+		for _, n := range names {
+			t := set.ByName[n]
+			res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: n, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
 		}
-		t := set.ByName[n]
-		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: n, BaseURL: t.BaseURL, Embedded: t.Embedded, Control: t.Control})
 	}
 	res.Coverage = report.Coverage(cat, res.Parsed, results, names)
 	return res
