@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/latam-conformance/conformance/internal/schema"
 )
 
 // Change is one difference between the provider's answers in two recordings.
@@ -136,14 +138,14 @@ func scalars(v any) map[string]any {
 		switch t := v.(type) {
 		case map[string]any:
 			for k, x := range t {
-				walk(x, p+"/"+strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1"))
+				walk(x, p+"/"+schema.EscapeToken(k))
 			}
 		case []any:
 			for i, x := range t {
 				walk(x, p+"/"+strconv.Itoa(i))
 			}
 		default:
-			out[pointerOr(p)] = t
+			out[schema.PointerOrRoot(p)] = t
 		}
 	}
 	walk(v, "")
@@ -165,21 +167,21 @@ func shape(v any) map[string]string {
 	walk = func(v any, p string) {
 		switch t := v.(type) {
 		case map[string]any:
-			out[pointerOr(p)] = "object"
+			out[schema.PointerOrRoot(p)] = "object"
 			for k, x := range t {
 				walk(x, p+"/"+k)
 			}
 		case []any:
-			out[pointerOr(p)] = "array"
+			out[schema.PointerOrRoot(p)] = "array"
 			for _, x := range t {
 				walk(x, p+"/*")
 			}
 		case string:
-			out[pointerOr(p)] = "string"
+			out[schema.PointerOrRoot(p)] = "string"
 		case float64:
-			out[pointerOr(p)] = "number"
+			out[schema.PointerOrRoot(p)] = "number"
 		case bool:
-			out[pointerOr(p)] = "boolean"
+			out[schema.PointerOrRoot(p)] = "boolean"
 		case nil:
 			if p != "" {
 				out[p] = "null"
@@ -188,13 +190,6 @@ func shape(v any) map[string]string {
 	}
 	walk(v, "")
 	return out
-}
-
-func pointerOr(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -75,7 +75,7 @@ func (w *walker) walk(d *doc, node, inst any, ptr string, depth int) {
 		_, enum := m["enum"]
 		_, constant := m["const"]
 		if enum || constant {
-			w.enums = append(w.enums, pointerOr(ptr))
+			w.enums = append(w.enums, PointerOrRoot(ptr))
 			break
 		}
 	}
@@ -111,7 +111,7 @@ func (w *walker) walk(d *doc, node, inst any, ptr string, depth int) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			p := ptr + "/" + escape(k)
+			p := ptr + "/" + EscapeToken(k)
 			bs, known := props[k]
 			if !known {
 				if !open {
@@ -190,14 +190,23 @@ func (r *Registry) resolve(d *doc, ref string) (*doc, any) {
 	return target, n
 }
 
-func pointerOr(p string) string {
+// PointerOrRoot is JSON pointer p as reports write it: "/" for the whole document (RFC 6901's "").
+func PointerOrRoot(p string) string {
 	if p == "" {
 		return "/"
 	}
 	return p
 }
 
-func escape(k string) string { return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1") }
+// unescapeToken reads a JSON pointer token back into the member name it stands for.
+func unescapeToken(tok string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+}
+
+// EscapeToken writes an object member's name as a JSON pointer token (RFC 6901: "~" as "~0", "/" as "~1").
+func EscapeToken(k string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
 
 // ValueAt is the value at a JSON pointer in a JSON body, as JSON text ("" when there is none).
 func ValueAt(body []byte, ptr string) string {

@@ -39,7 +39,7 @@ func FindDuplicate(body []byte) (Duplicate, bool) {
 		}
 		text := string(bytes.TrimLeft(bytes.TrimSpace(body[f.start:end]), ":\t\r\n "))
 		if first, dup := f.seen[f.key]; dup {
-			return Duplicate{Pointer: f.ptr + "/" + escape(f.key), First: first, Second: text}, true
+			return Duplicate{Pointer: f.ptr + "/" + EscapeToken(f.key), First: first, Second: text}, true
 		}
 		f.seen[f.key] = text
 		f.key, f.hasKey = "", false
@@ -51,7 +51,7 @@ func FindDuplicate(body []byte) (Duplicate, bool) {
 		}
 		f := stack[len(stack)-1]
 		if f.object {
-			return f.ptr + "/" + escape(f.key)
+			return f.ptr + "/" + EscapeToken(f.key)
 		}
 		f.start = dec.InputOffset()
 		return f.ptr + "/" + strconv.Itoa(f.index)

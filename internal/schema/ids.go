@@ -40,7 +40,7 @@ func (r *Registry) idsAt(key, ptr string) []string {
 		if depth == len(toks) {
 			break
 		}
-		tok := strings.ReplaceAll(strings.ReplaceAll(toks[depth], "~1", "/"), "~0", "~")
+		tok := unescapeToken(toks[depth])
 		cur = nil
 		for _, b := range flat {
 			m, _ := b.node.(map[string]any)

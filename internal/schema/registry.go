@@ -264,7 +264,7 @@ func pointerGet(tree any, ptr string) (any, error) {
 	}
 	cur := tree
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = unescapeToken(tok)
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[tok]
@@ -392,7 +392,7 @@ func pointer(e gojsonschema.ResultError) string {
 	var toks []string
 	if ctx != "" {
 		for _, t := range strings.Split(ctx, ".") {
-			toks = append(toks, strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
+			toks = append(toks, EscapeToken(t))
 		}
 	}
 	if e.Type() == "required" {
