@@ -71,15 +71,15 @@ func HTML(d *Document) ([]byte, error) {
 		ps := providerSummary{Provider: p.Provider, Title: p.Title, Required: p.Required, Proven: p.Proven, Percent: p.Percent}
 		for _, id := range p.IDs {
 			switch id.State {
-			case "failed":
+			case Broken:
 				ps.Failed++
-			case "not judged":
+			case NotJudgedID:
 				ps.NotJudged++
-			case "waived":
+			case WaivedID:
 				ps.Waived++
-			case "skipped":
+			case NotRun:
 				ps.Skipped++
-			case "missing":
+			case Missing:
 				ps.Missing++
 			}
 		}
