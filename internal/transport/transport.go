@@ -1,6 +1,7 @@
 // Package transport is the http.RoundTripper every client of a run sends through on its way to a
-// target: a rate limit per provider, so a sandbox is never hammered, and retries with backoff and
-// jitter on 429 and 503 for idempotent calls only, honouring Retry-After.
+// target: a rate limit and a bound on the requests in flight per provider, so a sandbox is never
+// hammered, a time limit per request counted from when it may go, and retries with backoff and jitter
+// on 429 and 503 for idempotent calls only, honouring Retry-After.
 package transport
 
 import (
@@ -11,8 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Func is an http.RoundTripper made of a function: a step that changes a request on its way out, a
@@ -25,6 +24,8 @@ func (f Func) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 // Policy says how one provider's requests are paced and retried.
 type Policy struct {
 	RateLimit float64       // requests per second; 0 for no limit
+	InFlight  int           // requests at once; 0 for no bound
+	Timeout   time.Duration // per attempt, from when the limits let it go to the end of its answer; 0 for none
 	Retries   int           // extra attempts after a 429 or 503 on an idempotent call; 0 for none
 	BaseDelay time.Duration // first backoff; doubled each attempt, with jitter (default 200ms)
 	MaxDelay  time.Duration // the longest wait, Retry-After included (default 30s)
@@ -32,7 +33,7 @@ type Policy struct {
 
 // New wraps next with p. A zero Policy returns next itself.
 func New(next http.RoundTripper, p Policy) http.RoundTripper {
-	if p.RateLimit <= 0 && p.Retries <= 0 {
+	if p.RateLimit <= 0 && p.Retries <= 0 && p.InFlight <= 0 && p.Timeout <= 0 {
 		return next
 	}
 	if p.BaseDelay <= 0 {
@@ -42,17 +43,23 @@ func New(next http.RoundTripper, p Policy) http.RoundTripper {
 		p.MaxDelay = 30 * time.Second
 	}
 	rt := &roundTripper{next: next, p: p}
-	if p.RateLimit > 0 {
-		burst := max(1, int(p.RateLimit))
-		rt.limiter = rate.NewLimiter(rate.Limit(p.RateLimit), burst)
+	if p.RateLimit > 0 || p.InFlight > 0 {
+		rt.gate = newGate(p.InFlight, p.RateLimit)
 	}
 	return rt
 }
 
+// Times tells whether rt applies a Policy's Timeout itself: a client over it must not set its own,
+// which would count the time a request waits for its turn.
+func Times(rt http.RoundTripper) bool {
+	t, ok := rt.(*roundTripper)
+	return ok && t.p.Timeout > 0
+}
+
 type roundTripper struct {
-	next    http.RoundTripper
-	p       Policy
-	limiter *rate.Limiter
+	next http.RoundTripper
+	p    Policy
+	gate *gate // nil: no limits
 }
 
 // idempotent methods may be sent again (RFC 9110 §9.2.2).
@@ -80,12 +87,7 @@ func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	for attempt := 0; ; attempt++ {
-		if rt.limiter != nil {
-			if err := rt.limiter.Wait(req.Context()); err != nil {
-				return nil, err
-			}
-		}
-		resp, err := rt.next.RoundTrip(req)
+		resp, err := rt.attempt(req)
 		if err != nil || attempt >= retries || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
 			return resp, err
 		}
