@@ -84,7 +84,7 @@ func registerBaaS(sc stepRegistry) {
 	sc.Step(`^I request an SMS token (without API-CLIENT-KEY|with an unknown API-CLIENT-KEY|without AUTHORIZATION|signed with another key|signed for another body|signed for another path|signed six minutes ago)$`, requestTokenBadlySigned)
 	sc.Step(`^an SMS token was requested for the person$`, anSMSTokenWasRequested)
 	sc.Step(`^an SMS with a six-digit token was sent to "([^"]+)"$`, anSMSWasSentTo)
-	sc.Step(`^the token has expired$`, theTokenHasExpired)
+	sc.StepThatWaits(`^the token has expired$`, theTokenHasExpired)
 	sc.Step(`^I validate the movement with the token from the SMS$`, func(ctx context.Context) error {
 		return validateWith(ctx, func(sms string) string { return sms }, false)
 	})

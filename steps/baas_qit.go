@@ -122,13 +122,12 @@ func (w *World) probeSchemes(ctx context.Context) (map[string]string, error) {
 			case baas.SchemeClaims:
 				var b *baasWorld
 				if b, err = w.baasState(); err == nil {
-					c, err = baas.NewClient(w.deps.Targets["baas"].BaseURL, baas.WithHTTPClient(w.controlClient()), baas.WithSigner(b.signer))
+					c, err = baas.NewClient(w.deps.Targets["baas"].BaseURL, baas.WithHTTPClient(w.quietClient("baas", nil)), baas.WithSigner(b.signer))
 				}
 			case baas.SchemeQIT:
 				var s *baas.QITSigner
 				if s, err = w.qitSigner(); err == nil {
-					c, err = baas.NewClient(w.deps.Targets["baas"].BaseURL, baas.WithHTTPClient(&http.Client{
-						Timeout: 10 * time.Second, Transport: s.Transport(w.deps.transport())}))
+					c, err = baas.NewClient(w.deps.Targets["baas"].BaseURL, baas.WithHTTPClient(w.quietClient("baas", s.Transport)))
 				}
 			default:
 				err = fmt.Errorf("providers.baas.options.signing: unknown scheme %q (want claims, qit)", scheme)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/latam-conformance/conformance/clients/gu1"
 	"github.com/latam-conformance/conformance/clients/pomelo"
-	"github.com/latam-conformance/conformance/internal/netguard"
 )
 
 // cleanUp cancels, on a sandbox, what the scenario created where the API allows it: Pomelo sessions and
@@ -16,14 +15,7 @@ import (
 func (w *World) cleanUp() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	quiet := func(provider string) *http.Client {
-		t := w.deps.Targets[provider]
-		next := t.Transport
-		if next == nil {
-			next = w.deps.transport()
-		}
-		return &http.Client{Timeout: 10 * time.Second, Transport: next, CheckRedirect: netguard.NoRedirects}
-	}
+	quiet := func(provider string) *http.Client { return w.quietClient(provider, nil) }
 	live := func(provider string) bool { return w.deps.health.reason(provider) == "" } // a dead target is left alone
 	if p := w.pomelo; p != nil && w.deps.Targets["pomelo"].Sandbox && len(p.created) > 0 && live("pomelo") {
 		c, err := pomelo.NewClient(w.deps.Targets["pomelo"].BaseURL, pomelo.WithHTTPClient(quiet("pomelo")),

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/cucumber/godog"
 )
 
 // Definition is one step definition: its expression and the function that implements it.
@@ -15,6 +17,7 @@ type Definition struct {
 	Func     string // the Go function, as godog names it ("github.com/…/steps.theProviderAnswers")
 	File     string // where the function is, relative to the module root ("steps/common.go")
 	Line     int
+	Waits    bool // it may wait on purpose (StepThatWaits)
 	re       *regexp.Regexp
 	shortLoc string // "common.go:52", as godog prints a location
 }
@@ -66,6 +69,38 @@ func Match(text string) []Definition {
 		}
 	}
 	return out
+}
+
+// Waits tells whether a scenario with these steps waits on purpose: one of them matches a definition
+// registered with StepThatWaits.
+func Waits(texts []string) bool {
+	for _, text := range texts {
+		for _, d := range waiting() {
+			if d.Matches(text) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var waiting = sync.OnceValue(func() []Definition {
+	var out []Definition
+	for _, d := range Definitions() {
+		if d.Waits {
+			out = append(out, d)
+		}
+	}
+	return out
+})
+
+// scenarioWaits is Waits for a scenario as godog runs it.
+func scenarioWaits(s *godog.Scenario) bool {
+	texts := make([]string, len(s.Steps))
+	for i, st := range s.Steps {
+		texts[i] = st.Text
+	}
+	return Waits(texts)
 }
 
 // godogLocation is how godog's pretty output ends a step line: "# world.go:207 -> …/steps.fn". godog

@@ -158,7 +158,7 @@ func registerPomelo(sc stepRegistry) {
 	sc.Step(`^the search returns, in this order, the users "([^"]*)"$`, theSearchReturns)
 	sc.Step(`^the search returns no session$`, func(ctx context.Context) error { return theSearchReturns(ctx, "") })
 	sc.Step(`^the search has (\d+) pages? and (\d+) sessions? in all$`, theSearchHasPages)
-	sc.Step(`^(\d+) sessions made through the public API for a new user$`, sessionsForANewUser)
+	sc.StepThatWaits(`^(\d+) sessions made through the public API for a new user$`, sessionsForANewUser)
 	sc.Step(`^I search the user's sessions with "([^"]*)"$`, searchOwnSessions)
 	sc.Step(`^I cancel the user's session (\d+)$`, cancelOwnSession)
 	sc.Step(`^the search returns the user's sessions "([^"]*)"$`, theSearchReturnsOwn)

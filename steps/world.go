@@ -47,6 +47,9 @@ type Target struct {
 	Settings   map[string]string // option -> value
 	Timeout    time.Duration     // per request; 0 for Deps.Timeout
 	Transport  http.RoundTripper // paced and retried for this provider; nil for Deps.Transport
+	// Scenarios bounds this provider's scenarios at once (a sandbox's in_flight); nil: no bound. A
+	// scenario waits for its slot before its first step, and its time counts from then.
+	Scenarios *transport.Slots
 }
 
 // DestructiveTag marks a scenario that deletes or resets data on the target (Pomelo's
@@ -166,6 +169,7 @@ type World struct {
 	skipReason string
 	notJudged  string // why the scenario was not judged (the run stopped, the target stopped answering)
 	started    time.Time
+	leave      func() // gives the scenario's slot back (Target.Scenarios); nil: it holds none
 
 	mu        sync.Mutex
 	exchanges []*Exchange
@@ -199,13 +203,22 @@ type stepRegistry struct {
 var compiledSteps sync.Map // expression -> *regexp.Regexp
 
 // Step registers fn for the anchored expression expr.
-func (r stepRegistry) Step(expr string, fn any) {
+func (r stepRegistry) Step(expr string, fn any) { r.register(expr, fn, false) }
+
+// StepThatWaits registers fn for expr as Step does, and says that it may wait on purpose (a token left
+// to expire, sessions made a second apart): a scenario with such a step goes first, so that its wait
+// overlaps the rest of the run.
+func (r stepRegistry) StepThatWaits(expr string, fn any) { r.register(expr, fn, true) }
+
+func (r stepRegistry) register(expr string, fn any, waits bool) {
 	re, ok := compiledSteps.Load(expr)
 	if !ok {
 		re, _ = compiledSteps.LoadOrStore(expr, regexp.MustCompile(expr))
 	}
 	if r.list != nil {
-		*r.list = append(*r.list, definitionOf(re.(*regexp.Regexp), fn))
+		d := definitionOf(re.(*regexp.Regexp), fn)
+		d.Waits = waits
+		*r.list = append(*r.list, d)
 		return
 	}
 	r.sc.Step(re.(*regexp.Regexp), fn)
@@ -220,6 +233,9 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 	sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
 		w := &World{deps: deps, provider: ProviderOf(s.Uri), started: time.Now()}
 		ctx = context.WithValue(ctx, worldKey{}, w)
+		if scenarioWaits(s) {
+			ctx = transport.Urgent(ctx) // its requests go ahead of the others' at a limited target
+		}
 		t, ok := deps.Targets[w.provider]
 		if !ok {
 			return ctx, fmt.Errorf("no target for provider %q (the folder of %s)", w.provider, s.Uri)
@@ -245,6 +261,17 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 			}
 			return ctx, godog.ErrSkip
 		}
+		if t.Scenarios != nil {
+			leave, err := t.Scenarios.Admit(ctx)
+			if err != nil { // the run stopped while the scenario waited for its turn
+				w.notJudged = deps.stopped()
+				if w.notJudged == "" {
+					w.notJudged = "the run stopped before its turn: " + err.Error()
+				}
+				return ctx, godog.ErrSkip
+			}
+			w.leave, w.started = leave, time.Now()
+		}
 		return ctx, nil
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
@@ -260,6 +287,9 @@ func Initialize(sc *godog.ScenarioContext, deps *Deps) {
 			return ctx, nil
 		}
 		w.cleanUp()
+		if w.leave != nil {
+			w.leave()
+		}
 		if deps.Record != nil {
 			deps.Record(w.recorded(s))
 		}
@@ -389,14 +419,43 @@ func (w *World) httpClientVia(provider string, wrap func(http.RoundTripper) http
 	if wrap != nil {
 		next = wrap(next)
 	}
+	if transport.Times(t.Transport) {
+		timeout = 0 // the target's transport times each request from when its limits let it go
+	}
 	return &http.Client{Timeout: timeout, Transport: &recorder{w: w, provider: provider, base: base, prefix: prefix, next: next},
 		CheckRedirect: netguard.NoRedirects}
 }
 
 // controlClient is the http.Client for control-API calls and the harness's own receivers: not
-// recorded, not schema-checked, no redirect followed.
+// recorded, not schema-checked, no redirect followed, within the scenario's target's request timeout
+// (--timeout: a busy mock is slow to its control API too).
 func (w *World) controlClient() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, Transport: w.deps.transport(), CheckRedirect: netguard.NoRedirects}
+	timeout := w.deps.Targets[w.provider].Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &http.Client{Timeout: timeout, Transport: w.deps.transport(), CheckRedirect: netguard.NoRedirects}
+}
+
+// quietClient is the http.Client for a call to provider's target that is neither recorded nor checked
+// (a sandbox's clean-up, the probe of the signing schemes it accepts): paced and timed as the
+// scenarios' own calls are, no redirect followed. wrap, when not nil, goes over the target's transport.
+func (w *World) quietClient(provider string, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	t := w.deps.Targets[provider]
+	next, timeout := t.Transport, t.Timeout
+	if next == nil {
+		next = w.deps.transport()
+	}
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	if transport.Times(next) {
+		timeout = 0 // the target's transport times each call from when its limits let it go
+	}
+	if wrap != nil {
+		next = wrap(next)
+	}
+	return &http.Client{Timeout: timeout, Transport: next, CheckRedirect: netguard.NoRedirects}
 }
 
 // mockCtl calls the control API of the mock at base (not recorded, not schema-checked).

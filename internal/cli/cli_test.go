@@ -333,7 +333,7 @@ func TestRunAgainstTargetWithoutControlSkipsWithReason(t *testing.T) {
 	require.Equal(t, exit.OK, code, out)
 	assert.Contains(t, out, "Skipped:")
 	assert.Contains(t, out, "needs the mock control API (@control), which "+url+" does not offer")
-	assert.Contains(t, out, "(external, no control API)")
+	assert.Contains(t, out, "(external, no control API; 24 at once, 64 with the other mocks, by default)")
 	assert.Regexp(t, `skipped: .*BAAS-12`, out)
 }
 
@@ -362,7 +362,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad format", []string{"run", "--format", "xml"}, `--format "xml": want pretty, progress, junit:FILE`},
 		{"format without file", []string{"run", "--format", "html"}, `--format html: name the file, html:FILE`},
 		{"two console formats", []string{"run", "-f", "pretty", "-f", "progress"}, `one console format at a time`},
-		{"bad concurrency", []string{"run", "--concurrency", "0"}, "want 1 or more"},
+		{"bad concurrency", []string{"run", "--concurrency", "-1"}, "want 1 or more, or 0 for as many as the targets allow"},
 		{"bad random", []string{"run", "--random", "-5"}, "want a seed above 0"},
 		{"malformed feature", []string{"run", "--features", malformed}, malformed + `/baas/broken.feature:4:3: Gherkin syntax error: "Examples oops" is not`},
 		{"feature folder not a provider", []string{"run", "--features", wrongFolder}, `acme/x.feature: features must sit in a folder named after their provider`},

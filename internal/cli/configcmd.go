@@ -34,7 +34,8 @@ The file:
     gu1:
       base_url: https://sandbox.gu1.example   # --base-url gu1=URL overrides
       timeout: 30s
-      rate_limit: 5              # requests per second
+      rate_limit: 5              # requests per second (a sandbox's default: 10)
+      in_flight: 4               # requests at once (a sandbox's default: 8)
       credentials:               # env:NAME only: never a secret in the file
         api_key: env:GU1_API_KEY
 `

@@ -18,7 +18,7 @@ import (
 func TestDryRunListsTheSelectionAndFindsUndefinedSteps(t *testing.T) {
 	code, out, errs := run(t, "run", "--dry-run", "--tags", "@BAAS-12")
 	require.Equal(t, exit.OK, code, out+errs)
-	assert.Contains(t, out, "baas/movement_validation.feature:49  [BAAS-12] an expired token is refused")
+	assert.Contains(t, out, "baas/movement_validation.feature:13  [BAAS-12] an expired token is refused")
 	assert.Regexp(t, `== dry run: 1 scenarios of baas would run \(\d+ steps\); nothing was sent`, out)
 	assert.NotContains(t, out, "Targets:", "no target started")
 
@@ -59,7 +59,7 @@ func TestStopOnFailureStopsAtTheFirstFailure(t *testing.T) {
 }
 
 func TestFileLineSelection(t *testing.T) {
-	code, out, _ := run(t, "run", "features/baas/token_request.feature:10", "baas/movement_validation.feature:49")
+	code, out, _ := run(t, "run", "features/baas/token_request.feature:10", "baas/movement_validation.feature:13")
 	require.Equal(t, exit.OK, code, out)
 	assert.Contains(t, out, "== conformance: 2 scenarios: 2 passed")
 	// An example row's line runs its whole outline.

@@ -17,6 +17,7 @@ import (
 	mockpomelo "github.com/latam-conformance/conformance/internal/mock/pomelo"
 	"github.com/latam-conformance/conformance/internal/providers"
 	"github.com/latam-conformance/conformance/internal/report"
+	"github.com/latam-conformance/conformance/internal/runner"
 )
 
 // writeRehearsal writes, for the mocks serving at urls, a conformance.yaml that treats them as a sandbox
@@ -32,13 +33,17 @@ func writeRehearsal(path string, urls map[string]string, options map[string]map[
 	fmt.Fprintf(&cfg, "# Written by 'conformance mock --write-config': the running mocks as a sandbox. Rehearse a\n"+
 		"# sandbox run with:  set -a; . %s.env; conformance run --config %s\n", filepath.Base(path), filepath.Base(path))
 	fmt.Fprintf(&env, "# The mocks' fixture credentials for %s (they guard nothing).\n", filepath.Base(path))
-	cfg.WriteString("target: sandbox\nproviders:\n")
+	cfg.WriteString("target: sandbox\n")
+	fmt.Fprintf(&cfg, "# rate_limit and in_flight: what these mocks take. For a real sandbox write its documented\n"+
+		"# limits, or leave them out for a sandbox's defaults (%g requests/s, %d at once, per provider).\n",
+		runner.SandboxRateLimit, runner.SandboxInFlight)
+	cfg.WriteString("providers:\n")
 	for _, name := range slices.Sorted(maps.Keys(urls)) {
 		p, err := providers.Lookup(name)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&cfg, "  %s:\n    base_url: %s\n", name, urls[name])
+		fmt.Fprintf(&cfg, "  %s:\n    base_url: %s\n    rate_limit: %d\n    in_flight: %d\n", name, urls[name], rehearsalRate, rehearsalInFlight)
 		if len(p.Credentials) > 0 {
 			cfg.WriteString("    credentials:\n")
 		}
@@ -59,6 +64,14 @@ func writeRehearsal(path string, urls map[string]string, options map[string]map[
 	}
 	return writeFileAtomic(path+".env", []byte(env.String()), 0o600)
 }
+
+// A rehearsal's limits per provider: what the mocks take on a loopback without making the rehearsal
+// wait on the pace a real sandbox would need (with the sandbox defaults the whole suite takes 44 s; with
+// these, 10 s, most of it BAAS-12's token left to expire).
+const (
+	rehearsalRate     = 50
+	rehearsalInFlight = 8
+)
 
 // rehearsalTokenTTL is the tokens' lifetime in a rehearsal (--write-config) unless --token-ttl says
 // otherwise: BAAS-12 waits that long for one to expire.

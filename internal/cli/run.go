@@ -105,7 +105,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.StringVar(&o.CucumberJSON, "cucumber-json", "", "write a cucumber JSON report to `FILE`")
 	o.reporting.register(flags.flags)
 	flags.flags.StringVar(&o.Shard, "shard", "", "run only part `I/N` of the suite split into N (by feature and scenario, balanced, the same split on every machine); combine the shards' --report-json with 'conformance merge'")
-	flags.flags.IntVarP(&o.Concurrency, "concurrency", "c", 4, "run `N` scenarios at once")
+	flags.flags.IntVarP(&o.Concurrency, "concurrency", "c", 0, "run at most `N` scenarios at once (0: every scenario may start at once; each provider's rate_limit and in_flight pace its requests, 10/s and 8 at once for a sandbox whose config names none)")
 	flags.flags.Int64Var(&o.Random, "random", 0, "run scenarios in a random order from `SEED` (-1, or --random alone, picks one; 0 keeps file order)")
 	flags.flags.Lookup("random").NoOptDefVal = "-1" // godog's --random takes an optional seed
 	flags.flags.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request `TIMEOUT` (the config file's timeout when not given; a provider's own timeout wins over both)")
@@ -128,8 +128,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if o.JUnit == "-" { // JUnit takes the standard output; the console goes to the standard error
 		stdout = stderr
 	}
-	if o.Concurrency < 1 {
-		return exit.Usagef("run: --concurrency %d: want 1 or more", o.Concurrency)
+	if o.Concurrency < 0 {
+		return exit.Usagef("run: --concurrency %d: want 1 or more, or 0 for as many as the targets allow", o.Concurrency)
 	}
 	if o.Timeout <= 0 {
 		return exit.Usagef("run: --timeout %s: want a positive duration", o.Timeout)
@@ -206,7 +206,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	ropts := runner.Options{
 		Features: fsys, FeaturesName: name, FeaturesDir: featuresDir(o.Features), Schemas: reg, Catalogue: cat, BaseURLs: plan.BaseURLs,
 		Mode:    targets.Mode{Sandbox: plan.Kind == config.TargetSandbox, Production: plan.Prod},
-		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates,
+		Secrets: plan.Secrets, Settings: plan.Options, Timeouts: plan.Timeouts, RateLimits: plan.Rates, InFlight: plan.InFlight,
 		RunTimeout: o.RunTimeout, Redactor: red, StrictDrift: o.StrictDrift, Record: o.Record, ShowPII: o.ShowPII,
 		Waivers: waivers, Prompt: prompt, Prepare: prepare, Guard: plan.Guard,
 		Tags: o.Tags, Format: o.Format, CucumberJSON: o.CucumberJSON, Shard: shard, Gates: gates,

@@ -90,6 +90,7 @@ func TestSandboxRunWithRealCredentialsSkipsExactlyTheControlScenarios(t *testing
 providers:
   baas:
     base_url: %s
+    rate_limit: 200
     credentials:
       api_client_key: env:QITECH_API_CLIENT_KEY
       private_key: env:QITECH_PRIVATE_KEY
@@ -99,6 +100,7 @@ providers:
       token_ttl: 4s
   gu1:
     base_url: %s
+    rate_limit: 200
     credentials:
       api_key: env:GU1_KEY
       api_key_no_kyc: env:GU1_NOKYC_KEY
@@ -178,7 +180,9 @@ providers:
 	raw, err = os.ReadFile(cucumber)
 	require.NoError(t, err)
 	assert.Equal(t, control, strings.Count(string(raw), `"description": "skipped: needs the mock control API (@control); a sandbox target (`), "and the cucumber JSON")
-	assert.Contains(t, out, "(external, no control API)")
+	assert.Contains(t, out, "(external, no control API; 200 requests/s, 8 at once by default)")
+	assert.Regexp(t, `personalinfo +http://\S+ \(external, no control API; 10 requests/s and 8 at once by default\)`, out,
+		"a provider the config gives no limits keeps to the sandbox defaults")
 
 	// The credentials are real: a wrong key fails on the mock exactly as on the provider.
 	env["GU1_KEY"] = "not-the-key"

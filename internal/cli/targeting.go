@@ -43,6 +43,7 @@ type plan struct {
 	Prod     map[string]bool              // providers whose URL is a production host
 	Timeouts map[string]time.Duration     // per-provider request timeout from the file
 	Rates    map[string]float64           // per-provider requests per second from the file
+	InFlight map[string]int               // per-provider requests at once from the file
 	Guard    *netguard.Policy             // where any request of the run may go (production hosts refused)
 }
 
@@ -51,7 +52,7 @@ type plan struct {
 func (t *targeting) resolve(c *command, env Env) (*plan, error) {
 	p := &plan{Kind: config.TargetMock, BaseURLs: map[string]string{}, Secrets: map[string]map[string]string{},
 		Options: map[string]map[string]string{}, Prod: map[string]bool{}, Timeouts: map[string]time.Duration{},
-		Rates: map[string]float64{}}
+		Rates: map[string]float64{}, InFlight: map[string]int{}}
 	if t.Config != "" {
 		cfg, err := config.Load(t.Config)
 		if err != nil {
@@ -70,6 +71,9 @@ func (t *targeting) resolve(c *command, env Env) (*plan, error) {
 			}
 			if pc.RateLimit > 0 {
 				p.Rates[name] = pc.RateLimit
+			}
+			if pc.InFlight > 0 {
+				p.InFlight[name] = pc.InFlight
 			}
 		}
 	}

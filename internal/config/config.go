@@ -13,6 +13,7 @@
 //	  gu1:
 //	    base_url: https://sandbox.gu1.example
 //	    rate_limit: 5          # requests per second
+//	    in_flight: 4           # requests at once
 //	    credentials:
 //	      api_key: env:GU1_API_KEY
 package config
@@ -56,7 +57,8 @@ type Config struct {
 type Provider struct {
 	BaseURL     string
 	Timeout     time.Duration
-	RateLimit   float64           // requests per second; 0 for none
+	RateLimit   float64           // requests per second; 0: not set
+	InFlight    int               // requests at once; 0: not set
 	Credentials map[string]string // credential name -> environment variable
 	Options     map[string]string // non-secret settings (e.g. pomelo's audience)
 }
@@ -264,6 +266,18 @@ func (w *walker) provider(prov providers.Provider, n *yaml.Node, path string) *P
 				return
 			}
 			out.RateLimit = f
+		},
+		"in_flight": func(p string, v *yaml.Node) {
+			s, ok := w.str(v, p)
+			if !ok {
+				return
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 1000 {
+				w.fail(v, p, fmt.Sprintf("%q: want how many requests may be in flight at once, a whole number from 1 to 1000", s))
+				return
+			}
+			out.InFlight = n
 		},
 		"credentials": func(p string, v *yaml.Node) {
 			keys := map[string]func(string, *yaml.Node){}

@@ -21,6 +21,7 @@ providers:
     base_url: https://sandbox.gu1.example/
     timeout: 30s
     rate_limit: 2.5
+    in_flight: 3
     credentials:
       api_key: env:GU1_API_KEY
   pomelo:
@@ -44,6 +45,7 @@ func TestParseAGoodFile(t *testing.T) {
 	assert.Equal(t, "https://sandbox.gu1.example", g.BaseURL, "trailing slash dropped")
 	assert.Equal(t, 30*time.Second, g.Timeout)
 	assert.Equal(t, 2.5, g.RateLimit)
+	assert.Equal(t, 3, g.InFlight)
 	assert.Equal(t, map[string]string{"api_key": "GU1_API_KEY"}, g.Credentials)
 	assert.Equal(t, "https://api.pomelo.la", c.Providers["pomelo"].Options["audience"])
 
@@ -86,6 +88,7 @@ providers:
   personalinfo:
     timeout: 10s
     timeout: 20s
+    in_flight: 0
 `
 	_, err := Parse("conformance.yaml", []byte(bad))
 	var probs *Problems
@@ -102,10 +105,11 @@ providers:
 		`conformance.yaml:12:16: providers.gu1.credentials.api_key: holds a literal value; write env:NAME`,
 		`conformance.yaml:13:7: providers.gu1.credentials.password: unknown key (known here: api_key, api_key_no_kyc, webhook_secret)`,
 		`conformance.yaml:16:5: providers.personalinfo.timeout: given twice`,
+		`conformance.yaml:17:16: providers.personalinfo.in_flight: "0": want how many requests may be in flight at once, a whole number from 1 to 1000`,
 	} {
 		assert.Contains(t, msg, want)
 	}
-	assert.Len(t, probs.List, 10, msg)
+	assert.Len(t, probs.List, 11, msg)
 	assert.NotContains(t, msg, "sk_live_DO_NOT_ECHO", "a literal secret is never echoed")
 }
 

@@ -14,8 +14,9 @@ import (
 type TargetLine struct {
 	Provider string `json:"provider"`
 	BaseURL  string `json:"base_url"`
-	Embedded bool   `json:"embedded"` // an embedded mock of this process
-	Control  bool   `json:"control"`  // the target offers the mock control API
+	Embedded bool   `json:"embedded"`         // an embedded mock of this process
+	Control  bool   `json:"control"`          // the target offers the mock control API
+	Limits   string `json:"limits,omitempty"` // what paced its requests ("10 requests/s, 8 at once"); "" for none
 }
 
 // Summary is what the console report prints after godog's own output.
@@ -98,7 +99,11 @@ func (s Summary) Write(w io.Writer) {
 		if !t.Control {
 			ctl = "no control API"
 		}
-		fmt.Fprintf(w, "  %-*s %s (%s, %s)\n", width, t.Provider, t.BaseURL, kind, ctl)
+		limits := ""
+		if t.Limits != "" {
+			limits = "; " + t.Limits
+		}
+		fmt.Fprintf(w, "  %-*s %s (%s, %s%s)\n", width, t.Provider, t.BaseURL, kind, ctl, limits)
 	}
 	section := func(title string, st Status) {
 		first := true

@@ -29,8 +29,12 @@ type connectionPool struct {
 // and a control call, or a call and a webhook's), never fewer than net/http's two.
 func idlePerHost(concurrency int) int { return max(2, 2*concurrency) }
 
-// prepare makes t keep and count its connections.
-func (c *connectionPool) prepare(t *http.Transport, concurrency int) {
+// prepare makes t keep and count its connections, at most perHost to a host: as many as the most
+// scenarios one provider runs at once, each making one call at a time. A call waits for a connection
+// rather than dialling one more (net/http dials when none is idle, and keeps the extra when another
+// is freed first): a run opens no more connections than its providers' scenarios at once.
+func (c *connectionPool) prepare(t *http.Transport, concurrency, perHost int) {
+	t.MaxConnsPerHost = max(2, perHost)
 	t.MaxIdleConnsPerHost = idlePerHost(concurrency)
 	t.MaxIdleConns = max(t.MaxIdleConns, 8*t.MaxIdleConnsPerHost) // every provider and its control API
 	if t.TLSClientConfig == nil {

@@ -26,3 +26,18 @@ func TestARunReusesItsConnections(t *testing.T) {
 	assert.LessOrEqual(t, c.Opened, int64(idlePerHost(o.Concurrency)*len(res.Targets)), "no more than the pool keeps per target")
 	assert.Less(t, c.Opened*10, c.Requests, "connections are reused")
 }
+
+// TestARunWithDefaultFlagsOpensAtMostTwoConnectionsPerScenarioAtOnce: with each provider's scenarios
+// as many at once as its mock allows, the run opens no more than two connections per scenario it ran
+// at once (issue 19).
+func TestARunWithDefaultFlagsOpensAtMostTwoConnectionsPerScenarioAtOnce(t *testing.T) {
+	o := options(t)
+	o.Concurrency = 0
+	res, err := Run(context.Background(), o)
+	require.NoError(t, err)
+	require.Equal(t, exit.OK, res.ExitCode())
+	c := res.Connections
+	t.Logf("%d connections for %d requests, %d scenarios at once", c.Opened, c.Requests, res.AtOnce)
+	assert.Equal(t, MockAtOnce, res.AtOnce, "the mocks' bound, shared")
+	assert.LessOrEqual(t, c.Opened, int64(2*res.AtOnce))
+}

@@ -32,6 +32,7 @@ type execution struct {
 	out       *redact.Writer
 	transport *http.Transport
 	pool      connectionPool
+	atOnce    int // scenarios at once
 	deps      *steps.Deps
 	rec       *record.Writer
 	sink      *cucumberSink
@@ -41,8 +42,8 @@ type execution struct {
 
 // prepare sets up what the scenarios run with. Every request goes through the guard: production
 // hosts refused before a byte is sent, checked again on the dialled address.
-func (o Options) prepare(ctx context.Context, set *targets.Set) (*execution, error) {
-	ex := &execution{o: o}
+func (o Options) prepare(ctx context.Context, set *targets.Set, sc schedule) (*execution, error) {
+	ex := &execution{o: o, atOnce: sc.atOnce}
 	// Pretty output names the step functions; godog's own totals are left out, the harness's summary
 	// counts what godog cannot (waived, not judged), and two summaries must never disagree.
 	ex.located = &lineWriter{w: o.Out, edit: steps.LocateLine, drop: godogTotals()}
@@ -50,7 +51,7 @@ func (o Options) prepare(ctx context.Context, set *targets.Set) (*execution, err
 	// One transport for the run, its idle connections closed before the mocks stop: net/http's graceful
 	// shutdown waits five seconds for a connection the client dialed and never used.
 	ex.transport = o.Guard.Transport()
-	ex.pool.prepare(ex.transport, o.Concurrency)
+	ex.pool.prepare(ex.transport, sc.atOnce, sc.perHost())
 	guarded := ex.pool.counting(o.Guard.RoundTripper(ex.transport))
 	ex.deps = &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
 		Results: &report.Collector{}, Transport: guarded, Redactor: o.Redactor, StrictDrift: o.StrictDrift,
@@ -64,13 +65,11 @@ func (o Options) prepare(ctx context.Context, set *targets.Set) (*execution, err
 		ex.rec, ex.deps.Record = rec, rec.Add
 	}
 	for name, t := range set.ByName {
-		timeout := o.Timeout
-		if d := o.Timeouts[name]; d > 0 {
-			timeout = d
-		}
-		ex.deps.Targets[name] = steps.Target{BaseURL: t.BaseURL, Control: t.Control, Sandbox: t.Sandbox, Production: t.Production, Embedded: t.Embedded,
-			Secrets: o.Secrets[name], Settings: o.Settings[name], Timeout: timeout,
-			Transport: transport.New(guarded, transport.Policy{RateLimit: o.RateLimits[name], Retries: retries})}
+		p := o.policy(name, t)
+		st := steps.Target{BaseURL: t.BaseURL, Control: t.Control, Sandbox: t.Sandbox, Production: t.Production, Embedded: t.Embedded,
+			Secrets: o.Secrets[name], Settings: o.Settings[name], Timeout: p.Timeout, Transport: transport.New(guarded, p)}
+		st.Scenarios = sc.slots[name]
+		ex.deps.Targets[name] = st
 	}
 	ex.deps.StartReceivers()
 	if o.CucumberJSON != "" {
@@ -88,9 +87,9 @@ func (o Options) prepare(ctx context.Context, set *targets.Set) (*execution, err
 	return ex, nil
 }
 
-// execute runs the plan's scenarios through godog and returns its status, once godog's output and
+// execute runs the scheduled scenarios through godog and returns its status, once godog's output and
 // the cucumber JSON are written.
-func (ex *execution) execute(ctx context.Context, pl *plan) (int, error) {
+func (ex *execution) execute(ctx context.Context, sc schedule) (int, error) {
 	o := ex.o
 	format, suiteName := o.Format, "conformance"
 	if ex.sink != nil {
@@ -102,10 +101,10 @@ func (ex *execution) execute(ctx context.Context, pl *plan) (int, error) {
 		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Initialize(sc, ex.deps) },
 		Options: &godog.Options{
 			Format:        format,
-			Paths:         pl.paths,
+			Paths:         sc.paths,
 			FS:            o.Features,
 			Tags:          o.Tags,
-			Concurrency:   o.Concurrency,
+			Concurrency:   sc.atOnce,
 			Randomize:     o.Random,
 			Strict:        true,
 			StopOnFailure: o.StopOnFailure,

@@ -25,10 +25,11 @@ import (
 func (o Options) judge(ctx context.Context, pl *plan, set *targets.Set, ex *execution, status int, start time.Time) (*Result, error) {
 	res := &Result{Scenarios: ex.deps.Results.Results(), Targets: set.ByName, Elapsed: time.Since(start), Seed: o.Random,
 		Stopped: stopReason(ctx, o.RunTimeout), Started: start, Shard: o.Shard, Parsed: pl.scenarios, waivers: o.Waivers,
-		Connections: ex.pool.counts()}
+		Connections: ex.pool.counts(), AtOnce: ex.atOnce}
 	for _, p := range slices.Sorted(maps.Keys(set.ByName)) {
 		t := set.ByName[p]
-		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: p, BaseURL: o.Redactor.String(t.BaseURL), Embedded: t.Embedded, Control: t.Control})
+		res.TargetLines = append(res.TargetLines, report.TargetLine{Provider: p, BaseURL: o.Redactor.String(t.BaseURL), Embedded: t.Embedded, Control: t.Control,
+			Limits: o.limits(p, t)})
 	}
 	if len(res.Scenarios) == 0 && res.Stopped == "" {
 		return nil, exit.NothingProvenf("nothing proven: godog ran no scenario of %s (status %d); see the output above", o.FeaturesName, status)

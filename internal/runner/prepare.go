@@ -35,8 +35,8 @@ func (o Options) withDefaults(pl *plan) (Options, error) {
 	default:
 		return o, exit.Usagef("--format %q: want pretty or progress", o.Format)
 	}
-	if o.Concurrency < 1 {
-		o.Concurrency = 1
+	if o.Concurrency < 0 {
+		return o, exit.Usagef("--concurrency %d: want 1 or more, or 0 for as many as the targets allow", o.Concurrency)
 	}
 	if o.Random == -1 {
 		// Pick the seed here rather than in godog, so the report can say which order ran.

@@ -29,9 +29,9 @@ type Options struct {
 	Tags         string            // godog tag expression
 	Format       string            // pretty | progress
 	CucumberJSON string            // write cucumber JSON here when not empty
-	Concurrency  int
-	Random       int64         // 0: file order; otherwise the seed of a random order
-	Timeout      time.Duration // per request, for providers without their own
+	Concurrency  int               // scenarios at once, at most; 0: as many as the targets allow (see schedule)
+	Random       int64             // 0: file order; otherwise the seed of a random order
+	Timeout      time.Duration     // per request, for providers without their own
 	TokenTTL     time.Duration
 	Out          io.Writer
 
@@ -40,6 +40,7 @@ type Options struct {
 	Settings    map[string]map[string]string // provider -> option -> value
 	Timeouts    map[string]time.Duration     // provider -> per-request timeout
 	RateLimits  map[string]float64           // provider -> requests per second
+	InFlight    map[string]int               // provider -> requests at once
 	RunTimeout  time.Duration                // the whole run; 0 for none
 	Redactor    *redact.Redactor             // the run's secrets, masked in every artefact; nil: a fresh one
 	StrictDrift bool                         // drift from an external target fails its scenario
@@ -88,6 +89,8 @@ type Result struct {
 	TargetLines []report.TargetLine
 	// Connections are what the run's transport opened and sent (zero for a merge or a gate).
 	Connections Connections
+	// AtOnce is how many scenarios the run let run at once (zero for a merge or a gate).
+	AtOnce int
 	// GatesFailed describes each gate (--min-coverage, --fail-on-skipped) the run did not meet; any
 	// exits 5 unless a worse verdict comes first.
 	GatesFailed []string
@@ -122,12 +125,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer set.Close()
-	ex, err := o.prepare(ctx, set)
+	sc := o.schedule(pl, set)
+	ex, err := o.prepare(ctx, set, sc)
 	if err != nil {
 		return nil, err
 	}
 	defer ex.close()
-	status, err := ex.execute(ctx, pl)
+	status, err := ex.execute(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
