@@ -6,9 +6,15 @@
 // state "checking" (PI-04, DOC-10). Every response, error or not, carries the security headers of PI-05
 // and an X-Request-Id. Invalid input is a Rails-style 422 {"errors": {field: [message]}}; a missing
 // token 401, a malformed multipart body 400 and a body over 16 MiB 413, in the same shape.
+//
+// A multipart body is read as it streams, its photos sniffed and counted, never held: an upload costs
+// a few KiB however large. A JSON body carries no photo (DOC-11): it may hold MaxJSON bytes (413 past
+// them), and is read whole within a budget the requests in flight share (JSONBudget); one that cannot
+// have its share within JSONWait is answered 429 with Retry-After.
 package personalinfo
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +28,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	client "github.com/latam-conformance/conformance/clients/personalinfo"
 	"github.com/latam-conformance/conformance/internal/mock"
@@ -71,8 +79,19 @@ type Mock struct {
 	tokens  map[string]int64 // integration token -> client id
 	records map[int64]*stored
 	nextID  int64
-	order   mock.Retention // records, oldest first: past mock.Config.MaxItems the oldest are evicted
+	order   mock.Retention      // records, oldest first: past mock.Config.MaxItems the oldest are evicted
+	budget  *semaphore.Weighted // bytes of JSON bodies in flight (JSONBudget)
+	wait    time.Duration       // how long a JSON body waits for its share (JSONWait)
 }
+
+// A JSON body holds at most MaxJSON bytes, as the other mocks' do; the JSON bodies in flight share
+// JSONBudget bytes, eight of the largest at once (decoded and checked, each costs several times its
+// size). A request waits up to JSONWait for its share.
+const (
+	MaxJSON    = mock.MaxBody
+	JSONBudget = 8 * (MaxJSON + 1)
+	JSONWait   = 10 * time.Second
+)
 
 // New builds the mock. cfg.Schemas, when set, must hold the personalinfo schemas.
 func New(cfg mock.Config) (*Mock, error) {
@@ -80,7 +99,7 @@ func New(cfg mock.Config) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Mock{schemas: reg, now: cfg.Clock()}
+	m := &Mock{schemas: reg, now: cfg.Clock(), budget: semaphore.NewWeighted(JSONBudget), wait: JSONWait}
 	m.order.Max, _ = cfg.StoreLimits()
 	for _, op := range reg.Operations("personalinfo") {
 		if op.ID == "create_personal_information" {
@@ -200,16 +219,16 @@ func (m *Mock) create(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusUnauthorized, map[string][]string{"authorization": {"is missing or is not a valid integration token"}})
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil {
-		writeErrors(w, http.StatusBadRequest, map[string][]string{"body": {"could not be read: " + err.Error()}})
+	in, release, status, errs := m.body(r)
+	defer release()
+	if status != 0 {
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeErrors(w, status, errs)
 		return
 	}
-	if len(body) > MaxBody {
-		writeErrors(w, http.StatusRequestEntityTooLarge, map[string][]string{"body": {fmt.Sprintf("is larger than %d bytes", MaxBody)}})
-		return
-	}
-	doc, errs, status, ids := m.read(r.Header.Get("Content-Type"), body)
+	doc, errs, status, ids := m.read(r.Header.Get("Content-Type"), in)
 	if status == 0 && len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
@@ -268,30 +287,127 @@ func (f form) text(name string) string {
 	return ""
 }
 
+// body is what create reads the request from: the body as it streams for a multipart form, read whole
+// within the budget for JSON (release gives its share back), nothing for another media type. A status
+// other than 0 is the answer instead: 413 for a body declared over MaxBody, 429 when the budget has no
+// room within JSONWait.
+func (m *Mock) body(r *http.Request) (in *bodyReader, release func(), status int, errs map[string][]string) {
+	release = func() {}
+	if r.ContentLength > MaxBody {
+		return nil, release, http.StatusRequestEntityTooLarge, tooLarge()
+	}
+	in = &bodyReader{r: io.LimitReader(r.Body, MaxBody+1), limit: MaxBody}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return in, release, 0, nil
+	}
+	if r.ContentLength > MaxJSON {
+		return nil, release, http.StatusRequestEntityTooLarge, jsonTooLarge()
+	}
+	in = &bodyReader{r: io.LimitReader(r.Body, MaxJSON+1), limit: MaxJSON}
+	share := int64(MaxJSON + 1)
+	if r.ContentLength >= 0 {
+		share = r.ContentLength + 1
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), m.wait)
+	defer cancel()
+	if m.budget.Acquire(ctx, share) != nil {
+		return nil, release, http.StatusTooManyRequests, map[string][]string{"body": {
+			fmt.Sprintf("could not be read now: other large bodies are being read; send it again in a second (the mock reads %d MiB of JSON at once)", JSONBudget>>20)}}
+	}
+	in.whole, in.err = readSized(in, r.ContentLength)
+	return in, func() { m.budget.Release(share) }, 0, nil
+}
+
+func tooLarge() map[string][]string {
+	return map[string][]string{"body": {fmt.Sprintf("is larger than %d bytes", MaxBody)}}
+}
+
+func jsonTooLarge() map[string][]string {
+	return map[string][]string{"body": {fmt.Sprintf("is larger than %d bytes, more than a JSON body takes: it carries no photo (DOC-11)", MaxJSON)}}
+}
+
+// bodyReader is a request body cut one byte past its limit, counting what was read and keeping the
+// first error of the connection (not the end of the body).
+type bodyReader struct {
+	r     io.Reader
+	limit int64
+	n     int64
+	err   error
+	whole []byte // a JSON body, read before the budget is given back
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// over tells whether the body was longer than its limit; the rest of a body a form did not read is read
+// (and counted, up to the limit) first.
+func (b *bodyReader) over() bool {
+	_, _ = io.Copy(io.Discard, b)
+	return b.n > b.limit
+}
+
+// readSized reads r whole into one buffer of the declared size, when it is declared.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than declared: grow, to count it
+		}
+	}
+}
+
 // read turns the body into a form and its Rails errors, with the catalogue IDs of the rules they break.
 // A status other than 0 is an answer that is not a validation failure (400 for a body that cannot be
-// parsed).
-func (m *Mock) read(contentType string, body []byte) (form, map[string][]string, int, []string) {
+// read or parsed, 413 for one over MaxBody).
+func (m *Mock) read(contentType string, in *bodyReader) (form, map[string][]string, int, []string) {
 	f := form{values: map[string]any{}, files: map[string]schema.FormFile{}}
 	mt, _, _ := mime.ParseMediaType(contentType)
 	var key string
 	var doc []byte
+	var formErr error
 	switch {
 	case mt == "multipart/form-data":
-		d, err := schema.FormDocument(contentType, body)
-		if err != nil {
-			return f, map[string][]string{"body": {err.Error()}}, http.StatusBadRequest, []string{"PI-02"}
-		}
-		key, doc = m.op.Form, d
+		doc, formErr = schema.FormDocumentFrom(contentType, in)
+		key = m.op.Form
 	case mt == "application/json":
-		var obj map[string]any
-		if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-			return f, map[string][]string{"body": {"is not a JSON object"}}, http.StatusBadRequest, []string{"PI-02", "DOC-11"}
-		}
-		key, doc = m.op.Request, body
+		key, doc = m.op.Request, in.whole
 	default:
 		// Rails reads no parameters from another media type: every field is then blank.
 		key, doc = m.op.Form, []byte(`{}`)
+	}
+	switch {
+	case in.over() && mt == "application/json":
+		return f, jsonTooLarge(), http.StatusRequestEntityTooLarge, nil
+	case in.over():
+		return f, tooLarge(), http.StatusRequestEntityTooLarge, nil
+	case in.err != nil:
+		return f, map[string][]string{"body": {"could not be read: " + in.err.Error()}}, http.StatusBadRequest, nil
+	case formErr != nil:
+		return f, map[string][]string{"body": {formErr.Error()}}, http.StatusBadRequest, []string{"PI-02"}
+	}
+	if mt == "application/json" {
+		var obj map[string]any
+		if err := json.Unmarshal(doc, &obj); err != nil || obj == nil {
+			return f, map[string][]string{"body": {"is not a JSON object"}}, http.StatusBadRequest, []string{"PI-02", "DOC-11"}
+		}
 	}
 	var raw map[string]json.RawMessage
 	_ = json.Unmarshal(doc, &raw)

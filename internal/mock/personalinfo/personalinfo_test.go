@@ -2,12 +2,14 @@ package personalinfo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -288,4 +290,65 @@ func TestAFormOfManyPartsIsRefused(t *testing.T) {
 	a := send(t, newMock(t), Token, "POST", client.PathPersonalInformations, "multipart/form-data; boundary=B", b.Bytes())
 	assert.Equal(t, 400, a.status)
 	assert.Contains(t, fmt.Sprint(errorsOf(t, a)["body"]), "more than 100 parts")
+}
+
+// undeclared is a request whose length is not declared (a chunked upload): the mock counts as it reads.
+func undeclared(contentType string, body []byte) *http.Request {
+	req := httptest.NewRequest("POST", client.PathPersonalInformations, bytes.NewReader(body))
+	req.ContentLength = -1
+	req.Header.Set("Authorization", Token)
+	req.Header.Set("Content-Type", contentType)
+	return req
+}
+
+// TestABodyOver16MiBIsRefusedWhetherOrNotItSaysSo: a body that declares more than 16 MiB is refused
+// before it is read; one that does not declare its length is counted as it streams and refused at the
+// limit, a form and a JSON body alike.
+func TestABodyOver16MiBIsRefusedWhetherOrNotItSaysSo(t *testing.T) {
+	m := newMock(t)
+	req := fixtures.PIRequest()
+	big := make([]byte, MaxBody)
+	copy(big, fixtures.PIPhotoBytes)
+	req.FrontDocument.Content = big // a photo too large, and a body past the limit with the rest
+	body, ct, err := client.Multipart(req, "")
+	require.NoError(t, err)
+	for name, r := range map[string]*http.Request{
+		"form":  undeclared(ct, body.Bytes()),
+		"other": undeclared("text/plain", make([]byte, MaxBody+1)),
+	} {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, r)
+		assert.Equal(t, 413, rec.Code, "%s: %s", name, rec.Body.String())
+		assert.Contains(t, rec.Body.String(), `"body":["is larger than 16777216 bytes"]`, name)
+	}
+	// A JSON body carries no photo: past 1 MiB it is refused, declared or not.
+	json := append([]byte(`{"first_name":"`), bytes.Repeat([]byte("a"), MaxJSON)...)
+	declared := httptest.NewRequest("POST", client.PathPersonalInformations, bytes.NewReader(json))
+	declared.Header.Set("Authorization", Token)
+	declared.Header.Set("Content-Type", "application/json")
+	for name, r := range map[string]*http.Request{"declared": declared, "undeclared": undeclared("application/json", json)} {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, r)
+		assert.Equal(t, 413, rec.Code, "%s: %s", name, rec.Body.String())
+		assert.Contains(t, rec.Body.String(), "is larger than 1048576 bytes, more than a JSON body takes: it carries no photo (DOC-11)", name)
+	}
+}
+
+// TestAJSONBodyWaitsForItsShareOfTheBudget: with the JSON budget taken, a JSON body is answered 429
+// with Retry-After, in the Rails shape; once it is given back, the same body is read. A form, read as it
+// streams, needs no share.
+func TestAJSONBodyWaitsForItsShareOfTheBudget(t *testing.T) {
+	m := newMock(t)
+	m.wait = 50 * time.Millisecond
+	require.NoError(t, m.budget.Acquire(context.Background(), JSONBudget))
+	a := send(t, m, Token, "POST", client.PathPersonalInformations, "application/json", []byte(fixtures.PIDocumentedJSON))
+	assert.Equal(t, 429, a.status, "%s", a.raw)
+	assert.Equal(t, "1", a.header.Get("Retry-After"))
+	assert.Contains(t, fmt.Sprint(errorsOf(t, a)["body"]), "send it again in a second")
+	assert.Equal(t, 200, create(t, m, fixtures.PIRequest()).status, "a form streams")
+
+	m.budget.Release(JSONBudget)
+	a = send(t, m, Token, "POST", client.PathPersonalInformations, "application/json", []byte(fixtures.PIDocumentedJSON))
+	assert.Equal(t, 422, a.status, "read, and refused as DOC-11 says: %s", a.raw)
+	require.True(t, m.budget.TryAcquire(JSONBudget), "every share was given back")
 }
