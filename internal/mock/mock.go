@@ -16,9 +16,11 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/netutil"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/schema"
@@ -73,6 +75,7 @@ const (
 	CodeBodyTooLarge         = "HARNESS_BODY_TOO_LARGE"
 	CodeUnsupportedMediaType = "HARNESS_UNSUPPORTED_MEDIA_TYPE"
 	CodeInternal             = "HARNESS_INTERNAL_ERROR"
+	CodeBusy                 = "HARNESS_BUSY"
 )
 
 // Config is what the runner hands every mock constructor.
@@ -276,21 +279,107 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range vals {
 		r.SetPathValue(k, v)
 	}
-	h(w, r)
+	l := &ledger{}
+	defer l.settle() // the body budget the handler took, given back even if it panicked
+	h(w, r.WithContext(context.WithValue(r.Context(), ledgerKey{}, l)))
 }
 
 // ReadBody reads at most MaxBody bytes; a larger body is a Problem (413), as is a read failure (400).
+// The bodies every mock of the process holds at once share BodyBudget bytes: a request waits up to
+// BodyWait for its share (its declared length, or MaxBody), kept until its Router handler returns (or
+// the read ends, outside a Router), and is answered 429 past it. So a flood of large bodies costs at
+// most the budget, not connections × MaxBody.
 func ReadBody(r *http.Request) ([]byte, *Problem) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if r.ContentLength > MaxBody {
+		return nil, tooLarge()
+	}
+	share := int64(MaxBody + 1)
+	if r.ContentLength >= 0 {
+		share = r.ContentLength + 1
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), bodyWait)
+	defer cancel()
+	if bodies.Acquire(ctx, share) != nil {
+		return nil, &Problem{Status: http.StatusTooManyRequests, Code: CodeBusy, Title: "Too Many Requests",
+			Message: fmt.Sprintf("conformance mock: %d MiB of request bodies are being read; send it again in a second", BodyBudget>>20)}
+	}
+	release := func() { bodies.Release(share) }
+	if l, ok := r.Context().Value(ledgerKey{}).(*ledger); ok {
+		l.add(release)
+	} else {
+		defer release()
+	}
+	b, err := ReadSized(io.LimitReader(r.Body, MaxBody+1), r.ContentLength)
 	if err != nil {
 		return nil, &Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON, Title: "Bad Request",
 			Message: "conformance mock: could not read the request body: " + err.Error()}
 	}
 	if len(b) > MaxBody {
-		return nil, &Problem{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Title: "Payload Too Large",
-			Message: fmt.Sprintf("conformance mock: request body over %d bytes", MaxBody)}
+		return nil, tooLarge()
 	}
 	return b, nil
+}
+
+// BodyBudget is the bytes of request bodies the mocks of one process hold at once (ReadBody), and
+// BodyWait how long a request waits for its share.
+const (
+	BodyBudget = 32 << 20
+	BodyWait   = 10 * time.Second
+)
+
+var (
+	bodies   = semaphore.NewWeighted(BodyBudget)
+	bodyWait = BodyWait // shorter in tests
+)
+
+// A ledger holds what a request took from the body budget until its handler returns.
+type ledger struct {
+	mu       sync.Mutex
+	releases []func()
+}
+
+type ledgerKey struct{}
+
+func (l *ledger) add(f func()) {
+	l.mu.Lock()
+	l.releases = append(l.releases, f)
+	l.mu.Unlock()
+}
+
+func (l *ledger) settle() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, f := range l.releases {
+		f()
+	}
+	l.releases = nil
+}
+
+func tooLarge() *Problem {
+	return &Problem{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge, Title: "Payload Too Large",
+		Message: fmt.Sprintf("conformance mock: request body over %d bytes", MaxBody)}
+}
+
+// ReadSized reads r whole into one buffer of the declared size when it is declared (io.ReadAll would
+// grow it through copies), growing only for a body longer than it said.
+func ReadSized(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // DecodeObject reads the body as one JSON object into a generic map (to inspect fields before the schema

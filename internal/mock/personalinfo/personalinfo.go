@@ -315,7 +315,7 @@ func (m *Mock) body(r *http.Request) (in *bodyReader, release func(), status int
 		return nil, release, http.StatusTooManyRequests, map[string][]string{"body": {
 			fmt.Sprintf("could not be read now: other large bodies are being read; send it again in a second (the mock reads %d MiB of JSON at once)", JSONBudget>>20)}}
 	}
-	in.whole, in.err = readSized(in, r.ContentLength)
+	in.whole, in.err = mock.ReadSized(in, r.ContentLength)
 	return in, func() { m.budget.Release(share) }, 0, nil
 }
 
@@ -351,27 +351,6 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 func (b *bodyReader) over() bool {
 	_, _ = io.Copy(io.Discard, b)
 	return b.n > b.limit
-}
-
-// readSized reads r whole into one buffer of the declared size, when it is declared.
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	if size < 0 {
-		return io.ReadAll(r)
-	}
-	b := make([]byte, 0, size+1)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // longer than declared: grow, to count it
-		}
-	}
 }
 
 // read turns the body into a form and its Rails errors, with the catalogue IDs of the rules they break.
