@@ -18,7 +18,9 @@ import (
 func TestBodiesShareABudget(t *testing.T) {
 	defer func(d time.Duration) { bodyWait = d }(bodyWait)
 	bodyWait = 50 * time.Millisecond
-	rt := NewRouter(func(w http.ResponseWriter, r *http.Request, p Problem) { http.Error(w, p.Code+": "+p.Message, p.Status) })
+	rt := NewRouter(func(w http.ResponseWriter, r *http.Request, p Problem) {
+		http.Error(w, p.Code+": "+p.Message, p.Status)
+	})
 	rt.Handle(http.MethodPost, "/read", func(w http.ResponseWriter, r *http.Request) {
 		b, p := ReadBody(r)
 		if p != nil {
