@@ -31,10 +31,12 @@ conformance: build
 verify: build
 	$(PACT_ENV) && ./$(BIN) verify
 
-## test: formatting, vet, every test with the race detector (includes the pact drift check); -timeout 30m
+## test: formatting, vet, every test with the race detector (includes the pact drift check, and the
+## OpenAPI documents linted by Redocly, installed from npm by its lock file); -timeout 30m
 ## because a busy runner makes internal/cli slow, not wrong (10 minutes is Go's default per package)
 test: lint
-	$(PACT_ENV) && export PACT_CLI="$$(scripts/install-pact-cli.sh || true)" && $(GO) test -race -count=1 -timeout 30m ./...
+	$(PACT_ENV) && export PACT_CLI="$$(scripts/install-pact-cli.sh || true)" && \
+	export OPENAPI_TOOLS="$$(scripts/install-openapi-tools.sh || true)" && $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -tags nopactffi ./internal/pactffi
 
 ## lint: gofmt, go vet, actionlint on the workflows (installed from the Go module proxy), and action.yml,

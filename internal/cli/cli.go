@@ -32,6 +32,7 @@ Usage:
   conformance diff OLD NEW     list what changed in the providers' answers between two --record runs
   conformance merge SHARD...   combine the --report-json of a run split with --shard into one set of reports
   conformance steps            list every step definition with the file:line of its Go function
+  conformance openapi [flags]  write each provider's contract as an OpenAPI 3.1 document
   conformance help [command]   show help
   conformance --version        the module version, commit and Go version of this binary
 
@@ -105,6 +106,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		err = mergeCmd(ctx, args[1:], stdout, stderr, env)
 	case "steps":
 		err = stepsCmd(ctx, args[1:], stdout, stderr, env)
+	case "openapi":
+		err = openapiCmd(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version())
 		return exit.OK
@@ -115,7 +118,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, env Env,
 		fmt.Fprintf(stdout, usage, providerList())
 		return exit.OK
 	default:
-		err = exit.Usagef("unknown command %q (want run, mock, gate, verify, config, diff, merge or steps; see 'conformance help')", args[0])
+		err = exit.Usagef("unknown command %q (want run, mock, gate, verify, config, diff, merge, steps or openapi; see 'conformance help')", args[0])
 	}
 	if err == nil {
 		return exit.OK
