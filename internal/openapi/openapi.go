@@ -40,7 +40,28 @@ type security struct {
 	schemes     map[string]any // components.securitySchemes
 	requirement []map[string][]string
 	open        map[string]bool // operation ids that take no credentials
+	// bodies are request bodies the harness checks in code rather than in schemas/: operation id ->
+	// media type -> schema.
+	bodies map[string]map[string]any
+	// encoded is a second wire form of every JSON body, both ways, that a signing scheme gives it
+	// (BaaS's BAAS-17 sends and answers {"encoded_body": JWT}); nil: none.
+	encoded map[string]any
 }
+
+// tokenRequest is Pomelo's client-credentials request (KYC-16), a form or JSON; the client id and secret
+// may come in HTTP Basic instead.
+var tokenRequest = map[string]any{"schema": map[string]any{
+	"type": "object", "required": []string{"grant_type", "audience"}, "x-catalogue-ids": []string{"KYC-16"},
+	"properties": map[string]any{
+		"grant_type":    map[string]any{"const": "client_credentials"},
+		"client_id":     map[string]any{"type": "string", "minLength": 1},
+		"client_secret": map[string]any{"type": "string", "minLength": 1},
+		"audience":      map[string]any{"type": "string", "minLength": 1},
+	},
+}}
+
+// encodedName is the component of a security's encoded wire form.
+const encodedName = "qit.encoded_body"
 
 var securities = map[string]security{
 	"pomelo": {
@@ -51,6 +72,22 @@ var securities = map[string]security{
 		}},
 		requirement: []map[string][]string{{"oauth2": {}}},
 		open:        map[string]bool{"token": true},
+		bodies: map[string]map[string]any{
+			"token": {
+				"application/x-www-form-urlencoded": tokenRequest,
+				"application/json":                  tokenRequest,
+			},
+			"upload_file": {
+				"multipart/form-data": map[string]any{
+					"schema": map[string]any{
+						"type": "object", "required": []string{"file"}, "x-catalogue-ids": []string{"KYC-03", "KYC-04"},
+						"properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": "image/*",
+							"description": "the one part, named file: a non-empty image or PDF of at most 10 MiB", "x-max-bytes": 10 << 20}},
+					},
+					"encoding": map[string]any{"file": map[string]any{"contentType": "image/*, application/pdf"}},
+				},
+			},
+		},
 	},
 	"gu1": {
 		schemes: map[string]any{"bearer": map[string]any{
@@ -82,6 +119,13 @@ var securities = map[string]security{
 			},
 		},
 		requirement: []map[string][]string{{"apiClientKey": {}, "signedRequest": {}}},
+		encoded: map[string]any{
+			"title":       "A body under the string_to_sign scheme (BAAS-17)",
+			"description": "The JSON body, as the claims of a JWT signed ES512 (the client's key for a request, QI's for an answer). Decoded, it is the other schema of the anyOf.",
+			"type":        "object", "required": []string{"encoded_body"}, "additionalProperties": false,
+			"properties":      map[string]any{"encoded_body": map[string]any{"type": "string", "pattern": `^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`}},
+			"x-catalogue-ids": []string{"BAAS-17"},
+		},
 	},
 }
 
@@ -111,6 +155,9 @@ func Document(src Sources, provider string) (map[string]any, error) {
 	}
 	for _, op := range ops {
 		delete(components, componentName(op.Form)) // inlined as it goes on the wire (formMedia)
+	}
+	if sec.encoded != nil {
+		components[encodedName] = sec.encoded
 	}
 	info := src.Catalogue.Providers[provider]
 	doc := map[string]any{
@@ -200,12 +247,21 @@ func operation(cat *catalogue.Catalogue, op *schema.Operation, findings []catalo
 	if len(params) > 0 {
 		out["parameters"] = params
 	}
+	jsonSchema := func(file string) map[string]any {
+		if sec.encoded == nil {
+			return ref(componentName(file), "")
+		}
+		return map[string]any{"anyOf": []any{ref(componentName(file), ""), ref(encodedName, "")}}
+	}
 	content := map[string]any{}
 	if op.Request != "" {
-		content["application/json"] = map[string]any{"schema": ref(componentName(op.Request), "")}
+		content["application/json"] = map[string]any{"schema": jsonSchema(op.Request)}
 	}
 	if op.Form != "" {
 		content["multipart/form-data"] = formMedia(comps, componentName(op.Form))
+	}
+	for mt, media := range sec.bodies[op.ID] {
+		content[mt] = media
 	}
 	if len(content) > 0 {
 		out["requestBody"] = map[string]any{"required": true, "content": content}
@@ -216,7 +272,7 @@ func operation(cat *catalogue.Catalogue, op *schema.Operation, findings []catalo
 		_, _ = fmt.Sscan(status, &code)
 		r := map[string]any{"description": http.StatusText(code)}
 		if file != "" {
-			r["content"] = map[string]any{"application/json": map[string]any{"schema": ref(componentName(file), "")}}
+			r["content"] = map[string]any{"application/json": map[string]any{"schema": jsonSchema(file)}}
 		}
 		responses[status] = r
 	}
