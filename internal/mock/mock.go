@@ -491,6 +491,75 @@ type Limits struct {
 	MaxConns int
 }
 
+// handlerBackstop bounds a whole exchange, the handler's own time included: only a handler that hangs
+// (a fault asked for) reaches it.
+const handlerBackstop = 5 * time.Minute
+
+// clientDeadlines times the client, not the mock: l.Read for the request's body, from when the handler
+// starts until the body is read to its end, and l.Write for the answer, from its first byte. net/http's
+// ReadTimeout and WriteTimeout count from the request's headers, the handler's time included, so a mock
+// slowed down by a busy machine closed connections mid-answer and the client saw EOF.
+func clientDeadlines(h http.Handler, l Limits) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if r.Body != nil && r.Body != http.NoBody {
+			_ = rc.SetReadDeadline(time.Now().Add(l.Read))
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		h.ServeHTTP(&answerDeadline{ResponseWriter: w, rc: rc, d: l.Write}, r)
+	})
+}
+
+// deadlineBody lifts the read deadline once the body is read to its end: net/http then reads the
+// connection in the background, under the same deadline, while the handler runs.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// answerDeadline starts the write deadline at the answer's first byte.
+type answerDeadline struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	d       time.Duration
+	started bool
+}
+
+func (a *answerDeadline) start() {
+	if !a.started {
+		a.started = true
+		_ = a.rc.SetWriteDeadline(time.Now().Add(a.d))
+	}
+}
+
+func (a *answerDeadline) WriteHeader(code int) {
+	a.start()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerDeadline) Write(p []byte) (int, error) {
+	a.start()
+	return a.ResponseWriter.Write(p)
+}
+
+// Flush and Unwrap keep what the wrapped writer can do.
+func (a *answerDeadline) Flush() {
+	a.start()
+	_ = a.rc.Flush()
+}
+
+func (a *answerDeadline) Unwrap() http.ResponseWriter { return a.ResponseWriter }
+
 // DefaultLimits are the limits of every mock server unless told otherwise.
 var DefaultLimits = Limits{ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second,
 	Idle: 60 * time.Second, HeaderSize: 64 << 10, MaxConns: 200}
@@ -529,7 +598,7 @@ func StartWith(addr string, h http.Handler, l Limits) (*Server, error) {
 	}
 	ln = netutil.LimitListener(ln, l.MaxConns)
 	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln,
-		srv: &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read, WriteTimeout: l.Write,
+		srv: &http.Server{Handler: clientDeadlines(h, l), ReadHeaderTimeout: l.ReadHeader, WriteTimeout: handlerBackstop,
 			IdleTimeout: l.Idle, MaxHeaderBytes: l.HeaderSize}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil

@@ -109,3 +109,26 @@ func TestAFloodHoldsOnlyItsOwnServersConnections(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 }
+
+// TestASlowMockIsNotASlowClient: the read and write limits time the client, not the mock. A handler
+// that takes longer than both before it answers (a mock on a busy machine) still answers whole, on a
+// connection kept alive; before, the server closed it mid-answer and the client saw EOF.
+func TestASlowMockIsNotASlowClient(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		time.Sleep(600 * time.Millisecond) // past both limits
+		_, _ = w.Write(body)
+	})
+	srv, err := StartWith("127.0.0.1:0", h, Limits{Read: 200 * time.Millisecond, Write: 200 * time.Millisecond})
+	require.NoError(t, err)
+	defer srv.Close(t.Context())
+	hc := &http.Client{Timeout: 10 * time.Second}
+	for i := 0; i < 2; i++ { // the second on the same kept-alive connection
+		resp, err := hc.Post(srv.URL, "text/plain", strings.NewReader("a body"))
+		require.NoError(t, err, "attempt %d", i+1)
+		got, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, "a body", string(got))
+	}
+}
