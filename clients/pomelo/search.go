@@ -23,6 +23,25 @@ type Query struct {
 	PageNumber  int // 1-based; 0: the first page
 }
 
+// The search's vocabulary (KYC-08..11), as the harness reads the seed: the fields a filter and a sort
+// take, the documented values of the enumerated filters (DOC-18: another value is an incorrect
+// parameter), and the page sizes.
+var (
+	FilterFields = []string{"id", "status", "kind", "user_id", "flow_id", "flow_type", "country", "integration_method", "external_id"}
+	SortFields   = []string{"id", "status", "created_at", "updated_at", "user_id", "country"}
+	FilterValues = map[string][]string{
+		"status":  {StatusInProgress, StatusValidated, StatusRejected, StatusCancelled},
+		"kind":    {"kyc", "kyb"},
+		"country": Countries,
+	}
+)
+
+// Page sizes: the provider's default and the largest it takes.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
 // SortKey is one sort field; Desc sends it with the "-" prefix (KYC-11).
 type SortKey struct {
 	Field string

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/latam-conformance/conformance/clients/pomelo"
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/featureset"
 	"github.com/latam-conformance/conformance/internal/schema"
@@ -43,9 +44,37 @@ type security struct {
 	// bodies are request bodies the harness checks in code rather than in schemas/: operation id ->
 	// media type -> schema.
 	bodies map[string]map[string]any
+	// query are query parameters, checked in code too: operation id -> parameters.
+	query map[string][]any
 	// encoded is a second wire form of every JSON body, both ways, that a signing scheme gives it
 	// (BaaS's BAAS-17 sends and answers {"encoded_body": JWT}); nil: none.
 	encoded map[string]any
+}
+
+// pomeloSearch is the search's query (KYC-08..12) as clients/pomelo writes it: one parameter per
+// filter, the created_at range, the sort and the page. Any other parameter is refused (KYC-12), which
+// OpenAPI cannot say of a query; x-unknown-parameters says it.
+func pomeloSearch() []any {
+	var out []any
+	for _, f := range pomelo.FilterFields {
+		s := map[string]any{"type": "string", "minLength": 1}
+		if values, ok := pomelo.FilterValues[f]; ok {
+			s = map[string]any{"type": "string", "enum": values}
+		}
+		out = append(out, map[string]any{"name": "filter[" + f + "]", "in": "query", "schema": s, "x-catalogue-ids": []string{"KYC-08"}})
+	}
+	date := map[string]any{"type": "string", "format": "date", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`}
+	for _, end := range []string{"from", "to"} {
+		out = append(out, map[string]any{"name": "filter[created_at][" + end + "]", "in": "query", "schema": date, "x-catalogue-ids": []string{"KYC-09"}})
+	}
+	sortable := strings.Join(pomelo.SortFields, "|")
+	out = append(out,
+		map[string]any{"name": "sort", "in": "query", "description": "fields, comma-separated, each descending with a leading -; none twice",
+			"schema": map[string]any{"type": "string", "pattern": `^-?(` + sortable + `)(,-?(` + sortable + `))*$`}, "x-catalogue-ids": []string{"KYC-11"}},
+		map[string]any{"name": "page[size]", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": pomelo.MaxPageSize, "default": pomelo.DefaultPageSize}, "x-catalogue-ids": []string{"KYC-10"}},
+		map[string]any{"name": "page[number]", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "default": 1}, "x-catalogue-ids": []string{"KYC-10"}},
+	)
+	return out
 }
 
 // tokenRequest is Pomelo's client-credentials request (KYC-16), a form or JSON; the client id and secret
@@ -72,6 +101,7 @@ var securities = map[string]security{
 		}},
 		requirement: []map[string][]string{{"oauth2": {}}},
 		open:        map[string]bool{"token": true},
+		query:       map[string][]any{"search_sessions": pomeloSearch()},
 		bodies: map[string]map[string]any{
 			"token": {
 				"application/x-www-form-urlencoded": tokenRequest,
@@ -244,6 +274,7 @@ func operation(cat *catalogue.Catalogue, op *schema.Operation, findings []catalo
 	for _, m := range pathParam.FindAllStringSubmatch(op.Path, -1) {
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 	}
+	params = append(params, sec.query[op.ID]...)
 	if len(params) > 0 {
 		out["parameters"] = params
 	}

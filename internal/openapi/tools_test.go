@@ -1,14 +1,26 @@
-package openapi
+package openapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/latam-conformance/conformance/internal/cli"
 )
 
 // tool is the outside tool name (redocly, prism) of scripts/install-openapi-tools.sh, whose directory
@@ -95,4 +107,141 @@ func TestRedoclyFindsABrokenDocument(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(out, &r))
 	require.Positive(t, r.Totals.Errors)
+}
+
+// TestAPrismProxyFindsNoAnswerOutsideTheContract: Prism (proxy mode), as installed from npm at the pinned
+// version, stands between a whole sandbox-mode run and 'conformance mock', each provider behind its
+// own document, and checks every exchange against it. No answer of a mock breaks its document. The
+// request violations it logs are the suite's own invalid requests (each negative scenario sends one on
+// purpose); their count is logged, by message.
+func TestAPrismProxyFindsNoAnswerOutsideTheContract(t *testing.T) {
+	bin := tool(t, "prism")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "rehearsal.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	mockOut := &lines{ch: make(chan string, 64)}
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"mock", "--write-config", cfg}, mockOut, io.Discard, func(string) string { return "" })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	urls := map[string]string{}
+	for len(urls) < 4 {
+		select {
+		case line := <-mockOut.ch:
+			if name, u, ok := strings.Cut(line, " "); ok && strings.HasPrefix(u, "http://") {
+				urls[name] = u
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("conformance mock printed %d URLs", len(urls))
+		}
+	}
+	raw, err := os.ReadFile(cfg)
+	require.NoError(t, err)
+	text := string(raw)
+	logs := map[string]*bytes.Buffer{}
+	for name, u := range urls {
+		port := freePort(t)
+		logs[name] = &bytes.Buffer{}
+		cmd := exec.Command(bin, "proxy", filepath.Join("..", "..", "openapi", name+".openapi.json"), u,
+			"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--errors", "false")
+		quietNode(cmd)
+		cmd.Stdout, cmd.Stderr = &lockedWriter{w: logs[name]}, io.Discard
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
+		waitListening(t, proxy)
+		text = strings.Replace(text, "base_url: "+u, "base_url: "+proxy, 1)
+	}
+	require.NoError(t, os.WriteFile(cfg, []byte(text), 0o644))
+	env := readEnv(t, cfg+".env")
+	var stdout, stderr bytes.Buffer
+	// Prism reads a 15 MiB upload slowly: a generous request timeout.
+	code := cli.Main(context.Background(), []string{"run", "--config", cfg, "--timeout", "120s"}, &stdout, &stderr,
+		func(k string) string { return env[k] })
+	require.Equal(t, 0, code, "%s\n%s", tail(stdout.String()), stderr.String())
+	requests, total := map[string]int{}, 0
+	for name, log := range logs {
+		for _, line := range strings.Split(log.String(), "\n") {
+			_, v, ok := strings.Cut(line, "Violation: ")
+			switch {
+			case !ok:
+			case strings.HasPrefix(v, "response"):
+				t.Errorf("%s: %s", name, v)
+			default:
+				requests[name+": "+v]++
+				total++
+			}
+		}
+		require.Contains(t, log.String(), "Request received", "%s's traffic went through Prism", name)
+	}
+	t.Logf("Prism: 0 answers outside the contract; %d request violations, the suite's invalid requests:", total)
+	for _, k := range slices.Sorted(maps.Keys(requests)) {
+		t.Logf("  %4d %s", requests[k], k)
+	}
+}
+
+type lines struct{ ch chan string }
+
+func (l *lines) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
+		select {
+		case l.ch <- line:
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitListening waits until something answers at url (Prism takes a few seconds to start).
+func waitListening(t *testing.T, url string) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), time.Second); err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens at %s after 60 s", url)
+}
+
+// readEnv reads the export lines --write-config writes beside the configuration, through sh (a PEM
+// key spans lines inside its quotes).
+func readEnv(t *testing.T, file string) map[string]string {
+	out, err := exec.Command("sh", "-c", `set -a; . "$0"; env -0`, file).Output()
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, kv := range strings.Split(string(out), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "CONFORMANCE_") {
+			env[k] = v
+		}
+	}
+	require.NotEmpty(t, env)
+	return env
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return s[len(s)-4000:]
+	}
+	return s
 }

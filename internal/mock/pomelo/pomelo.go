@@ -44,8 +44,8 @@ const DefaultTokenTTL = 5 * time.Minute
 
 // Page sizes of the search.
 const (
-	DefaultPageSize = 20
-	MaxPageSize     = 100
+	DefaultPageSize = client.DefaultPageSize
+	MaxPageSize     = client.MaxPageSize
 )
 
 // MaxUpload is the largest upload the mock takes.

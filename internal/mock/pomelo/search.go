@@ -16,16 +16,9 @@ import (
 
 // Fields a search can filter on (filter[field]=value, KYC-08) and sort by (KYC-11).
 var (
-	filterFields = []string{"id", "status", "kind", "user_id", "flow_id", "flow_type", "country", "integration_method", "external_id"}
-	sortFields   = []string{"id", "status", "created_at", "updated_at", "user_id", "country"}
-	// filterValues are the documented values of the enumerated filters. The harness's reading of
-	// DOC-18: another value is an incorrect parameter (400 naming it), while a documented value that
-	// matches nothing is an empty list.
-	filterValues = map[string][]string{
-		"status":  {client.StatusInProgress, client.StatusValidated, client.StatusRejected, client.StatusCancelled},
-		"kind":    {"kyc", "kyb"},
-		"country": client.Countries,
-	}
+	filterFields = client.FilterFields
+	sortFields   = client.SortFields
+	filterValues = client.FilterValues
 )
 
 var (
