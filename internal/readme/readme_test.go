@@ -31,7 +31,7 @@ var notRunHere = map[string]string{
 	"make conformance": "what the fresh-clone check and CI run",
 	"make test":        "what CI runs (.ci/run); this test is part of it",
 	"bin/conformance gate --junit reports/client.xml --html reports/client.html -- npm test": "a client project of yours; internal/gate's tests drive a Node client through conformance gate",
-	"scripts/install-openapi-tools.sh": "make test runs it and passes its folder to internal/openapi's tests",
+	"scripts/install-openapi-tools.sh":                                     "make test runs it and passes its folder to internal/openapi's tests",
 	".tools/openapi/node_modules/.bin/redocly lint openapi/*.openapi.json": "internal/openapi's TestRedoclyLintsEveryDocumentWithoutAnError, on the same files",
 }
 
