@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,9 +112,10 @@ func TestRedoclyFindsABrokenDocument(t *testing.T) {
 
 // TestAPrismProxyFindsNoAnswerOutsideTheContract: Prism (proxy mode), as installed from npm at the pinned
 // version, stands between a whole sandbox-mode run and 'conformance mock', each provider behind its
-// own document, and checks every exchange against it. No answer of a mock breaks its document. The
-// request violations it logs are the suite's own invalid requests (each negative scenario sends one on
-// purpose); their count is logged, by message.
+// own document, and checks every exchange against it. No answer of a mock breaks its document, and
+// every request Prism finds outside the document is one the mock refused (4xx): the suite's negative
+// scenarios send them on purpose, and the document and the mock agree that they are invalid. The run
+// goes one scenario at a time, so that Prism's log is one request after another.
 func TestAPrismProxyFindsNoAnswerOutsideTheContract(t *testing.T) {
 	bin := tool(t, "prism")
 	dir := t.TempDir()
@@ -157,28 +159,74 @@ func TestAPrismProxyFindsNoAnswerOutsideTheContract(t *testing.T) {
 	env := readEnv(t, cfg+".env")
 	var stdout, stderr bytes.Buffer
 	// Prism reads a 15 MiB upload slowly: a generous request timeout.
-	code := cli.Main(context.Background(), []string{"run", "--config", cfg, "--timeout", "120s"}, &stdout, &stderr,
+	code := cli.Main(context.Background(), []string{"run", "--config", cfg, "--timeout", "120s", "--concurrency", "1"}, &stdout, &stderr,
 		func(k string) string { return env[k] })
 	require.Equal(t, 0, code, "%s\n%s", tail(stdout.String()), stderr.String())
-	requests, total := map[string]int{}, 0
+	requests, flagged, refused := map[string]int{}, 0, 0
 	for name, log := range logs {
-		for _, line := range strings.Split(log.String(), "\n") {
-			_, v, ok := strings.Cut(line, "Violation: ")
-			switch {
-			case !ok:
-			case strings.HasPrefix(v, "response"):
-				t.Errorf("%s: %s", name, v)
-			default:
+		exchanges := exchangesOf(log.String())
+		require.NotEmpty(t, exchanges, "%s's traffic went through Prism", name)
+		for _, ex := range exchanges {
+			for _, v := range ex.response {
+				t.Errorf("%s: %s answered %d, outside its document: %s", name, ex.request, ex.status, v)
+			}
+			if len(ex.violations) == 0 {
+				continue
+			}
+			flagged++
+			if ex.status >= 400 && ex.status < 500 {
+				refused++
+			} else {
+				t.Errorf("%s: %s is outside the document (%s) and the mock answered %d", name, ex.request, ex.violations[0], ex.status)
+			}
+			for _, v := range ex.violations {
 				requests[name+": "+v]++
-				total++
 			}
 		}
-		require.Contains(t, log.String(), "Request received", "%s's traffic went through Prism", name)
 	}
-	t.Logf("Prism: 0 answers outside the contract; %d request violations, the suite's invalid requests:", total)
+	t.Logf("Prism: 0 answers outside the documents; %d requests outside them, %d refused by the mock with a 4xx:", flagged, refused)
 	for _, k := range slices.Sorted(maps.Keys(requests)) {
 		t.Logf("  %4d %s", requests[k], k)
 	}
+}
+
+// exchange is one request in Prism's log: what it logged from "Request received" to the next.
+type exchange struct {
+	request    string   // "post /baas/token_request"
+	violations []string // of the request
+	response   []string // violations of the answer
+	status     int      // the upstream's
+}
+
+var (
+	received = regexp.MustCompile(`\] (\w+ \S+) .*Request received`)
+	returned = regexp.MustCompile(`has returned (\d{3})`)
+)
+
+// exchangesOf splits a Prism proxy log, one request at a time, into its exchanges.
+func exchangesOf(log string) []exchange {
+	var out []exchange
+	for _, line := range strings.Split(log, "\n") {
+		if m := received.FindStringSubmatch(line); m != nil {
+			out = append(out, exchange{request: m[1]})
+			continue
+		}
+		if len(out) == 0 {
+			continue
+		}
+		ex := &out[len(out)-1]
+		if m := returned.FindStringSubmatch(line); m != nil {
+			ex.status, _ = strconv.Atoi(m[1])
+		}
+		if _, v, ok := strings.Cut(line, "Violation: "); ok {
+			if strings.HasPrefix(v, "response") {
+				ex.response = append(ex.response, v)
+			} else {
+				ex.violations = append(ex.violations, v)
+			}
+		}
+	}
+	return out
 }
 
 type lines struct{ ch chan string }
