@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/latam-conformance/conformance/internal/transport"
 )
@@ -25,6 +26,11 @@ type connectionPool struct {
 	opened, requests atomic.Int64
 }
 
+// idleTimeout is how long a run keeps an idle connection: under the shortest keep-alive servers commonly
+// keep (Node's 5 s; nginx 75 s, load balancers 60 s, the mocks 60 s). A run's calls to a provider
+// rarely pause that long, except in a deliberate wait.
+const idleTimeout = 4 * time.Second
+
 // idlePerHost is how many idle connections a run keeps per host: two per scenario in flight (a call
 // and a control call, or a call and a webhook's), never fewer than net/http's two.
 func idlePerHost(concurrency int) int { return max(2, 2*concurrency) }
@@ -35,6 +41,11 @@ func idlePerHost(concurrency int) int { return max(2, 2*concurrency) }
 // is freed first): a run opens no more connections than its providers' scenarios at once.
 func (c *connectionPool) prepare(t *http.Transport, concurrency, perHost int) {
 	t.MaxConnsPerHost = max(2, perHost)
+	// An idle connection is dropped before a server would close it. With net/http's 90 s, a run sent a
+	// POST on a connection the server was closing, and got EOF or a reset: no answer, a scenario not
+	// judged, and a POST is not sent again. It happened against the mocks (idle 60 s) in long runs on a
+	// busy machine, and against Prism, a Node server (idle 5 s).
+	t.IdleConnTimeout = idleTimeout
 	t.MaxIdleConnsPerHost = idlePerHost(concurrency)
 	t.MaxIdleConns = max(t.MaxIdleConns, 8*t.MaxIdleConnsPerHost) // every provider and its control API
 	if t.TLSClientConfig == nil {

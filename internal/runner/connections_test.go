@@ -2,12 +2,15 @@ package runner
 
 import (
 	"context"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/mock"
 )
 
 // TestARunReusesItsConnections: the whole suite at concurrency 4 sends its ~780 requests over a few
@@ -40,4 +43,16 @@ func TestARunWithDefaultFlagsOpensAtMostTwoConnectionsPerScenarioAtOnce(t *testi
 	t.Logf("%d connections for %d requests, %d scenarios at once", c.Opened, c.Requests, res.AtOnce)
 	assert.Equal(t, MockAtOnce, res.AtOnce, "the mocks' bound, shared")
 	assert.LessOrEqual(t, c.Opened, int64(2*res.AtOnce))
+}
+
+// TestIdleConnectionsAreDroppedBeforeServersCloseThem: a run never sends a request on a connection idle
+// long enough for the server to be closing it (a POST sent there gets EOF or a reset, and no retry):
+// not the mocks' (60 s), nor a Node server's (5 s, Prism's).
+func TestIdleConnectionsAreDroppedBeforeServersCloseThem(t *testing.T) {
+	tr := &http.Transport{}
+	var pool connectionPool
+	pool.prepare(tr, 4, 4)
+	assert.Positive(t, tr.IdleConnTimeout)
+	assert.Less(t, tr.IdleConnTimeout, mock.DefaultLimits.Idle)
+	assert.Less(t, tr.IdleConnTimeout, 5*time.Second, "Node's keepAliveTimeout")
 }
