@@ -141,14 +141,14 @@ func TestAPrismProxyFindsNoAnswerOutsideTheContract(t *testing.T) {
 	raw, err := os.ReadFile(cfg)
 	require.NoError(t, err)
 	text := string(raw)
-	logs := map[string]*bytes.Buffer{}
+	logs := map[string]*lockedWriter{}
 	for name, u := range urls {
 		port := freePort(t)
-		logs[name] = &bytes.Buffer{}
+		logs[name] = &lockedWriter{w: &bytes.Buffer{}}
 		cmd := exec.Command(bin, "proxy", filepath.Join("..", "..", "openapi", name+".openapi.json"), u,
 			"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--errors", "false")
 		quietNode(cmd)
-		cmd.Stdout, cmd.Stderr = &lockedWriter{w: logs[name]}, io.Discard
+		cmd.Stdout, cmd.Stderr = logs[name], io.Discard // Prism writes on while the log is read
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 		proxy := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -243,7 +243,13 @@ func (l *lines) Write(p []byte) (int, error) {
 
 type lockedWriter struct {
 	mu sync.Mutex
-	w  io.Writer
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
