@@ -874,7 +874,7 @@ func aWebhookReceiver(ctx context.Context) error {
 	if !p.control { // the provider notifies the URL its flows name: the run's receiver, when configured
 		h, ok, err := w.hub()
 		if err != nil {
-			return err
+			return w.notJudge(err.Error())
 		}
 		if ok {
 			p.hub = h

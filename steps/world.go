@@ -79,6 +79,13 @@ func (w *World) skip(reason string) error {
 	return godog.ErrSkip
 }
 
+// notJudge ends the scenario as not judged: the harness itself could not do its part (its webhook
+// receiver could not listen), which is infrastructure, never the provider's failure.
+func (w *World) notJudge(reason string) error {
+	w.notJudged = reason
+	return godog.ErrSkip
+}
+
 // setting is an option of provider, else its default.
 func (w *World) setting(provider, name string) string {
 	if v := w.deps.Targets[provider].Settings[name]; v != "" {

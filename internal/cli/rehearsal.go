@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -112,15 +113,22 @@ func rehearsalOptions(o MockOptions) map[string]map[string]string {
 	return map[string]map[string]string{"baas": baas, "pomelo": pom}
 }
 
-// freeLoopbackURL is an http URL with path on a loopback port nothing listens on now.
+// freeLoopbackURL is an http URL with path on a loopback port nothing listens on now, outside the
+// ephemeral range (Linux's 32768–60999): a freed ephemeral port is soon some client connection's own, and
+// the run that later listens there found it in use (the webhook receiver of a rehearsal, once, beside
+// the other tests of a busy machine).
 func freeLoopbackURL(path string) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	for try := 0; try < 200; try++ {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		addr := ln.Addr().String()
+		_ = ln.Close()
+		return "http://" + addr + path, nil
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return "http://" + addr + path, nil
+	return "", errors.New("no free loopback port between 20000 and 31999")
 }
 
 // envName is the variable a rehearsal config reads a credential from: CONFORMANCE_BAAS_PRIVATE_KEY.

@@ -336,13 +336,14 @@ providers:
 		dir := t.TempDir()
 		junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
 		recDir := filepath.Join(dir, "recorded")
-		// A generous timeout: the echoes of three 5 MiB photos are slow under -race on two cores.
+		// A generous timeout: the echoes of three 5 MiB photos, several scenarios at once, are slow under
+		// -race on two busy cores (one passed 60 s beside four CPU-bound loops).
 		html, doc, summary := filepath.Join(dir, "report.html"), filepath.Join(dir, "report.json"), filepath.Join(dir, "summary.md")
 		runEnvVars := map[string]string{"GITHUB_STEP_SUMMARY": summary}
 		for k, v := range env {
 			runEnvVars[k] = v
 		}
-		code, out, errOut := runEnv(t, runEnvVars, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir, "--timeout", "60s",
+		code, out, errOut := runEnv(t, runEnvVars, "run", "--config", cfg, "--junit", junit, "--cucumber-json", cucumber, "--format", "pretty", "--record", recDir, "--timeout", "180s",
 			"--html", html, "--report-json", doc)
 		require.Equal(t, exit.Failed, code, "the hostile provider fails scenarios: %s", errOut)
 		vcode, vout, verrOut := runEnv(t, env, "verify", "--config", cfg, "--target", "mock", "--verbose")
