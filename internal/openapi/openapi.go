@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"regexp"
@@ -424,7 +425,7 @@ func rewriteRefs(v any, self string) error {
 			}
 			t["$ref"] = ref(target, strings.Replace(pointer, "/definitions/", "/$defs/", 1))["$ref"]
 		}
-		for _, k := range slices.Sorted(keys(t)) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if err := rewriteRefs(t[k], self); err != nil {
 				return err
 			}
@@ -437,16 +438,6 @@ func rewriteRefs(v any, self string) error {
 		}
 	}
 	return nil
-}
-
-func keys(m map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // findingsByOperation ties a documentation finding to the operations it touches: a scenario tagged with
