@@ -22,6 +22,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/latam-conformance/conformance/internal/boundary"
 	"github.com/latam-conformance/conformance/internal/mock"
 	"github.com/latam-conformance/conformance/internal/netguard"
 	"github.com/latam-conformance/conformance/internal/providers"
@@ -121,9 +122,11 @@ type Deps struct {
 	// Stopped says why the run is stopping ("interrupted by SIGINT", "stopped by --run-timeout 2m"), or
 	// "" while it runs: scenarios from then on are not judged. Nil: never.
 	Stopped func() string
-	health  targetHealth
-	schemes schemeProbe // which BaaS signing schemes the target accepts (DOC-17), asked once a run
-	hooks   hookHub     // the run's Pomelo webhook receiver, against a target without the control API
+	// Boundary are the run's boundary cases (conformance run --boundary); nil in a suite run.
+	Boundary *boundary.Set
+	health   targetHealth
+	schemes  schemeProbe // which BaaS signing schemes the target accepts (DOC-17), asked once a run
+	hooks    hookHub     // the run's Pomelo webhook receiver, against a target without the control API
 }
 
 // Close stops what the scenarios started for the whole run (the webhook receiver).
@@ -185,8 +188,9 @@ type World struct {
 	notes     []string // what the scenario found out about the target (which signing schemes it accepts)
 	altered   bool     // the next request is altered on purpose
 
-	body        jsonDoc // the request body the scenario is building
-	bodyAltered bool    // body differs from the documented example on purpose
+	boundary    *boundary.Case // the boundary case the scenario sent
+	body        jsonDoc        // the request body the scenario is building
+	bodyAltered bool           // body differs from the documented example on purpose
 
 	baas   *baasWorld
 	pomelo *pomeloWorld
@@ -317,6 +321,7 @@ func registerSteps(reg stepRegistry) {
 	registerBaaSQIT(reg)
 	registerPomelo(reg)
 	registerGu1(reg)
+	registerBoundary(reg)
 	registerPersonalInfo(reg)
 }
 

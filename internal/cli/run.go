@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	flag "github.com/spf13/pflag"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -13,13 +13,20 @@ import (
 	"strings"
 	"time"
 
+	flag "github.com/spf13/pflag"
+
 	"github.com/latam-conformance/conformance/features"
+	"github.com/latam-conformance/conformance/internal/boundary"
+	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/config"
 	"github.com/latam-conformance/conformance/internal/exit"
+	"github.com/latam-conformance/conformance/internal/openapi"
 	"github.com/latam-conformance/conformance/internal/redact"
 	"github.com/latam-conformance/conformance/internal/runner"
+	"github.com/latam-conformance/conformance/internal/schema"
 	"github.com/latam-conformance/conformance/internal/targets"
 	"github.com/latam-conformance/conformance/internal/waiver"
+	"github.com/latam-conformance/conformance/schemas"
 )
 
 const runHelp = `Usage: conformance run [flags]
@@ -86,6 +93,8 @@ type RunOptions struct {
 	ShowPII       bool
 	TokenTTL      time.Duration
 	Definitions   bool
+	Boundary      bool
+	Seed          int64
 	reporting
 }
 
@@ -114,6 +123,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	flags.flags.BoolVar(&o.ShowPII, "show-pii", false, "record personal data (names, documents, contacts, birthdays) as sent, for a local debugging run; secrets stay masked")
 	flags.flags.BoolVar(&o.StrictDrift, "strict-drift", false, "fail a scenario whose answers go beyond the documents (an undocumented status, member or enum value); by default that is a warning from an external target (always a failure from an embedded mock)")
 	flags.flags.DurationVar(&o.RunTimeout, "run-timeout", 0, "stop the whole run after `DURATION` (exit 3; 0: the config file's run_timeout, else none)")
+	flags.flags.BoolVar(&o.Boundary, "boundary", false, "run the boundary cases derived from the contract (openapi/) instead of the suite: each request constraint at its limit, one past, missing, the wrong type, null; see --seed")
+	flags.flags.Int64Var(&o.Seed, "seed", 1, "the boundary cases' `SEED`: the same seed gives the same cases (with --boundary)")
 	flags.flags.DurationVar(&o.TokenTTL, "token-ttl", 0, "lifetime of tokens the embedded mocks issue (`DURATION`; default 5m)")
 	if err := flags.parseArgs(randomSeedArgs(args)); err != nil {
 		return err
@@ -182,7 +193,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	}
 	var fsys fs.FS = features.FS
 	name := "the embedded suite"
-	if o.Features != "" {
+	var cases *boundary.Set
+	if o.Boundary {
+		if o.Features != "" {
+			return exit.Usagef("run: --boundary runs the cases derived from the contract; it takes no --features")
+		}
+		if cases, err = deriveCases(reg, cat, o.Seed); err != nil {
+			return err
+		}
+		fsys, name = cases.Features(), fmt.Sprintf("the boundary cases (seed %d)", o.Seed)
+	} else if set["seed"] {
+		return exit.Usagef("run: --seed chooses the boundary cases; give it with --boundary")
+	} else if o.Features != "" {
 		st, err := os.Stat(o.Features)
 		if err != nil || !st.IsDir() {
 			return exit.Usagef("run: --features %s: not a directory", o.Features)
@@ -200,6 +222,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 	if shard.Count > 1 && (len(gates.MinCoverage) > 0 || gates.FailOnSkipped) {
 		return exit.Usagef("run: --shard %s: a shard's coverage is part of the run's; give --min-coverage and --fail-on-skipped to 'conformance merge'", o.Shard)
 	}
+	featureRoot := o.Features
+	if o.Boundary {
+		featureRoot = "boundary"
+	}
 	if o.Random < -1 {
 		return exit.Usagef("run: --random %d: want a seed above 0, -1 to pick one, or 0 for file order", o.Random)
 	}
@@ -212,7 +238,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		Tags: o.Tags, Format: o.Format, CucumberJSON: o.CucumberJSON, Shard: shard, Gates: gates,
 		Reports:     o.reporting.reportsTo(o.JUnit, env, junitOut),
 		Concurrency: o.Concurrency, Random: o.Random, Timeout: o.Timeout, TokenTTL: o.TokenTTL, Out: stdout,
-		Paths: featurePaths(flags.flags.Args(), o.Features), StopOnFailure: o.StopOnFailure,
+		Paths: featurePaths(flags.flags.Args(), featureRoot), StopOnFailure: o.StopOnFailure, Boundary: cases,
+	}
+	if o.Boundary {
+		ropts.FeaturesDir = "boundary/"
 	}
 	if o.DryRun {
 		return runner.DryRun(ropts)
@@ -232,6 +261,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer, env En
 		return finished(exit.Failed) // the summary above lists every failure
 	}
 	return verdict
+}
+
+// deriveCases are the boundary cases of every provider's contract for seed.
+func deriveCases(reg *schema.Registry, cat *catalogue.Catalogue, seed int64) (*boundary.Set, error) {
+	if seed < 0 {
+		return nil, exit.Usagef("run: --seed %d: want 0 or more", seed)
+	}
+	src := openapi.Sources{Schemas: schemas.FS, Registry: reg, Catalogue: cat, Features: features.FS}
+	cases, err := boundary.FromContract(src, seed)
+	if err != nil {
+		return nil, exit.Usagef("run --boundary: %v", err)
+	}
+	return cases, nil
 }
 
 // readFormats reads the repeatable --format as godog users write it: one console format (pretty or

@@ -71,7 +71,8 @@ func pomeloSearch() []any {
 	sortable := strings.Join(pomelo.SortFields, "|")
 	out = append(out,
 		map[string]any{"name": "sort", "in": "query", "description": "fields, comma-separated, each descending with a leading -; none twice",
-			"schema": map[string]any{"type": "string", "pattern": `^-?(` + sortable + `)(,-?(` + sortable + `))*$`}, "x-catalogue-ids": []string{"KYC-11"}},
+			"schema": map[string]any{"type": "string", "pattern": `^-?(` + sortable + `)(,-?(` + sortable + `))*$`,
+				"examples": []any{"-created_at,user_id"}}, "x-catalogue-ids": []string{"KYC-11"}},
 		map[string]any{"name": "page[size]", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": pomelo.MaxPageSize, "default": pomelo.DefaultPageSize}, "x-catalogue-ids": []string{"KYC-10"}},
 		map[string]any{"name": "page[number]", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "default": 1}, "x-catalogue-ids": []string{"KYC-10"}},
 	)
@@ -270,6 +271,9 @@ func operation(cat *catalogue.Catalogue, op *schema.Operation, findings []catalo
 	}
 	if sec.open[op.ID] {
 		out["security"] = []any{}
+	}
+	if op.Destructive {
+		out["x-destructive"] = true
 	}
 	var params []any
 	for _, m := range pathParam.FindAllStringSubmatch(op.Path, -1) {

@@ -55,7 +55,7 @@ func (o Options) prepare(ctx context.Context, set *targets.Set, sc schedule) (*e
 	guarded := ex.pool.counting(o.Guard.RoundTripper(ex.transport))
 	ex.deps = &steps.Deps{Targets: map[string]steps.Target{}, Schemas: o.Schemas, Timeout: o.Timeout,
 		Results: &report.Collector{}, Transport: guarded, Redactor: o.Redactor, StrictDrift: o.StrictDrift,
-		Prompt: o.Prompt, Stopped: func() string { return stopReason(ctx, o.RunTimeout) }}
+		Prompt: o.Prompt, Stopped: func() string { return stopReason(ctx, o.RunTimeout) }, Boundary: o.Boundary}
 	if o.Record != "" {
 		rec, err := record.Create(o.Record, o.Redactor, o.ShowPII)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/boundary"
 	"github.com/latam-conformance/conformance/internal/catalogue"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/featureset"
@@ -63,6 +64,8 @@ type Options struct {
 	Paths         []string
 	StopOnFailure bool // stop at the first failure; the scenarios after it do not run
 	Gates         Gates
+	// Boundary are the boundary cases Features was written from (run --boundary); nil for the suite.
+	Boundary *boundary.Set
 }
 
 // retries is how often an idempotent call answered 429 or 503 is sent again.

@@ -35,7 +35,10 @@ type Operation struct {
 	// credentials, body): a client's call that the provider accepts has followed them. The first is the
 	// one that documents the operation itself (PrimaryID).
 	CatalogueIDs []string `json:"catalogue_ids,omitempty"`
-	pathRE       *regexp.Regexp
+	// Destructive says the operation deletes or resets data on the target (Pomelo's
+	// /clean_validations): what calls it never runs against a production host.
+	Destructive bool `json:"destructive,omitempty"`
+	pathRE      *regexp.Regexp
 }
 
 // PrimaryID is the catalogue ID that documents the operation itself (its method and path), "" where the

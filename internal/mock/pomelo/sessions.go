@@ -245,6 +245,10 @@ func (m *Mock) upload(w http.ResponseWriter, r *http.Request) {
 	mock.WriteJSON(w, http.StatusCreated, map[string]any{"data": doc})
 }
 
+// uploadEnvelope is what a multipart body may hold besides its file: part headers, boundaries and
+// small text parts.
+const uploadEnvelope = 64 << 10
+
 // readUpload checks the multipart body: one part named "file", non-empty, an image or a PDF.
 func readUpload(r *http.Request) *mock.Problem {
 	bad := func(format string, a ...any) *mock.Problem {
@@ -255,7 +259,8 @@ func readUpload(r *http.Request) *mock.Problem {
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return bad("the upload must be multipart/form-data with the file in the field \"file\"")
 	}
-	mr := multipart.NewReader(io.LimitReader(r.Body, MaxUpload+1), params["boundary"])
+	// The file may hold MaxUpload bytes; the body around it has part headers and boundaries too.
+	mr := multipart.NewReader(io.LimitReader(r.Body, MaxUpload+uploadEnvelope), params["boundary"])
 	found := false
 	for parts := 0; ; parts++ {
 		if parts == schema.MaxFormParts {
