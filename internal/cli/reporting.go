@@ -74,6 +74,7 @@ func printSummary(w io.Writer, res *runner.Result) {
 	sum := report.Summary{Scenarios: res.Scenarios, Coverage: res.Coverage, Elapsed: res.Elapsed, Seed: res.Seed,
 		ExpiredWaivers: res.ExpiredWaivers, StaleWaivers: res.StaleWaivers, Targets: res.TargetLines}
 	sum.Write(w)
+	report.WriteBoundary(w, res.Boundary)
 	if c := res.Connections; c.Requests > 0 {
 		fmt.Fprintf(w, "Connections: %d opened for %d requests (kept alive and reused)\n", c.Opened, c.Requests)
 	}

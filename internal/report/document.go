@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -34,6 +35,8 @@ type Document struct {
 	Parsed  []ParsedDoc `json:"parsed"`
 	Waivers WaiversDoc  `json:"waivers"`
 	Gates   []string    `json:"gates,omitempty"` // each gate not met (--min-coverage, --fail-on-skipped)
+	// Boundary are a boundary run's figures (run --boundary); nil for a suite run.
+	Boundary *BoundaryDoc `json:"boundary,omitempty"`
 }
 
 // Tool names the harness that wrote the document.
@@ -283,4 +286,38 @@ func ReadJSONFile(path string) (*Document, error) {
 		return nil, fmt.Errorf("%s: report version %d, this conformance reads version %d", path, d.Version, DocumentVersion)
 	}
 	return &d, nil
+}
+
+// BoundaryDoc is a boundary run's figures (conformance run --boundary): per provider, the request
+// constraints of its contract, the cases derived from them and how they fared.
+type BoundaryDoc struct {
+	Seed      int64           `json:"seed"`
+	Providers []BoundaryCount `json:"providers"`
+}
+
+// BoundaryCount is one provider's line of BoundaryDoc.
+type BoundaryCount struct {
+	Provider    string `json:"provider"`
+	Constraints int    `json:"constraints"`
+	Cases       int    `json:"cases"`
+	Accept      int    `json:"accept"` // cases the contract says the provider accepts
+	Refuse      int    `json:"refuse"` // cases it says the provider refuses in its documented error shape
+	Passed      int    `json:"passed"`
+	Failed      int    `json:"failed"`
+	Other       int    `json:"other"` // skipped or not judged
+}
+
+// WriteBoundary prints a boundary run's figures, a line per provider.
+func WriteBoundary(w io.Writer, b *BoundaryDoc) {
+	if b == nil {
+		return
+	}
+	fmt.Fprintf(w, "Boundary cases (seed %d; --seed %d repeats them):\n", b.Seed, b.Seed)
+	for _, p := range b.Providers {
+		fmt.Fprintf(w, "  %-12s %3d constraints, %3d cases (%d to accept, %d to refuse): %d passed, %d failed", p.Provider, p.Constraints, p.Cases, p.Accept, p.Refuse, p.Passed, p.Failed)
+		if p.Other > 0 {
+			fmt.Fprintf(w, ", %d skipped or not judged", p.Other)
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -72,7 +72,7 @@ func (r *Result) document(tool report.Tool, cat *catalogue.Catalogue) *report.Do
 	d := &report.Document{Version: report.DocumentVersion, Tool: tool, Started: r.Started.UTC(),
 		ElapsedMS: r.Elapsed.Milliseconds(), Seed: r.Seed, Shard: r.Shard.String(), Stopped: r.Stopped,
 		Totals: report.CountTotals(r.Scenarios), Targets: r.TargetLines, Scenarios: report.ScenarioDocs(r.Scenarios),
-		Parsed: report.ParsedDocs(r.Parsed), Gates: r.GatesFailed}
+		Parsed: report.ParsedDocs(r.Parsed), Gates: r.GatesFailed, Boundary: r.Boundary}
 	if d.Targets == nil {
 		d.Targets = []report.TargetLine{}
 	}

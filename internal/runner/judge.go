@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latam-conformance/conformance/internal/boundary"
 	"github.com/latam-conformance/conformance/internal/exit"
 	"github.com/latam-conformance/conformance/internal/featureset"
 	"github.com/latam-conformance/conformance/internal/record"
@@ -35,6 +36,7 @@ func (o Options) judge(ctx context.Context, pl *plan, set *targets.Set, ex *exec
 		return nil, exit.NothingProvenf("nothing proven: godog ran no scenario of %s (status %d); see the output above", o.FeaturesName, status)
 	}
 	placeLines(res.Scenarios, pl.ran)
+	res.Boundary = boundaryFigures(o.Boundary, res.Scenarios)
 	if status != 0 && res.failures() == 0 && res.count(report.NotJudged) == 0 {
 		// godog saw a failure our hooks did not (a hook error before the World existed): never a false green.
 		res.Scenarios = append(res.Scenarios, report.Scenario{Name: "(suite)", Status: report.Failed,
@@ -281,4 +283,30 @@ func (r *Result) Providers() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// boundaryFigures counts a boundary run's cases per provider, and how its scenarios fared.
+func boundaryFigures(set *boundary.Set, scenarios []report.Scenario) *report.BoundaryDoc {
+	if set == nil {
+		return nil
+	}
+	doc := &report.BoundaryDoc{Seed: set.Seed}
+	for _, c := range set.Counts() {
+		line := report.BoundaryCount{Provider: c.Provider, Constraints: c.Constraints, Cases: c.Cases, Accept: c.Accept, Refuse: c.Refuse}
+		for _, s := range scenarios {
+			if s.Provider != c.Provider {
+				continue
+			}
+			switch s.Status {
+			case report.Passed:
+				line.Passed++
+			case report.Failed, report.Undefined:
+				line.Failed++
+			default:
+				line.Other++
+			}
+		}
+		doc.Providers = append(doc.Providers, line)
+	}
+	return doc
 }

@@ -100,7 +100,9 @@ type Result struct {
 	// Outcome is a verdict its caller reached beyond the scenarios (the gate's: the team's command
 	// failed, or sent nothing): it comes after a failure and before "nothing proven".
 	Outcome error
-	waivers *waiver.Set
+	// Boundary are a boundary run's figures per provider (run --boundary); nil for the suite.
+	Boundary *report.BoundaryDoc
+	waivers  *waiver.Set
 	stopErr error // the exit of a run stopped early (a signal, --run-timeout)
 }
 
