@@ -46,6 +46,13 @@ SIGINT, SIGTERM and --run-timeout still write every report asked for, the rest m
 Undefined or pending steps fail the run (exit 2). At the end it prints failures with their catalogue
 IDs, drift, coverage of the catalogue per provider, and the documentation findings.
 
+--boundary runs, instead of the suite, the boundary cases derived from the OpenAPI documents (see
+'conformance openapi'): every request constraint at its limit and one past, left out, of the wrong
+type, null, outside its enum, pattern or format, a body or file a byte over its size. Each case is
+judged by the contract: accepted, or refused with a documented 4xx in the documented error shape. A
+failure prints the request and a curl line. --seed N chooses the cases (the same seed, the same cases);
+paths start with boundary/ (boundary/gu1/create_validation.boundary.feature).
+
 Scenarios can be chosen by path as godog takes them: FILE, FILE:LINE (an example row's line runs
 its whole outline) or a folder, relative to the feature set (features/ may be left in). --shard I/N
 runs one part of the selection; --dry-run lists the selection and checks its steps, sending nothing.
@@ -69,6 +76,7 @@ Examples:
   conformance run features/baas/token_request.feature:10 --format pretty
   conformance run --html reports/report.html --report-json reports/report.json --min-coverage 100
   conformance run --shard 1/2 --report-json shard-1.json   # then: conformance merge shard-*.json
+  conformance run --boundary --seed 7 --tags @GU1-04
 `
 
 // RunOptions are the flags of 'conformance run'.
