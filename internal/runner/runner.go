@@ -103,7 +103,7 @@ type Result struct {
 	// Boundary are a boundary run's figures per provider (run --boundary); nil for the suite.
 	Boundary *report.BoundaryDoc
 	waivers  *waiver.Set
-	stopErr error // the exit of a run stopped early (a signal, --run-timeout)
+	stopErr  error // the exit of a run stopped early (a signal, --run-timeout)
 }
 
 // Run parses the features, starts or probes the targets, runs every scenario and writes the reports.
