@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -110,14 +109,7 @@ func mutatedMock(t *testing.T, provider string, reg *schema.Registry, wrap func(
 	t.Helper()
 	p, err := providers.Lookup(provider)
 	require.NoError(t, err)
-	h, err := p.Mock(mock.Config{Schemas: reg})
-	require.NoError(t, err)
-	if wrap != nil {
-		h = wrap(h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return serveMock(t, p, mock.Config{Schemas: reg}, wrap)
 }
 
 // failedCases runs the provider's boundary cases against url and gives the failed scenarios.

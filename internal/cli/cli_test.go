@@ -53,7 +53,13 @@ func mockServer(t *testing.T, provider string, wrap func(http.Handler) http.Hand
 	p, err := providers.Lookup(provider)
 	require.NoError(t, err)
 	// A conforming provider that accepts both BaaS signing schemes (BAAS-16 and BAAS-17).
-	m, err := p.Mock(mock.Config{Schemas: reg, BaaSSigning: []string{"claims", "qit"}})
+	return serveMock(t, p, mock.Config{Schemas: reg, BaaSSigning: []string{"claims", "qit"}}, wrap)
+}
+
+// serveMock serves p's mock built from cfg on loopback, through wrap when it is not nil.
+func serveMock(t *testing.T, p providers.Provider, cfg mock.Config, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	m, err := p.Mock(cfg)
 	require.NoError(t, err)
 	if wrap != nil {
 		m = wrap(m)
