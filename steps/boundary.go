@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -384,42 +386,76 @@ func (w *World) caseFailed(ex *Exchange, what string) error {
 	return fmt.Errorf("boundary case %s (%s, seed %d): %s\n%s", c.Key, strings.Join(c.IDs, " "), w.deps.Boundary.Seed, what, w.requestText(ex))
 }
 
-// requestText is the request as sent and a curl line, the run's secrets masked.
+// requestText is the request as sent and a curl line, the run's secrets masked. A multipart body is
+// given as curl's -F parts, each file by its size and type.
 func (w *World) requestText(ex *Exchange) string {
 	red := w.deps.Redactor
-	base := strings.TrimSuffix(w.deps.Targets[ex.Provider].BaseURL, "/")
-	u := base + ex.Path
+	u := strings.TrimSuffix(w.deps.Targets[ex.Provider].BaseURL, "/") + ex.Path
 	if ex.Query != "" {
 		u += "?" + ex.Query
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "the smallest request that shows it:\n  %s %s\n", ex.Method, red.String(u))
-	var hdrs []string
+	parts, files, isForm := formParts(ex)
+	var args []string
 	for _, k := range []string{"Content-Type", "Authorization", "Api-Client-Key"} {
-		if v := ex.ReqHdr.Get(k); v != "" {
-			hdrs = append(hdrs, fmt.Sprintf("-H %s", shellQuote(k+": "+red.String(v))))
-			fmt.Fprintf(&sb, "  %s: %s\n", k, red.String(v))
+		v := ex.ReqHdr.Get(k)
+		if v == "" || (k == "Content-Type" && isForm) { // curl -F writes its own boundary
+			continue
 		}
+		args = append(args, "-H "+shellQuote(k+": "+red.String(v)))
+		fmt.Fprintf(&sb, "  %s: %s\n", k, red.String(v))
 	}
 	body := red.Bytes(ex.ReqBody)
-	multipartBody := strings.HasPrefix(ex.ReqType, "multipart/")
 	switch {
-	case len(body) == 0:
-	case multipartBody || len(body) > 4096:
-		fmt.Fprintf(&sb, "  (%d bytes of %s, in the run's --record)\n", len(body), ex.ReqType)
-	default:
+	case isForm:
+		for _, p := range parts {
+			args = append(args, "-F "+shellQuote(red.String(p)))
+		}
+		fmt.Fprintf(&sb, "  multipart/form-data: %s\n", strings.Join(parts, " "))
+		for _, f := range files {
+			fmt.Fprintf(&sb, "  %s\n", f)
+		}
+	case len(body) > 0:
 		fmt.Fprintf(&sb, "  %s\n", body)
+		args = append(args, "--data-binary "+shellQuote(string(body)))
 	}
-	curl := fmt.Sprintf("curl -sS -X %s %s %s", ex.Method, shellQuote(red.String(u)), strings.Join(hdrs, " "))
-	switch {
-	case len(body) == 0:
-	case multipartBody || len(body) > 4096:
-		curl += " --data-binary @request.body"
-	default:
-		curl += " --data-binary " + shellQuote(string(body))
-	}
-	fmt.Fprintf(&sb, "to send it again (put the credentials where *** stands; a signed header holds only minutes):\n  %s", curl)
+	fmt.Fprintf(&sb, "to send it again (with your credentials where they are masked; a BaaS signature holds only minutes):\n  curl -sS -X %s %s %s",
+		ex.Method, shellQuote(red.String(u)), strings.Join(args, " "))
 	return sb.String()
+}
+
+// formParts reads a multipart request as curl's -F arguments, and says what each file must hold.
+func formParts(ex *Exchange) (parts, files []string, ok bool) {
+	mt, params, err := mime.ParseMediaType(ex.ReqType)
+	if err != nil || mt != "multipart/form-data" {
+		return nil, nil, false
+	}
+	mr := multipart.NewReader(bytes.NewReader(ex.ReqBody), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return parts, files, true
+		}
+		content, _ := io.ReadAll(p)
+		if p.FileName() == "" {
+			parts = append(parts, p.FormName()+"="+string(content))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s=@%s;type=%s", p.FormName(), p.FileName(), p.Header.Get("Content-Type")))
+		files = append(files, fmt.Sprintf("%s: %d bytes (the case's: %s)", p.FileName(), len(content), fileLooks(content)))
+	}
+}
+
+// fileLooks says what a case's file holds, for someone who rebuilds it.
+func fileLooks(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "empty"
+	case bytes.HasPrefix(b, fixtures.PIPhotoBytes[:min(6, len(fixtures.PIPhotoBytes))]):
+		return "a GIF image, or its first bytes and zeros after"
+	}
+	return "text"
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
