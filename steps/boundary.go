@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -171,23 +172,15 @@ func sendPICase(ctx context.Context, w *World, c *boundary.Case) error {
 	return piCreate(ctx, "token")
 }
 
-// boundaryPhoto is a file part of the case's size: an image's signature first, zeros after; or text.
+// boundaryPhoto is a file part of the case's size and declared type: a GIF's signature first, zeros
+// after; or text.
 func boundaryPhoto(name string, f boundary.FilePart) *personalinfo.Photo {
-	content := make([]byte, f.Size)
+	content := imageOfSize(f.Size)
 	if f.Text {
+		content = make([]byte, f.Size)
 		copy(content, strings.Repeat("this is text, not a photo. ", f.Size/27+1))
-	} else {
-		copy(content, fixtures.PIPhotoBytes)
 	}
-	return &personalinfo.Photo{Filename: name + ".gif", ContentType: imageType(f), Content: content}
-}
-
-// imageType is the declared type of a case's file: the GIF the signature is, for an image.
-func imageType(f boundary.FilePart) string {
-	if strings.HasPrefix(f.Type, "image/") {
-		return "image/gif"
-	}
-	return f.Type
+	return &personalinfo.Photo{Filename: name + ".gif", ContentType: f.Type, Content: content}
 }
 
 func sendPomeloToken(ctx context.Context, w *World, c *boundary.Case) error {
@@ -358,7 +351,7 @@ func boundaryRefused(ctx context.Context) error {
 		return w.caseFailed(ex, "not a documented operation")
 	}
 	if _, documented := op.Responses[fmt.Sprint(ex.Status)]; !documented {
-		return w.caseFailed(ex, fmt.Sprintf("refused with %d, a status %s does not document (it documents %s)", ex.Status, op.Name(), strings.Join(documentedStatuses(op.Responses), ", ")))
+		return w.caseFailed(ex, fmt.Sprintf("refused with %d, a status %s does not document (it documents %s)", ex.Status, op.Name(), strings.Join(slices.Sorted(maps.Keys(op.Responses)), ", ")))
 	}
 	vs, err := w.deps.Schemas.ValidateResponse(op, ex.Status, ex.RespBody)
 	if err != nil {
@@ -368,15 +361,6 @@ func boundaryRefused(ctx context.Context) error {
 		return w.caseFailed(ex, fmt.Sprintf("refused with %d, but not in the documented error shape: %s", ex.Status, joinViolations(vs)))
 	}
 	return nil
-}
-
-func documentedStatuses(r map[string]string) []string {
-	var out []string
-	for s := range r {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // caseFailed says what went wrong with the case, and prints its request, the smallest that shows it,

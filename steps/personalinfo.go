@@ -93,9 +93,7 @@ func registerPersonalInfo(sc stepRegistry) {
 			return err
 		}
 		photo := fixtures.PIPhoto(field + ".gif")
-		content := make([]byte, n)
-		copy(content, fixtures.PIPhotoBytes) // the GIF signature first (when it fits), zeros after
-		photo.Content = content
+		photo.Content = imageOfSize(n)
 		*piPhoto(p.req, field) = photo
 		return nil
 	})
@@ -437,4 +435,11 @@ func everyResponseHasItsOwnRequestID(ctx context.Context) error {
 		seen[id] = key
 	}
 	return nil
+}
+
+// imageOfSize is n bytes of an image: the GIF signature first (when it fits), zeros after.
+func imageOfSize(n int) []byte {
+	content := make([]byte, n)
+	copy(content, fixtures.PIPhotoBytes)
+	return content
 }

@@ -11,6 +11,7 @@ package boundary
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -174,10 +175,9 @@ type gen struct {
 
 func (g *gen) operations() error {
 	paths, _ := g.doc["paths"].(map[string]any)
-	keys := sortedKeys(paths)
-	for _, p := range keys {
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
 		item, _ := paths[p].(map[string]any)
-		for _, m := range sortedKeys(item) {
+		for _, m := range slices.Sorted(maps.Keys(item)) {
 			op, ok := item[m].(map[string]any)
 			if !ok {
 				continue
@@ -339,15 +339,6 @@ func keyOf(s string) string {
 		}
 	}
 	return strings.TrimSuffix(sb.String(), "-")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func list(v any) []any { l, _ := v.([]any); return l }

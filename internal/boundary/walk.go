@@ -2,7 +2,7 @@ package boundary
 
 import (
 	"fmt"
-	"net/url"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -74,7 +74,7 @@ func (g *gen) tree(s map[string]any, depth int) (*node, error) {
 	}
 	n := &node{s: s, props: map[string]*node{}}
 	props, _ := s["properties"].(map[string]any)
-	for _, name := range sortedKeys(props) {
+	for _, name := range slices.Sorted(maps.Keys(props)) {
 		child, err := g.resolve(props[name])
 		if err != nil {
 			return nil, err
@@ -176,7 +176,7 @@ func (g *gen) member(at []string, n *node, ids []string) {
 		}
 	}
 	bound := g.bound(at)
-	for _, c := range g.stringCases(s, bound, form) {
+	for _, c := range g.stringCases(s, bound) {
 		c.Member = at
 		g.add(c, ids)
 	}
@@ -203,7 +203,7 @@ func (g *gen) filePart(at []string, s map[string]any, ids []string) bool {
 	if g.media != "multipart/form-data" || media == "" {
 		return false
 	}
-	want := strings.TrimSuffix(media, "*") + "png"
+	want := "image/gif" // what the steps send: a GIF (its signature, then zeros)
 	if max, ok := num(s["x-max-bytes"]); ok {
 		g.constraint()
 		rule := fmt.Sprintf("x-max-bytes %d", int(max))
@@ -264,7 +264,7 @@ func (g *gen) wrongType(types []string) (any, string, bool) {
 	return a.v, article + a.name, true
 }
 
-func (g *gen) stringCases(s map[string]any, bound, form bool) []*Case {
+func (g *gen) stringCases(s map[string]any, bound bool) []*Case {
 	var out []*Case
 	pattern, _ := s["pattern"].(string)
 	var re *regexp.Regexp
@@ -339,7 +339,6 @@ func (g *gen) stringCases(s map[string]any, bound, form bool) []*Case {
 		g.constraint()
 		out = append(out, &Case{Rule: "const " + c, Change: fmt.Sprintf("%q, not the constant", g.outside([]any{c}, c)), Value: g.outside([]any{c}, c)})
 	}
-	_ = form
 	return out
 }
 
@@ -461,7 +460,7 @@ func (g *gen) param(name string, s map[string]any, ids []string) {
 		}
 		return
 	}
-	for _, c := range g.stringCases(s, false, true) {
+	for _, c := range g.stringCases(s, false) {
 		add(c)
 	}
 }
@@ -505,9 +504,4 @@ func formatValues(f string) (bad, good string, known bool) {
 		return "1990-08-10Tnoon", "2026-01-02T03:04:05Z", true
 	}
 	return "", "", false
-}
-
-// QueryText writes a query case as it goes on the wire.
-func QueryText(name, value string) string {
-	return url.Values{name: {value}}.Encode()
 }
